@@ -1,0 +1,127 @@
+"""Shared fixtures: users of each role, real Celery worker processes, a real browser."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.factories import UserFactory
+
+REPO = Path(__file__).resolve().parents[1]
+PASSWORD = "pw-for-tests"
+
+
+@pytest.fixture
+def viewer(db: Any) -> Any:
+    return UserFactory(username="vera", role="viewer")
+
+
+@pytest.fixture
+def researcher(db: Any) -> Any:
+    return UserFactory(username="rita", role="researcher")
+
+
+@pytest.fixture
+def admin_user(db: Any) -> Any:
+    return UserFactory(username="ada", role="admin", is_staff=True, is_superuser=True)
+
+
+def _wait_for_worker(app: Any, name: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"worker {name} exited with {proc.returncode} before it was ready")
+        replies = app.control.ping(destination=[name], timeout=0.5)
+        if replies:
+            return
+    raise RuntimeError(f"worker {name} did not answer a ping within {timeout} s")
+
+
+def _start_worker(app_module: str, queues: str, name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    log = open(REPO / "var" / f"test-{name.split('@')[0]}.log", "wb")  # noqa: SIM115  # closed with the process
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", app_module, "worker", "-Q", queues, "-n", name,
+         "--pool", "solo", "--without-gossip", "--without-mingle", "-l", "INFO"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+
+
+@pytest.fixture(scope="session")
+def celery_workers(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, str]]:
+    """Real worker processes: the Django-side one on ``cpu,events`` and the GPU-side one on
+    ``gpu``, both against the test database and the test Redis. Yields their names."""
+    from django.conf import settings
+
+    from webapp.celery_app import app
+
+    (REPO / "var").mkdir(exist_ok=True)
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    suffix = f"{os.getpid()}"
+    names = {"cpu": f"cpu-{suffix}@test", "gpu": f"gpu-{suffix}@test"}
+    app.control.purge()
+    procs = [
+        _start_worker("webapp.celery_app", "cpu,events", names["cpu"], env),
+        _start_worker("training_worker.celery_app", "gpu", names["gpu"], env),
+    ]
+    try:
+        for proc, name in zip(procs, names.values(), strict=True):
+            _wait_for_worker(app, name, proc)
+        yield names
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (no downloaded browser builds)."""
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
+    # test itself (creating users) are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing; `make test` installs Debian's chromium")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1366, "height": 800})
+    p = context.new_page()
+    p.set_default_timeout(15_000)
+    yield p
+    context.close()
+
+
+def login(page: Any, live_server: Any, username: str, password: str = PASSWORD) -> None:
+    """Log in through the real login form."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")

@@ -1,0 +1,71 @@
+"""The dependency direction of DESIGN.md, enforced on every import statement (lazy ones too).
+
+- sandbox imports neither Django, Celery, torch nor webapp;
+- training_worker imports neither Django nor webapp;
+- webapp imports neither torch, transformers, trl nor vllm, and reaches into training_worker
+  only through its wire contracts.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+FORBIDDEN: dict[str, set[str]] = {
+    "sandbox": {"django", "celery", "kombu", "torch", "transformers", "trl", "vllm", "webapp", "training_worker"},
+    "training_worker": {"django", "webapp"},
+    "webapp": {"torch", "transformers", "trl", "vllm", "accelerate"},
+}
+#: The only parts of training_worker the web side may import (wire types, no heavy deps).
+WEBAPP_ALLOWED_TRAINING_WORKER = {"training_worker.contracts"}
+
+
+def imported_modules(source: str) -> list[tuple[int, str]]:
+    """Every absolute module an import statement names, with its line, anywhere in the file."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.extend((node.lineno, f"{node.module}.{alias.name}") for alias in node.names)
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
+            "import_module",
+            "__import__",
+        ):
+            if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                found.append((node.lineno, node.args[0].value))
+    return found
+
+
+def violations(package: str) -> list[str]:
+    bad = []
+    for path in sorted((REPO / package).rglob("*.py")):
+        for line, module in imported_modules(path.read_text()):
+            top = module.split(".")[0]
+            if top in FORBIDDEN[package]:
+                bad.append(f"{path.relative_to(REPO)}:{line} imports {module}")
+            if package == "webapp" and top == "training_worker" and not any(
+                module == ok or module.startswith(ok + ".") for ok in WEBAPP_ALLOWED_TRAINING_WORKER
+            ):
+                bad.append(f"{path.relative_to(REPO)}:{line} imports {module} (only contracts allowed)")
+    return bad
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_respects_the_dependency_direction(package: str) -> None:
+    assert (REPO / package).is_dir()
+    assert violations(package) == []
+
+
+def test_checker_sees_lazy_and_dynamic_imports() -> None:
+    source = (
+        "def f():\n    import torch.nn as nn\n"
+        "def g():\n    from transformers import AutoModel\n"
+        "importlib.import_module('trl')\n"
+    )
+    assert [m for _, m in imported_modules(source)] == ["torch.nn", "transformers.AutoModel", "trl"]
+

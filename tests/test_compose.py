@@ -1,0 +1,73 @@
+"""docker-compose.yml describes a real deployment whose commands exist in this repository."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+EXPECTED = {"postgres", "redis", "web", "worker-cpu", "worker-gpu", "sandbox"}
+
+
+def _compose() -> dict[str, Any]:
+    return yaml.safe_load((REPO / "docker-compose.yml").read_text())
+
+
+def _module_exists(dotted: str) -> bool:
+    return importlib.util.find_spec(dotted) is not None
+
+
+def _referenced_modules(command: list[str]) -> list[str]:
+    """Python modules a service command names: celery -A X, python -m X, gunicorn X:app."""
+    words = " ".join(command).replace("&&", " ").split()
+    found = []
+    for i, word in enumerate(words):
+        if word in ("-A", "-m") and i + 1 < len(words):
+            found.append(words[i + 1])
+        if ":" in word and word.split(":")[0].count(".") >= 1 and not word.startswith(("http", "'")):
+            found.append(word.split(":")[0])
+    return found
+
+
+def test_compose_declares_every_service_of_the_design() -> None:
+    assert set(_compose()["services"]) == EXPECTED
+
+
+def test_every_service_command_refers_to_code_in_the_repository() -> None:
+    services = _compose()["services"]
+    checked = 0
+    for name, service in services.items():
+        if name in ("postgres", "redis"):
+            continue
+        modules = _referenced_modules(service["command"])
+        assert modules, f"{name}: its command names no module of ours"
+        for module in modules:
+            assert _module_exists(module), f"{name}: {module} does not exist"
+            checked += 1
+        if "manage.py" in " ".join(service["command"]):
+            assert (REPO / "manage.py").exists()
+    assert checked >= 4
+
+
+def test_reference_walker_rejects_a_missing_module() -> None:
+    assert _referenced_modules(["celery", "-A", "nowhere.app", "worker"]) == ["nowhere.app"]
+    assert not _module_exists("webapp.no_such_module")
+
+
+def test_gpu_worker_reserves_a_gpu_and_consumes_only_the_gpu_queue() -> None:
+    worker = _compose()["services"]["worker-gpu"]
+    devices = worker["deploy"]["resources"]["reservations"]["devices"]
+    assert devices[0]["capabilities"] == ["gpu"]
+    command = worker["command"]
+    assert command[command.index("-Q") + 1] == "gpu"
+    assert command[command.index("--concurrency") + 1] == "1"
+
+
+def test_app_services_share_the_artifacts_volume() -> None:
+    compose = _compose()
+    assert "artifacts" in compose["volumes"]
+    for name in ("web", "worker-cpu", "worker-gpu", "sandbox"):
+        assert "artifacts:/data/artifacts" in compose["services"][name]["volumes"]

@@ -1,0 +1,97 @@
+"""Every page needs a login; roles gate actions in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from webapp.accounts.models import Role
+from webapp.core.access import require_role
+
+#: Views that must answer without a session, and why.
+PUBLIC = {
+    "login",  # the way in
+    "livez",  # container liveness probe; reveals nothing but "ok"
+}
+
+
+def _named_routes_without_args() -> list[str]:
+    names: list[str] = []
+
+    def walk(patterns: list[Any], namespace: str = "") -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace == "admin":
+                    continue  # Django admin has its own login redirect, tested separately
+                walk(p.url_patterns, f"{namespace}{p.namespace}:" if p.namespace else namespace)
+            elif isinstance(p, URLPattern) and p.name and not p.pattern.regex.groups:
+                names.append(namespace + p.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_route_walker_finds_the_pages() -> None:
+    names = _named_routes_without_args()
+    assert {"dashboard", "health", "atoms", "studies"} <= set(names)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", [n for n in _named_routes_without_args() if n not in PUBLIC])
+def test_anonymous_request_to_any_page_redirects_to_login(client: Any, name: str) -> None:
+    url = reverse(name)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_anonymous_post_to_an_action_redirects_to_login_and_does_nothing(client: Any) -> None:
+    response = client.post(reverse("health-roundtrip"))
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_admin_site_sends_anonymous_users_to_a_login(client: Any) -> None:
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+def test_logged_in_viewer_sees_the_dashboard(client: Any, viewer: Any) -> None:
+    client.force_login(viewer)
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert b"Dashboard" in response.content
+    for label in (b"Atoms", b"Composites", b"Datasets", b"Runs", b"Evaluations", b"Studies"):
+        assert label in response.content
+
+
+def test_viewer_gets_403_on_a_researcher_action(client: Any, viewer: Any) -> None:
+    client.force_login(viewer)
+    response = client.post(reverse("health-roundtrip"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 403
+
+
+def test_roles_rank_viewer_below_researcher_below_admin(viewer: Any, researcher: Any, admin_user: Any) -> None:
+    assert not viewer.has_role(Role.RESEARCHER)
+    assert researcher.has_role(Role.RESEARCHER) and not researcher.has_role(Role.ADMIN)
+    assert admin_user.has_role(Role.ADMIN) and admin_user.has_role(Role.VIEWER)
+    researcher.is_active = False
+    assert not researcher.has_role(Role.VIEWER)
+
+
+def test_require_role_refuses_anonymous_users() -> None:
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        require_role(AnonymousUser(), Role.VIEWER)
+
+
+def test_livez_answers_without_login(client: Any) -> None:
+    response = client.get(reverse("livez"))
+    assert response.status_code == 200
+    assert response.content == b"ok\n"

@@ -1,0 +1,39 @@
+"""The GPU worker's Celery app: queue ``gpu``, one process per GPU, concurrency 1.
+
+Start with ``celery -A training_worker.celery_app worker -Q gpu --concurrency 1``.
+It shares the broker with the Django-side app but never imports Django.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+
+from celery import Celery
+
+from training_worker.settings import load_or_exit
+
+_settings = load_or_exit()
+
+app = Celery("training_worker", broker=_settings.redis_url, backend=_settings.redis_url)
+app.conf.update(
+    task_default_queue="gpu",
+    task_routes={"atomlab.gpu.*": {"queue": "gpu"}},
+    # Jobs last hours: acknowledge after the job, reserve one message at a time, and let
+    # Redis re-deliver only after a visibility timeout longer than the longest job.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    broker_transport_options={"visibility_timeout": _settings.longest_job_seconds + 3600},
+    task_serializer="json",
+    accept_content=["json"],
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+)
+
+
+@app.task(name="atomlab.gpu.ping")
+def gpu_ping(sent_at: float) -> dict[str, object]:
+    """Answer the health page's round trip with who ran it and when."""
+    return {"queue": "gpu", "host": socket.gethostname(), "pid": os.getpid(), "sent_at": sent_at, "ran_at": time.time()}

@@ -1,0 +1,57 @@
+"""Worker settings from the environment, validated with one-line errors (no Django here)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+class WorkerSettingsError(Exception):
+    """A worker setting is missing or malformed; the message is one line for a person."""
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """What the GPU worker reads from its environment."""
+
+    redis_url: str
+    artifact_root: str
+    longest_job_seconds: int
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise WorkerSettingsError(f"{name}={raw!r} is not an integer") from None
+
+
+def load() -> WorkerSettings:
+    """Read and validate the environment."""
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    parts = urlsplit(redis_url)
+    if parts.scheme not in ("redis", "rediss"):
+        raise WorkerSettingsError(f"REDIS_URL={redis_url!r} is not a Redis URL; use redis://host:6379/0")
+    try:
+        parts.port  # noqa: B018  # urlsplit validates the port lazily, on access
+    except ValueError:
+        raise WorkerSettingsError(f"REDIS_URL: the port in {parts.netloc!r} is not a number") from None
+    return WorkerSettings(
+        redis_url=redis_url,
+        artifact_root=os.environ.get("ARTIFACT_ROOT", "./var/artifacts"),
+        longest_job_seconds=_int("LONGEST_JOB_SECONDS", 48 * 3600),
+    )
+
+
+def load_or_exit() -> WorkerSettings:
+    """:func:`load`, or one line on stderr and exit status 2."""
+    try:
+        return load()
+    except WorkerSettingsError as exc:
+        print(f"training_worker: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,99 @@
+"""Truthful checks of what Atomlab depends on: database, Redis, Celery queues, sandbox.
+
+Each check returns a :class:`Check` instead of raising, so the health page can show every
+component's state even when several are down.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.db import connection
+
+#: Every queue the product uses and who consumes it (DESIGN.md, "Queues").
+QUEUES: dict[str, str] = {
+    "cpu": "Django-side worker: validation, synthesis, judging, snapshots",
+    "events": "Django-side worker: progress events from GPU workers",
+    "gpu": "training_worker: SFT, RL, generation",
+}
+
+
+@dataclass
+class Check:
+    """One component's state: ``ok``, a short detail, and how long the check took."""
+
+    name: str
+    ok: bool
+    detail: str
+    ms: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _timed(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 1)
+
+
+def check_database() -> Check:
+    """Run ``SELECT 1`` on the default database."""
+    start = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "down"; the detail says which
+        return Check("database", False, f"{type(exc).__name__}: {exc}".strip(), _timed(start))
+    return Check("database", True, f"{connection.vendor} {connection.settings_dict['NAME']}", _timed(start))
+
+
+def check_redis() -> Check:
+    """PING the broker."""
+    start = time.perf_counter()
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+        client.ping()
+    except redis.RedisError as exc:
+        return Check("redis", False, f"{type(exc).__name__}: {exc}", _timed(start))
+    return Check("redis", True, settings.REDIS_URL.rsplit("@", 1)[-1], _timed(start))
+
+
+def check_queues(timeout: float = 1.0) -> list[Check]:
+    """Which online workers consume each queue, from a broadcast to all workers.
+
+    Both Celery apps share the broker, so one broadcast reaches the GPU workers too.
+    """
+    from webapp.celery_app import app
+
+    start = time.perf_counter()
+    try:
+        replies: dict[str, list[dict[str, Any]]] = (
+            app.control.inspect(timeout=timeout).active_queues() or {}
+        )
+    except Exception as exc:  # broker down: every queue is unknown, say why once per queue
+        detail = f"cannot ask workers: {type(exc).__name__}: {exc}"
+        return [Check(f"queue {q}", False, detail, _timed(start)) for q in QUEUES]
+    by_queue: dict[str, list[str]] = {q: [] for q in QUEUES}
+    for worker, queues in replies.items():
+        for queue in queues:
+            by_queue.setdefault(queue["name"], []).append(worker)
+    elapsed = _timed(start)
+    checks = []
+    for queue, workers in by_queue.items():
+        detail = ", ".join(sorted(workers)) if workers else "no worker online"
+        checks.append(
+            Check(f"queue {queue}", bool(workers), detail, elapsed, {"workers": sorted(workers)})
+        )
+    return checks
+
+
+def check_all() -> list[Check]:
+    """Every check, database first. Queues are skipped with a reason when Redis is down."""
+    checks = [check_database(), check_redis()]
+    if checks[1].ok:
+        checks.extend(check_queues())
+    else:
+        checks.extend(Check(f"queue {q}", False, "unknown: Redis is down") for q in QUEUES)
+    return checks

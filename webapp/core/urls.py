@@ -1,0 +1,16 @@
+from django.urls import path
+
+from webapp.core import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("health", views.health_page, name="health"),
+    path("health/roundtrip", views.health_roundtrip, name="health-roundtrip"),
+    path("livez", views.livez, name="livez"),
+    path("atoms/", views.section_placeholder, {"slug": "atoms"}, name="atoms"),
+    path("composites/", views.section_placeholder, {"slug": "composites"}, name="composites"),
+    path("datasets/", views.section_placeholder, {"slug": "datasets"}, name="datasets"),
+    path("runs/", views.section_placeholder, {"slug": "runs"}, name="runs"),
+    path("evaluations/", views.section_placeholder, {"slug": "evaluations"}, name="evaluations"),
+    path("studies/", views.section_placeholder, {"slug": "studies"}, name="studies"),
+]

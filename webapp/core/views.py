@@ -1,0 +1,58 @@
+"""Dashboard, health and section placeholders. Views stay thin (STYLE rule 1)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET, require_POST
+
+from webapp.accounts.models import Role
+from webapp.core import health
+from webapp.core.access import role_required
+from webapp.core.context_processors import SECTIONS
+from webapp.core.htmx import render_page
+from webapp.core.services import queues_roundtrip
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The landing page after login."""
+    return render_page(request, "core/dashboard.html", {"sections": SECTIONS})
+
+
+@require_GET
+def health_page(request: HttpRequest) -> HttpResponse:
+    """Database, Redis, each queue's workers; JSON with ``?format=json``."""
+    checks = health.check_all()
+    status = 200 if all(c.ok for c in checks) else 503
+    if request.GET.get("format") == "json":
+        payload = {
+            "ok": status == 200,
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail, "ms": c.ms} for c in checks],
+        }
+        return JsonResponse(payload, status=status)
+    return render_page(request, "core/health.html", {"checks": checks, "queues": health.QUEUES}, status=status)
+
+
+@require_POST
+@role_required(Role.RESEARCHER)
+def health_roundtrip(request: HttpRequest) -> HttpResponse:
+    """Send a ping through every queue and show the answers (an htmx fragment)."""
+    results = queues_roundtrip(by=request.user)  # type: ignore[arg-type]  # role_required checked it
+    return render_page(request, "core/health.html", {"roundtrip": results}, partial="roundtrip")
+
+
+@login_not_required
+@require_GET
+def livez(request: HttpRequest) -> HttpResponse:
+    """Liveness for container orchestration: the process answers; nothing else is checked."""
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+@require_GET
+def section_placeholder(request: HttpRequest, slug: str) -> HttpResponse:
+    """A section whose issue has not landed yet says so instead of a 404."""
+    labels = dict((s, label) for label, s in SECTIONS)
+    if slug not in labels:
+        raise Http404(slug)
+    return render_page(request, "core/placeholder.html", {"title": labels[slug]})
