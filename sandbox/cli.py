@@ -34,8 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--k", type=_ks, default=[1, 10, 100], help="comma-separated k values")
     ev.add_argument("--timeout", type=float, default=5.0, help="seconds per program")
     ev.add_argument("--workers", type=int, default=None, help="sandbox workers (default: cores)")
-    ev.add_argument("--out", type=Path, default=None,
-                    help="results file (default: <samples>_results.jsonl)")
+    ev.add_argument("--out", type=Path, default=None, help="results file (default: <samples>_results.jsonl)")
     sv = sub.add_parser("serve", help="run the HTTP service")
     sv.add_argument("--port", type=int, required=True)
     sv.add_argument("--host", default="127.0.0.1")
@@ -44,8 +43,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def evaluate(problems_path: Path, samples_path: Path, ks: list[int], timeout_s: float,
-             workers: int | None, out: Path | None) -> dict[str, float]:
+def evaluate(
+    problems_path: Path,
+    samples_path: Path,
+    ks: list[int],
+    timeout_s: float,
+    workers: int | None,
+    out: Path | None,
+) -> dict[str, float]:
     """Judge every sample, write the results file, return pass@k for each k <= n."""
     from sandbox.pool import SandboxPool
 
@@ -58,8 +63,7 @@ def evaluate(problems_path: Path, samples_path: Path, ks: list[int], timeout_s: 
     requests = [request_for_sample(problems[s["task_id"]], s, timeout_s) for s in samples]
     started = time.monotonic()
     with SandboxPool(workers) as pool:
-        print(f"judging {len(requests)} samples with {pool.size} workers "
-              f"({pool.isolation})", file=sys.stderr)
+        print(f"judging {len(requests)} samples with {pool.size} workers ({pool.isolation})", file=sys.stderr)
         futures = [pool.submit(r) for r in requests]
         results = []
         for done, future in enumerate(futures, 1):
@@ -69,8 +73,13 @@ def evaluate(problems_path: Path, samples_path: Path, ks: list[int], timeout_s: 
     elapsed = time.monotonic() - started
     print(f"judged {len(results)} samples in {elapsed:.1f} s", file=sys.stderr)
     out = out or Path(f"{samples_path}_results.jsonl")
-    write_jsonl(out, ({**s, "passed": r.passed, "verdict": str(r.verdict), "result": r.to_dict()}
-                      for s, r in zip(samples, results, strict=True)))
+    write_jsonl(
+        out,
+        (
+            {**s, "passed": r.passed, "verdict": str(r.verdict), "result": r.to_dict()}
+            for s, r in zip(samples, results, strict=True)
+        ),
+    )
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for sample, result in zip(samples, results, strict=True):
         counts[sample["task_id"]][0] += 1
@@ -83,8 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     args: Any = _parser().parse_args(argv)
     if args.command == "evaluate":
         try:
-            scores = evaluate(args.problems, args.samples, args.k, args.timeout, args.workers,
-                              args.out)
+            scores = evaluate(args.problems, args.samples, args.k, args.timeout, args.workers, args.out)
         except (DataError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

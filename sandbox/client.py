@@ -27,8 +27,14 @@ class SandboxClient:
     """Judge programs locally (``url=None``: a ``SandboxPool`` of ``workers`` started on
     first use) or through a sandbox service at ``url`` (e.g. ``http://sandbox:8090``)."""
 
-    def __init__(self, url: str | None = None, workers: int | None = None, *,
-                 timeout_s: float | None = None, require_isolation: bool | None = None) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        workers: int | None = None,
+        *,
+        timeout_s: float | None = None,
+        require_isolation: bool | None = None,
+    ) -> None:
         self.url = url.rstrip("/") if url else None
         self.workers = workers
         self.timeout_s = timeout_s
@@ -73,7 +79,9 @@ class SandboxClient:
     def _http(self, method: str, path: str, body: Any, timeout: float) -> Any:
         payload = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
-            f"{self.url}{path}", data=payload, method=method,
+            f"{self.url}{path}",
+            data=payload,
+            method=method,
             headers={"Content-Type": "application/json", "Accept": "application/json"},
         )
         try:

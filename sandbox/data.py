@@ -82,8 +82,9 @@ def program_for_sample(problem: dict[str, Any], sample: dict[str, Any]) -> str:
     """The full program a sample stands for."""
     prompt = problem.get("prompt")
     if "solution" in sample:
-        return extract_code(str(sample["solution"]), problem["entry_point"],
-                            prompt if isinstance(prompt, str) else None)
+        return extract_code(
+            str(sample["solution"]), problem["entry_point"], prompt if isinstance(prompt, str) else None
+        )
     if "completion" in sample:
         completion = str(sample["completion"])
         # HumanEval: the completion continues the prompt. A natural-language prompt cannot be
@@ -94,8 +95,9 @@ def program_for_sample(problem: dict[str, Any], sample: dict[str, Any]) -> str:
     raise DataError(f"sample for {sample.get('task_id')} has neither completion nor solution")
 
 
-def request_for_sample(problem: dict[str, Any], sample: dict[str, Any], timeout_s: float,
-                       memory_mb: int = 512) -> JudgeRequest:
+def request_for_sample(
+    problem: dict[str, Any], sample: dict[str, Any], timeout_s: float, memory_mb: int = 512
+) -> JudgeRequest:
     """The judge request for one sample of ``problem``."""
     prompt = problem.get("prompt")
     test = problem.get("test") or None

@@ -12,9 +12,7 @@ _THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.S)
 _FENCE_OPEN = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\n]*)$")
 _PYTHON_INFOS = {"", "python", "py", "python3", "py3", "pycon", "ipython", "sage"}
 # A line that can start a top-level Python program (where leading prose stops).
-_CODE_START = re.compile(
-    r"^(from\s+[\w.]+\s+import\s|import\s+\w|def\s+\w|async\s+def\s+\w|class\s+\w|@\w)"
-)
+_CODE_START = re.compile(r"^(from\s+[\w.]+\s+import\s|import\s+\w|def\s+\w|async\s+def\s+\w|class\s+\w|@\w)")
 _IMPORT_LINE = re.compile(r"^(from\s+[\w.]+\s+import\s+.+|import\s+[\w., ]+)$")
 
 
@@ -145,9 +143,7 @@ def _attach_body(body: str, entry_point: str, prompt: str) -> str:
 
 def _with_prompt_context(code: str, prompt: str) -> str:
     """The prompt's imports and helpers, then the answer (whose definitions win)."""
-    if not _defines(prompt, _first_def_name(prompt) or "") or code.lstrip().startswith(
-        prompt.strip()[:200]
-    ):
+    if not _defines(prompt, _first_def_name(prompt) or "") or code.lstrip().startswith(prompt.strip()[:200]):
         # Natural-language prompt, or the answer already repeats the prompt.
         return code + "\n"
     if _parses(prompt):

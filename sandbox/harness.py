@@ -83,22 +83,20 @@ def _last_line(exc: BaseException, filename: str) -> int | None:
     return line
 
 
-def run_candidate_side(program: str, entry_point: str, req_fd: int, rep_fd: int,
-                   output_limit: int) -> None:
+def run_candidate_side(program: str, entry_point: str, req_fd: int, rep_fd: int, output_limit: int) -> None:
     """Load the program, report readiness, then answer calls until the caller hangs up."""
     _setup_process(output_limit)
     try:
         code = compile(program, CANDIDATE_FILE, "exec", dont_inherit=True)
     except SyntaxError as exc:
-        _send(rep_fd, {"ok": False, "kind": "syntax_error",
-                       "message": f"line {exc.lineno}: {exc.msg}"})
+        _send(rep_fd, {"ok": False, "kind": "syntax_error", "message": f"line {exc.lineno}: {exc.msg}"})
         return
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
-        _send(rep_fd, {"ok": False, "kind": "syntax_error",
-                       "message": f"line 1: {type(exc).__name__}: {exc}"})
+        _send(
+            rep_fd, {"ok": False, "kind": "syntax_error", "message": f"line 1: {type(exc).__name__}: {exc}"}
+        )
         return
-    linecache.cache[CANDIDATE_FILE] = (len(program), None, program.splitlines(True),
-                                       CANDIDATE_FILE)
+    linecache.cache[CANDIDATE_FILE] = (len(program), None, program.splitlines(True), CANDIDATE_FILE)
     # A real module (not "__main__", so a main guard stays off), registered so that pickle
     # finds the program's functions (multiprocessing in a program).
     module = types.ModuleType("__candidate__")
@@ -197,8 +195,9 @@ class CandidateProxy:
             raise self.violation
         self.calls += 1
         try:
-            payload = json.dumps({"args": codec.encode(list(args)), "kwargs": codec.encode(kwargs)},
-                                 allow_nan=False).encode()
+            payload = json.dumps(
+                {"args": codec.encode(list(args)), "kwargs": codec.encode(kwargs)}, allow_nan=False
+            ).encode()
         except (codec.NonPlainValueError, ValueError) as exc:
             raise TypeError(f"the test passed a value the sandbox cannot send: {exc}") from None
         try:
@@ -257,8 +256,9 @@ def run_tester(sock_fd: int) -> None:
         _send(sock_fd, report)
 
 
-def run_one_test(test_source: bytearray, setup: str | None, entry_point: str, req_fd: int,
-                 rep_fd: int, pidfd: int | None) -> dict[str, Any]:
+def run_one_test(
+    test_source: bytearray, setup: str | None, entry_point: str, req_fd: int, rep_fd: int, pidfd: int | None
+) -> dict[str, Any]:
     """Run ``setup`` then the test with the proxy bound to ``entry_point`` (and passed to
     ``check`` when the test defines one); the report."""
     source = test_source.decode("utf-8", errors="replace")
@@ -268,8 +268,7 @@ def run_one_test(test_source: bytearray, setup: str | None, entry_point: str, re
         try:
             exec(_compiled(setup, "<setup>"), namespace)
         except BaseException as exc:
-            return {"status": "judge_error",
-                    "message": f"the test setup failed: {describe(exc, '<setup>')}"}
+            return {"status": "judge_error", "message": f"the test setup failed: {describe(exc, '<setup>')}"}
     namespace[entry_point] = proxy
     namespace.setdefault("candidate", proxy)
     report = _run_test(source, namespace, proxy)
@@ -308,7 +307,6 @@ def _run_test(source: str, namespace: dict[str, Any], proxy: CandidateProxy) -> 
     if proxy.violation is not None:  # swallowed by a bare except in the test
         return {"status": proxy.violation.status, "message": proxy.violation.message}
     return {"status": "passed", "message": None}
-
 
 
 def _test_failure(exc: BaseException, source: str) -> str:

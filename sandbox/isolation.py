@@ -53,8 +53,12 @@ class IsolationReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"summary": self.summary, "layers": dict(self.layers), "errors": dict(self.errors),
-                "complete": self.complete}
+        return {
+            "summary": self.summary,
+            "layers": dict(self.layers),
+            "errors": dict(self.errors),
+            "complete": self.complete,
+        }
 
 
 def require_isolation_from_env() -> bool:

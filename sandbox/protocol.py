@@ -125,16 +125,15 @@ def recv_frame(
             return Recv.DEAD, None
 
 
-def send_frame(
-    fd: int, payload: bytes | bytearray, deadline: float, watch: int | None = None
-) -> Recv:
+def send_frame(fd: int, payload: bytes | bytearray, deadline: float, watch: int | None = None) -> Recv:
     """Write one frame to the non-blocking ``fd`` before ``deadline``; ``FRAME`` when sent,
     ``DEAD`` when the reader is gone (or the watched process exited while the pipe is full)."""
     return send_bytes(fd, HEADER.pack(len(payload)) + bytes(payload), deadline, watch)
 
 
-def send_bytes(fd: int, data: bytes | bytearray | memoryview, deadline: float,
-               watch: int | None = None) -> Recv:
+def send_bytes(
+    fd: int, data: bytes | bytearray | memoryview, deadline: float, watch: int | None = None
+) -> Recv:
     """Write ``data`` to the non-blocking ``fd`` before ``deadline`` (see ``send_frame``)."""
     view = memoryview(data)
     watched = [] if watch is None else [watch]

@@ -76,14 +76,17 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s " + format, self.address_string(), *args)
 
 
-def serve(host: str, port: int, workers: int | None = None,
-          require_isolation: bool | None = None) -> None:
+def serve(host: str, port: int, workers: int | None = None, require_isolation: bool | None = None) -> None:
     """Run the service until SIGTERM or SIGINT. Prints one JSON line with the address."""
     pool = SandboxPool(workers, require_isolation=require_isolation)
     server = SandboxServer((host, port), pool)
     bound_port = server.server_address[1]
-    print(json.dumps({"listening": f"http://{host}:{bound_port}",
-                      "isolation": pool.isolation, "workers": pool.size}), flush=True)
+    print(
+        json.dumps(
+            {"listening": f"http://{host}:{bound_port}", "isolation": pool.isolation, "workers": pool.size}
+        ),
+        flush=True,
+    )
 
     def stop(signum: int, frame: object) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()

@@ -9,8 +9,15 @@ from typing import Any
 
 from sandbox.output import OUTPUT_KEEP_BYTES, trim_output
 
-__all__ = ["OUTPUT_KEEP_BYTES", "CaseOutcome", "JudgeRequest", "JudgeResult", "RequestError",
-           "Verdict", "trim_output"]
+__all__ = [
+    "OUTPUT_KEEP_BYTES",
+    "CaseOutcome",
+    "JudgeRequest",
+    "JudgeResult",
+    "RequestError",
+    "Verdict",
+    "trim_output",
+]
 
 
 class Verdict(enum.StrEnum):

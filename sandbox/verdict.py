@@ -22,15 +22,17 @@ from sandbox.types import CaseOutcome, JudgeRequest, JudgeResult, Verdict
 MAX_SHOWN_VALUE = 64 << 10
 
 
-def judge_result(request: JudgeRequest, raw: dict[str, Any], report: bytes,
-                 isolation: str) -> JudgeResult:
+def judge_result(request: JudgeRequest, raw: dict[str, Any], report: bytes, isolation: str) -> JudgeResult:
     """Build the verdict for ``request`` from the worker's ``raw`` result and the test's
     ``report``."""
     result = JudgeResult(
-        verdict=Verdict.PASSED, stdout=str(raw.get("stdout", "")),
+        verdict=Verdict.PASSED,
+        stdout=str(raw.get("stdout", "")),
         stderr=str(raw.get("stderr", "")),
-        duration_s=round(float(raw.get("duration_s", 0.0)), 6), isolation=isolation,
-        flags=scan_flags(request.program), id=request.id,
+        duration_s=round(float(raw.get("duration_s", 0.0)), 6),
+        isolation=isolation,
+        flags=scan_flags(request.program),
+        id=request.id,
     )
     cases = request.cases or []
     load = raw.get("load")
@@ -58,8 +60,16 @@ def judge_result(request: JudgeRequest, raw: dict[str, Any], report: bytes,
         outcomes.append((verdict, outcome.error))
     if request.test is not None and raw.get("stopped") is None:
         verdict, test_message = _test_outcome(raw.get("test"), report, raw.get("exit"))
-        result.cases.append(CaseOutcome(index=len(cases), args=[], expected=None, got=None,
-                                        passed=verdict is Verdict.PASSED, error=test_message))
+        result.cases.append(
+            CaseOutcome(
+                index=len(cases),
+                args=[],
+                expected=None,
+                got=None,
+                passed=verdict is Verdict.PASSED,
+                error=test_message,
+            )
+        )
         outcomes.append((verdict, test_message))
     result.verdict = Verdict.worst([v for v, _ in outcomes])
     if result.verdict is not Verdict.PASSED:
@@ -71,8 +81,14 @@ def judge_result(request: JudgeRequest, raw: dict[str, Any], report: bytes,
 
 
 def _not_run(index: int, case: dict[str, Any], message: str) -> CaseOutcome:
-    return CaseOutcome(index=index, args=list(case.get("args", [])), expected=case.get("expected"),
-                       got=None, passed=False, error=message)
+    return CaseOutcome(
+        index=index,
+        args=list(case.get("args", [])),
+        expected=case.get("expected"),
+        got=None,
+        passed=False,
+        error=message,
+    )
 
 
 def _signal_name(number: int) -> str:
@@ -132,13 +148,13 @@ def _judge_reply(index: int, case: dict[str, Any], raw_reply: str) -> tuple[Case
     if "expected" not in case:
         return CaseOutcome(index, args, None, shown, True, None), Verdict.PASSED
     passed = values_equal(codec.decode(expected), got)
-    return (CaseOutcome(index, args, expected, shown, passed, None),
-            Verdict.PASSED if passed else Verdict.FAILED)
+    return (
+        CaseOutcome(index, args, expected, shown, passed, None),
+        Verdict.PASSED if passed else Verdict.FAILED,
+    )
 
 
-def _test_outcome(
-    state: Any, report: bytes, exit_info: dict[str, Any] | None
-) -> tuple[Verdict, str | None]:
+def _test_outcome(state: Any, report: bytes, exit_info: dict[str, Any] | None) -> tuple[Verdict, str | None]:
     if state == "timeout":
         return Verdict.TIMEOUT, "time limit exceeded while the test ran"
     if state != "report":

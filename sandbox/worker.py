@@ -55,8 +55,18 @@ from sandbox.seccomp import LoadedFilter, build_filter
 
 #: Imported once in the worker so that programs using them start without disk reads. Short
 #: on purpose: each module makes every fork slower (hashlib alone adds 4 MB resident).
-PRELOAD = ("typing", "re", "collections", "math", "itertools", "functools", "string",
-           "random", "heapq", "bisect")
+PRELOAD = (
+    "typing",
+    "re",
+    "collections",
+    "math",
+    "itertools",
+    "functools",
+    "string",
+    "random",
+    "heapq",
+    "bisect",
+)
 MAX_REPORT = 1 << 20
 #: A fresh test process after this many tests (bounds any drift of module state).
 TESTER_JOBS = 500
@@ -121,8 +131,9 @@ def main() -> None:
 
 
 def _refuse(out_fd: int, error: str) -> None:
-    write_frame(out_fd, json.dumps({"hello": True, "ok": False, "layer": "namespaces",
-                                    "error": error}).encode())
+    write_frame(
+        out_fd, json.dumps({"hello": True, "ok": False, "layer": "namespaces", "error": error}).encode()
+    )
     os._exit(3)
 
 
@@ -236,7 +247,10 @@ class Worker:
         program, entry_point = str(job["program"]), str(job["entry_point"])
         output_limit = self.config.output_limit
         candidate = self._spawn(
-            self.config.uid, limits, [self.devnull, out_fd, err_fd, req_r, rep_w], True,
+            self.config.uid,
+            limits,
+            [self.devnull, out_fd, err_fd, req_r, rep_w],
+            True,
             lambda: harness.run_candidate_side(program, entry_point, 3, 4, output_limit),
         )
         os.close(req_r)
@@ -244,8 +258,14 @@ class Worker:
         os.set_blocking(req_w, False)
         os.set_blocking(rep_r, False)
         pidfd = os.pidfd_open(candidate)
-        result: dict[str, Any] = {"load": "died", "message": None, "calls": [],
-                                  "stopped": None, "test": None, "exit": None}
+        result: dict[str, Any] = {
+            "load": "died",
+            "message": None,
+            "calls": [],
+            "stopped": None,
+            "test": None,
+            "exit": None,
+        }
         self._load(result, rep_r, deadline, pidfd)
         if result["load"] == "ok":
             self._calls(result, job["calls"], req_w, rep_r, deadline, pidfd)
@@ -257,13 +277,13 @@ class Worker:
                 if not read_exact_into(self.job_fd, source):
                     os._exit(0)  # the pool is gone
                 if result["load"] == "ok" and result["stopped"] is None:
-                    report = self._test(result, source, job, limits, req_w, rep_r, pidfd,
-                                        deadline)
+                    report = self._test(result, source, job, limits, req_w, rep_r, pidfd, deadline)
             finally:
                 _wipe(source)
         # A closed channel comes before the exit is visible on the pidfd: give it a moment.
-        channel_lost = (result["load"] == "died" or result["stopped"] == "died"
-                        or b'"status": "gone"' in report)
+        channel_lost = (
+            result["load"] == "died" or result["stopped"] == "died" or b'"status": "gone"' in report
+        )
         exited_early = _has_exited(pidfd, 0.05 if channel_lost else 0.0)
         reaped = self._kill_all(candidate, pidfd)
         status = reaped.get(candidate)
@@ -294,8 +314,9 @@ class Worker:
         except (ValueError, KeyError, TypeError, AttributeError):
             result["load"], result["message"] = "error", "the program corrupted the harness channel"
 
-    def _calls(self, result: dict[str, Any], calls: list[Any], req_w: int, rep_r: int,
-               deadline: float, pidfd: int) -> None:
+    def _calls(
+        self, result: dict[str, Any], calls: list[Any], req_w: int, rep_r: int, deadline: float, pidfd: int
+    ) -> None:
         replies: list[str] = result["calls"]
         for call in calls:
             sent = send_frame(req_w, json.dumps(call).encode(), deadline, pidfd)
@@ -304,22 +325,35 @@ class Worker:
                 return
             kind, frame = recv_frame(rep_r, deadline, pidfd, harness.MAX_REPLY)
             if kind is not Recv.FRAME or frame is None:
-                result["stopped"] = {Recv.TIMEOUT: "timeout", Recv.TOO_BIG: "too_big"}.get(
-                    kind, "died")
+                result["stopped"] = {Recv.TIMEOUT: "timeout", Recv.TOO_BIG: "too_big"}.get(kind, "died")
                 return
             replies.append(frame.decode("utf-8", errors="replace"))
 
     # --- the test process ----------------------------------------------------------------
 
-    def _test(self, result: dict[str, Any], source: bytearray, job: dict[str, Any],
-              limits: Limits, req_w: int, rep_r: int, pidfd: int, deadline: float) -> bytearray:
+    def _test(
+        self,
+        result: dict[str, Any],
+        source: bytearray,
+        job: dict[str, Any],
+        limits: Limits,
+        req_w: int,
+        rep_r: int,
+        pidfd: int,
+        deadline: float,
+    ) -> bytearray:
         if self.tester is not None and self.tester_memory_mb != limits.memory_mb:
             # Its address-space limit was set when it started; raising another process's
             # limit needs CAP_SYS_RESOURCE, which containers often lack. Start afresh.
             self._stop_tester()
         tester = self._ensure_tester(limits)
-        header = json.dumps({"test_setup": job.get("test_setup"), "test_len": len(source),
-                             "entry_point": str(job["entry_point"])}).encode()
+        header = json.dumps(
+            {
+                "test_setup": job.get("test_setup"),
+                "test_len": len(source),
+                "entry_point": str(job["entry_point"]),
+            }
+        ).encode()
         # The descriptors, the header and as much of the source as the socket takes go in
         # one message (the test process wakes once), the rest after; no copy of the source.
         parts = [memoryview(b"J" + HEADER.pack(len(header)) + header), memoryview(source)]
@@ -350,8 +384,7 @@ class Worker:
         result["test"] = "timeout" if kind is Recv.TIMEOUT else "died"
         return bytearray()
 
-    def _wait_report(self, tester: _Tester, pidfd: int,
-                     deadline: float) -> tuple[Recv, bytearray | None]:
+    def _wait_report(self, tester: _Tester, pidfd: int, deadline: float) -> tuple[Recv, bytearray | None]:
         """The report, or how waiting for it ended. If the candidate dies while a process
         it left behind holds its pipe, the test never sees the end of the stream; so once
         the candidate is gone, the test gets a short grace, then counts as "gone"."""
@@ -371,9 +404,13 @@ class Worker:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         tester_limits = limits._replace(cpu_s=1 << 30)  # long-lived: the wall clock bounds it
         theirs_fd = theirs.detach()
-        pid = self._spawn(self.config.test_uid, tester_limits,
-                          [self.devnull, self.devnull, self.devnull, theirs_fd], False,
-                          lambda: harness.run_tester(3))
+        pid = self._spawn(
+            self.config.test_uid,
+            tester_limits,
+            [self.devnull, self.devnull, self.devnull, theirs_fd],
+            False,
+            lambda: harness.run_tester(3),
+        )
         os.close(theirs_fd)
         ours.setblocking(False)
         self.tester = _Tester(pid, os.pidfd_open(pid), ours)
@@ -395,8 +432,9 @@ class Worker:
 
     # --- processes -----------------------------------------------------------------------
 
-    def _spawn(self, uid: int, limits: Limits, fds: list[int], dumpable: bool,
-               target: Callable[[], None]) -> int:
+    def _spawn(
+        self, uid: int, limits: Limits, fds: list[int], dumpable: bool, target: Callable[[], None]
+    ) -> int:
         """Fork a sandboxed child: ``fds`` become its 0..n-1, then limits, uid, seccomp."""
         pid = os.fork()
         if pid:

@@ -47,9 +47,28 @@ def _wait_for_worker(app: Any, name: str, proc: subprocess.Popen[bytes], timeout
 def _start_worker(app_module: str, queues: str, name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     log = open(REPO / "var" / f"test-{name.split('@')[0]}.log", "wb")  # noqa: SIM115  # closed with the process
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", app_module, "worker", "-Q", queues, "-n", name,
-         "--pool", "solo", "--without-gossip", "--without-mingle", "-l", "INFO"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            app_module,
+            "worker",
+            "-Q",
+            queues,
+            "-n",
+            name,
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "INFO",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -103,8 +122,14 @@ def browser() -> Iterator[Any]:
         b = pw.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield b
         b.close()

@@ -16,12 +16,35 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 FORBIDDEN: dict[str, set[str]] = {
-    "sandbox": {"django", "celery", "kombu", "torch", "transformers", "trl", "vllm", "webapp", "training_worker"},
+    "sandbox": {
+        "django",
+        "celery",
+        "kombu",
+        "torch",
+        "transformers",
+        "trl",
+        "vllm",
+        "webapp",
+        "training_worker",
+    },
     "training_worker": {"django", "webapp"},
     "webapp": {"torch", "transformers", "trl", "vllm", "accelerate"},
 }
 #: The only parts of training_worker the web side may import (wire types, no heavy deps).
 WEBAPP_ALLOWED_TRAINING_WORKER = {"training_worker.contracts"}
+
+
+def _is_dynamic_import(node: ast.AST) -> bool:
+    """``importlib.import_module("x")`` or ``__import__("x")`` with a literal name."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+    return (
+        name in ("import_module", "__import__")
+        and bool(node.args)
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    )
 
 
 def imported_modules(source: str) -> list[tuple[int, str]]:
@@ -32,12 +55,9 @@ def imported_modules(source: str) -> list[tuple[int, str]]:
             found.extend((node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.extend((node.lineno, f"{node.module}.{alias.name}") for alias in node.names)
-        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
-            "import_module",
-            "__import__",
-        ):
-            if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-                found.append((node.lineno, node.args[0].value))
+        elif _is_dynamic_import(node):
+            assert isinstance(node, ast.Call) and isinstance(node.args[0], ast.Constant)
+            found.append((node.lineno, str(node.args[0].value)))
     return found
 
 
@@ -48,8 +68,12 @@ def violations(package: str) -> list[str]:
             top = module.split(".")[0]
             if top in FORBIDDEN[package]:
                 bad.append(f"{path.relative_to(REPO)}:{line} imports {module}")
-            if package == "webapp" and top == "training_worker" and not any(
-                module == ok or module.startswith(ok + ".") for ok in WEBAPP_ALLOWED_TRAINING_WORKER
+            if (
+                package == "webapp"
+                and top == "training_worker"
+                and not any(
+                    module == ok or module.startswith(ok + ".") for ok in WEBAPP_ALLOWED_TRAINING_WORKER
+                )
             ):
                 bad.append(f"{path.relative_to(REPO)}:{line} imports {module} (only contracts allowed)")
     return bad
@@ -68,4 +92,3 @@ def test_checker_sees_lazy_and_dynamic_imports() -> None:
         "importlib.import_module('trl')\n"
     )
     assert [m for _, m in imported_modules(source)] == ["torch.nn", "transformers.AutoModel", "trl"]
-

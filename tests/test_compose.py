@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+APP_REF = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+:[A-Za-z_]\w*")
 EXPECTED = {"postgres", "redis", "web", "worker-cpu", "worker-gpu", "sandbox"}
 
 
@@ -27,7 +29,7 @@ def _referenced_modules(command: list[str]) -> list[str]:
     for i, word in enumerate(words):
         if word in ("-A", "-m") and i + 1 < len(words):
             found.append(words[i + 1])
-        if ":" in word and word.split(":")[0].count(".") >= 1 and not word.startswith(("http", "'")):
+        if APP_REF.fullmatch(word):  # gunicorn's module.path:callable
             found.append(word.split(":")[0])
     return found
 
@@ -54,6 +56,9 @@ def test_every_service_command_refers_to_code_in_the_repository() -> None:
 
 def test_reference_walker_rejects_a_missing_module() -> None:
     assert _referenced_modules(["celery", "-A", "nowhere.app", "worker"]) == ["nowhere.app"]
+    assert _referenced_modules(["gunicorn", "-b", "0.0.0.0:8000", "webapp.wsgi:application"]) == [
+        "webapp.wsgi"
+    ]
     assert not _module_exists("webapp.no_such_module")
 
 

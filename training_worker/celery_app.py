@@ -36,4 +36,10 @@ app.conf.update(
 @app.task(name="atomlab.gpu.ping")
 def gpu_ping(sent_at: float) -> dict[str, object]:
     """Answer the health page's round trip with who ran it and when."""
-    return {"queue": "gpu", "host": socket.gethostname(), "pid": os.getpid(), "sent_at": sent_at, "ran_at": time.time()}
+    return {
+        "queue": "gpu",
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "sent_at": sent_at,
+        "ran_at": time.time(),
+    }

@@ -70,8 +70,7 @@ def stray_processes(pool: SandboxPool) -> list[tuple[int, int]]:
     started and left behind."""
     candidate_uids = set(pool.candidate_uids())
     tree = set(pool.worker_pids())
-    return [(pid, uid) for pid, uid in sandbox_processes(pool)
-            if uid in candidate_uids or pid not in tree]
+    return [(pid, uid) for pid, uid in sandbox_processes(pool) if uid in candidate_uids or pid not in tree]
 
 
 class HostWatch:
@@ -130,8 +129,11 @@ def host(pool: SandboxPool) -> Iterator[HostWatch]:
 
 
 def judge_ok(pool: SandboxPool) -> bool:
-    result = pool.judge(JudgeRequest(program="def f(x):\n    return x + 1\n", entry_point="f",
-                                     cases=[{"args": [1], "expected": 2}]))
+    result = pool.judge(
+        JudgeRequest(
+            program="def f(x):\n    return x + 1\n", entry_point="f", cases=[{"args": [1], "expected": 2}]
+        )
+    )
     return result.passed
 
 
@@ -139,16 +141,31 @@ CHECK = "def check(candidate):\n    assert candidate(1) == 2\n    assert candida
 CASES = [{"args": [1], "expected": 2}, {"args": [5], "expected": 6}]
 
 
-def both_modes(pool: SandboxPool, program: str, timeout_s: float = 5.0,
-               memory_mb: int = 512) -> dict[str, JudgeResult]:
+def both_modes(
+    pool: SandboxPool, program: str, timeout_s: float = 5.0, memory_mb: int = 512
+) -> dict[str, JudgeResult]:
     """Judge ``program`` (entry point ``f``, which should add 1) against native cases and
     against an assert-style test, in one batch."""
-    results = pool.judge_batch([
-        JudgeRequest(program=program, entry_point="f", cases=CASES, timeout_s=timeout_s,
-                     memory_mb=memory_mb, id="cases"),
-        JudgeRequest(program=program, entry_point="f", test=CHECK, timeout_s=timeout_s,
-                     memory_mb=memory_mb, id="test"),
-    ])
+    results = pool.judge_batch(
+        [
+            JudgeRequest(
+                program=program,
+                entry_point="f",
+                cases=CASES,
+                timeout_s=timeout_s,
+                memory_mb=memory_mb,
+                id="cases",
+            ),
+            JudgeRequest(
+                program=program,
+                entry_point="f",
+                test=CHECK,
+                timeout_s=timeout_s,
+                memory_mb=memory_mb,
+                id="test",
+            ),
+        ]
+    )
     return {r.id or "": r for r in results}
 
 
@@ -156,5 +173,11 @@ def run_cli(*args: str, timeout: float = 300) -> Any:
     """``python -m sandbox ...`` as a real subprocess of this interpreter."""
     import subprocess
 
-    return subprocess.run([sys.executable, "-m", "sandbox", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "sandbox", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -9,12 +9,14 @@ import pytest
 
 from sandbox import extract_code
 
-PROMPT = ('from typing import List\n\n\n'
-          'def total(xs: List[int]) -> int:\n'
-          '    """Sum the list.\n'
-          '    >>> total([1, 2])\n'
-          '    3\n'
-          '    """\n')
+PROMPT = (
+    "from typing import List\n\n\n"
+    "def total(xs: List[int]) -> int:\n"
+    '    """Sum the list.\n'
+    "    >>> total([1, 2])\n"
+    "    3\n"
+    '    """\n'
+)
 BODY = "    return sum(xs)\n"
 FUNCTION = "def total(xs):\n    return sum(xs)\n"
 
@@ -30,8 +32,9 @@ def test_a_fenced_python_block_is_taken_without_the_prose() -> None:
     assert extract_code(text, "total") == FUNCTION
 
 
-@pytest.mark.parametrize("fence", ["```python", "```py", "```Python3", "```", "~~~python",
-                                   "   ```python", "````python"])
+@pytest.mark.parametrize(
+    "fence", ["```python", "```py", "```Python3", "```", "~~~python", "   ```python", "````python"]
+)
 def test_fence_spellings_are_recognised(fence: str) -> None:
     close = fence.strip().rstrip("Python3").rstrip("python").rstrip("py") or "```"
     text = f"Answer:\n{fence}\n{FUNCTION}{close}\nDone."
@@ -39,8 +42,10 @@ def test_fence_spellings_are_recognised(fence: str) -> None:
 
 
 def test_the_block_defining_the_entry_point_wins_over_usage_examples() -> None:
-    text = (f"```python\n{FUNCTION}```\n\nUsage:\n\n```python\nprint(total([1, 2]))\n```\n"
-            "```bash\npython solution.py\n```")
+    text = (
+        f"```python\n{FUNCTION}```\n\nUsage:\n\n```python\nprint(total([1, 2]))\n```\n"
+        "```bash\npython solution.py\n```"
+    )
     assert extract_code(text, "total") == FUNCTION
 
 
@@ -70,16 +75,18 @@ def test_leading_and_trailing_prose_around_loose_code_is_dropped() -> None:
 
 
 def test_imports_and_helpers_before_the_function_are_kept() -> None:
-    code = ("import math\n\n"
-            "def helper(x):\n    return x\n\n"
-            "def total(xs):\n    return sum(helper(x) for x in xs)\n")
+    code = (
+        "import math\n\n"
+        "def helper(x):\n    return x\n\n"
+        "def total(xs):\n    return sum(helper(x) for x in xs)\n"
+    )
     text = f"I will write a helper first.\n\n{code}\nThat's it."
     extracted = extract_code(text, "total")
     assert extracted == code and runs(extracted) == 6
 
 
 def test_reasoning_blocks_are_dropped() -> None:
-    text = (f"<think>Maybe def total(xs): return 0? No.</think>\n```python\n{FUNCTION}```")
+    text = f"<think>Maybe def total(xs): return 0? No.</think>\n```python\n{FUNCTION}```"
     assert extract_code(text, "total") == FUNCTION
     # A template that opened the reasoning itself leaves only the closing tag.
     assert extract_code(f"I think... def total(x)\n</think>\n{FUNCTION}", "total") == FUNCTION
@@ -138,12 +145,15 @@ def test_an_answer_without_code_gives_an_empty_program_or_its_text() -> None:
     assert extract_code("I cannot solve this.", "total") == "I cannot solve this.\n"
 
 
-@pytest.mark.parametrize("text", [
-    f"```python\n{FUNCTION}```",
-    f"Solution:\n\n{FUNCTION}",
-    f"{FUNCTION}\n# test\nprint(total([1]))\n",
-    f"```\n{FUNCTION}\n\nif __name__ == '__main__':\n    print(total([1]))\n```",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"```python\n{FUNCTION}```",
+        f"Solution:\n\n{FUNCTION}",
+        f"{FUNCTION}\n# test\nprint(total([1]))\n",
+        f"```\n{FUNCTION}\n\nif __name__ == '__main__':\n    print(total([1]))\n```",
+    ],
+)
 def test_extracted_programs_parse_and_define_the_entry_point(text: str) -> None:
     program = extract_code(text, "total", PROMPT)
     tree = ast.parse(program)

@@ -53,21 +53,25 @@ def test_without_namespaces_the_pool_falls_back_says_so_and_still_cleans_up() ->
     try:
         assert any("missing ['namespaces']" in str(w.message) for w in caught)
         assert fallback.isolation == "seccomp+uid+rlimits"
-        daemon = ("import os, time\n"
-                  "def f(x):\n"
-                  "    if os.fork() == 0:\n"
-                  "        os.setsid()\n"
-                  "        time.sleep(60)\n"
-                  "    return x + 1\n")
-        result = fallback.judge(JudgeRequest(program=daemon, entry_point="f",
-                                             cases=[{"args": [1], "expected": 2}]))
+        daemon = (
+            "import os, time\n"
+            "def f(x):\n"
+            "    if os.fork() == 0:\n"
+            "        os.setsid()\n"
+            "        time.sleep(60)\n"
+            "    return x + 1\n"
+        )
+        result = fallback.judge(
+            JudgeRequest(program=daemon, entry_point="f", cases=[{"args": [1], "expected": 2}])
+        )
         assert result.passed and result.isolation == "seccomp+uid+rlimits"
         uid = fallback.candidate_uids()[0]
         leftovers = [p for p in os.listdir("/proc") if p.isdigit() and _uid(p) == uid]
         assert leftovers == []
         test = "def check(c):\n    assert c(1) == 2\n"
-        assert fallback.judge(JudgeRequest(program="def f(x):\n    return x + 1\n",
-                                           entry_point="f", test=test)).passed
+        assert fallback.judge(
+            JudgeRequest(program="def f(x):\n    return x + 1\n", entry_point="f", test=test)
+        ).passed
     finally:
         fallback.close()
 
@@ -84,36 +88,49 @@ def _uid(pid: str) -> int:
 
 
 def test_importing_the_package_is_cheap_and_pulls_in_no_framework() -> None:
-    code = ("import sys, time\n"
-            "t = time.perf_counter()\n"
-            "import sandbox\n"
-            "elapsed = time.perf_counter() - t\n"
-            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('django', 'celery', 'torch', 'transformers', 'subprocess', 'threading', "
-            "'json', 'http') or m.startswith('sandbox.'))\n"
-            "print(elapsed, heavy)\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                          text=True, check=True)
+    code = (
+        "import sys, time\n"
+        "t = time.perf_counter()\n"
+        "import sandbox\n"
+        "elapsed = time.perf_counter() - t\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('django', 'celery', 'torch', 'transformers', 'subprocess', 'threading', "
+        "'json', 'http') or m.startswith('sandbox.'))\n"
+        "print(elapsed, heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     elapsed, heavy = done.stdout.split(" ", 1)
     assert heavy.strip() == "[]"
     assert float(elapsed) < 0.05
 
 
 def test_every_module_imports_without_a_framework() -> None:
-    code = ("import sys, pkgutil, importlib, sandbox\n"
-            "for m in pkgutil.iter_modules(sandbox.__path__):\n"
-            "    if m.name != '__main__':\n"
-            "        importlib.import_module('sandbox.' + m.name)\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('django', 'celery', 'kombu', 'torch', 'transformers', 'webapp')))\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                          text=True, check=True)
+    code = (
+        "import sys, pkgutil, importlib, sandbox\n"
+        "for m in pkgutil.iter_modules(sandbox.__path__):\n"
+        "    if m.name != '__main__':\n"
+        "        importlib.import_module('sandbox.' + m.name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('django', 'celery', 'kombu', 'torch', 'transformers', 'webapp')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
 
 def test_the_public_names_are_exported() -> None:
-    names = ["JudgeRequest", "JudgeResult", "CaseOutcome", "Verdict", "judge", "judge_batch",
-             "SandboxClient", "SandboxPool", "extract_code", "pass_at_k", "isolation_probe"]
+    names = [
+        "JudgeRequest",
+        "JudgeResult",
+        "CaseOutcome",
+        "Verdict",
+        "judge",
+        "judge_batch",
+        "SandboxClient",
+        "SandboxPool",
+        "extract_code",
+        "pass_at_k",
+        "isolation_probe",
+    ]
     for name in names:
         assert getattr(sandbox, name) is not None
     assert set(names) <= set(sandbox.__all__)

@@ -23,10 +23,16 @@ from sandbox.client import SandboxError
 
 from .conftest import REPO
 
-GOOD: dict[str, Any] = {"program": "def f(x):\n    return x * 2\n", "entry_point": "f",
-        "cases": [{"args": [2], "expected": 4}]}
-BAD: dict[str, Any] = {"program": "def f(x):\n    return x\n", "entry_point": "f",
-       "test": "def check(candidate):\n    assert candidate(2) == 4\n"}
+GOOD: dict[str, Any] = {
+    "program": "def f(x):\n    return x * 2\n",
+    "entry_point": "f",
+    "cases": [{"args": [2], "expected": 4}],
+}
+BAD: dict[str, Any] = {
+    "program": "def f(x):\n    return x\n",
+    "entry_point": "f",
+    "test": "def check(candidate):\n    assert candidate(2) == 4\n",
+}
 
 
 def free_port() -> int:
@@ -40,7 +46,11 @@ def service() -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sandbox", "serve", "--port", str(port), "--workers", "1"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         readable, _, _ = select.select([proc.stdout], [], [], 60)
@@ -74,8 +84,9 @@ def test_the_service_refuses_a_malformed_batch_with_a_reason(service: str) -> No
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(f"{service}/v1/judge_batch", method="POST",
-                                     data=json.dumps([{"program": 1}]).encode())
+    request = urllib.request.Request(
+        f"{service}/v1/judge_batch", method="POST", data=json.dumps([{"program": 1}]).encode()
+    )
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=10)
     assert caught.value.code == 400 and b"program must be a string" in caught.value.read()
@@ -116,8 +127,9 @@ def test_many_threads_can_share_one_pool(pool: SandboxPool) -> None:
     outcomes: list[bool] = []
 
     def work(i: int) -> None:
-        request = JudgeRequest(program=f"def f():\n    return {i}\n", entry_point="f",
-                               cases=[{"args": [], "expected": i}])
+        request = JudgeRequest(
+            program=f"def f():\n    return {i}\n", entry_point="f", cases=[{"args": [], "expected": i}]
+        )
         outcomes.extend(r.passed for r in pool.judge_batch([request] * 5))
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]

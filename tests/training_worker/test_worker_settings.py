@@ -14,7 +14,11 @@ def test_worker_refuses_a_malformed_redis_url_in_one_line() -> None:
     env = dict(os.environ, REDIS_URL="redis://localhost:port/0")
     result = subprocess.run(
         [sys.executable, "-c", "import training_worker.celery_app"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert result.stderr.strip() == (
@@ -28,6 +32,8 @@ def test_importing_the_worker_package_loads_no_heavy_library() -> None:
         "bad = [m for m in ('torch', 'transformers', 'trl', 'django') if m in sys.modules];"
         "print(','.join(bad))"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""

@@ -75,7 +75,9 @@ def test_viewer_gets_403_on_a_researcher_action(client: Any, viewer: Any) -> Non
     assert response.status_code == 403
 
 
-def test_roles_rank_viewer_below_researcher_below_admin(viewer: Any, researcher: Any, admin_user: Any) -> None:
+def test_roles_rank_viewer_below_researcher_below_admin(
+    viewer: Any, researcher: Any, admin_user: Any
+) -> None:
     assert not viewer.has_role(Role.RESEARCHER)
     assert researcher.has_role(Role.RESEARCHER) and not researcher.has_role(Role.ADMIN)
     assert admin_user.has_role(Role.ADMIN) and admin_user.has_role(Role.VIEWER)

@@ -25,7 +25,8 @@ def own_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = _free_port()
     proc = subprocess.Popen(
         ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"redis://127.0.0.1:{port}/0"
     for _ in range(100):
@@ -44,7 +45,9 @@ def _row_state(html: str, check: str) -> str:
     return "up" if '"badge ok"' in row else "down"
 
 
-def test_health_page_shows_redis_down_after_it_stops(client: Any, viewer: Any, settings: Any, own_redis: Any) -> None:
+def test_health_page_shows_redis_down_after_it_stops(
+    client: Any, viewer: Any, settings: Any, own_redis: Any
+) -> None:
     url, proc = own_redis
     settings.REDIS_URL = url
     client.force_login(viewer)
@@ -66,7 +69,9 @@ def test_health_page_shows_redis_down_after_it_stops(client: Any, viewer: Any, s
 
 
 @pytest.mark.django_db(transaction=True)
-def test_health_lists_the_online_worker_of_every_queue(client: Any, viewer: Any, celery_workers: dict[str, str]) -> None:
+def test_health_lists_the_online_worker_of_every_queue(
+    client: Any, viewer: Any, celery_workers: dict[str, str]
+) -> None:
     client.force_login(viewer)
     response = client.get(reverse("health") + "?format=json")
     payload = response.json()
@@ -99,3 +104,24 @@ def test_queue_without_a_worker_is_reported_as_down(settings: Any, monkeypatch: 
     checks = {c.name: c for c in health.check_queues(timeout=0.5)}
     assert checks["queue nobody-listens-here"].ok is False
     assert checks["queue nobody-listens-here"].detail == "no worker online"
+
+
+def test_health_reports_the_sandbox_isolation_level(client: Any, viewer: Any) -> None:
+    client.force_login(viewer)
+    payload = client.get(reverse("health") + "?format=json").json()
+    sandbox = {c["name"]: c for c in payload["checks"]}["sandbox"]
+    # A real one-worker probe on this machine: every layer is set up (SANDBOX_NOTES.md).
+    assert sandbox["ok"], sandbox
+    assert sandbox["detail"].startswith("namespaces+seccomp+uid+rlimits (local pool)")
+
+
+def test_health_says_the_sandbox_service_is_down_when_unreachable(
+    client: Any, viewer: Any, settings: Any
+) -> None:
+    settings.SANDBOX_URL = f"http://127.0.0.1:{_free_port()}"
+    client.force_login(viewer)
+    response = client.get(reverse("health"))
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert _row_state(html, "sandbox") == "down"
+    assert "Error" in html.split('data-check="sandbox"', 1)[1].split("</tr>", 1)[0]

@@ -26,7 +26,10 @@ def run_manage(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str
     ("overrides", "needle"),
     [
         ({"DATABASE_URL": "nonsense"}, "DATABASE_URL='nonsense' is not a database URL"),
-        ({"DATABASE_URL": "postgres://u@localhost:abc/db"}, "DATABASE_URL: the port in 'u@localhost:abc' is not a number"),
+        (
+            {"DATABASE_URL": "postgres://u@localhost:abc/db"},
+            "DATABASE_URL: the port in 'u@localhost:abc' is not a number",
+        ),
         ({"REDIS_URL": "redis://localhost:sixthousand/0"}, "REDIS_URL: the port"),
         ({"REDIS_URL": "http://localhost/"}, "is not a Redis URL"),
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
@@ -54,7 +57,11 @@ def test_postgres_url_is_parsed_into_django_fields() -> None:
     db = parse_database_url("DATABASE_URL", "postgres://al%40x:s%3Acret@db.local:6543/atomlab", Path("/r"))
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["NAME"]) == (
-        "al@x", "s:cret", "db.local", "6543", "atomlab",
+        "al@x",
+        "s:cret",
+        "db.local",
+        "6543",
+        "atomlab",
     )
 
 

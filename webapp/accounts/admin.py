@@ -5,7 +5,7 @@ from webapp.accounts.models import User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]  # not subscriptable at run time
     """User management for admins, with the role editable beside Django's own fields."""
 
     list_display = ("username", "email", "role", "is_active", "last_login")

@@ -7,9 +7,7 @@ import secrets
 from webapp.accounts.models import Role, User
 
 
-def user_create(
-    *, username: str, password: str, role: Role, email: str = "", staff: bool = False
-) -> User:
+def user_create(*, username: str, password: str, role: Role, email: str = "", staff: bool = False) -> User:
     """Create an active user with ``role``. Admins also get Django admin access."""
     is_admin = role == Role.ADMIN
     return User.objects.create_user(

@@ -22,7 +22,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     path = request.path
     return {
         "nav_sections": [
-            {"label": label, "slug": slug, "active": path.startswith(f"/{slug}/")}
-            for label, slug in SECTIONS
+            {"label": label, "slug": slug, "active": path.startswith(f"/{slug}/")} for label, slug in SECTIONS
         ]
     }

@@ -69,24 +69,40 @@ def check_queues(timeout: float = 1.0) -> list[Check]:
 
     start = time.perf_counter()
     try:
-        replies: dict[str, list[dict[str, Any]]] = (
-            app.control.inspect(timeout=timeout).active_queues() or {}
-        )
+        replies = app.control.inspect(timeout=timeout).active_queues() or {}
     except Exception as exc:  # broker down: every queue is unknown, say why once per queue
         detail = f"cannot ask workers: {type(exc).__name__}: {exc}"
         return [Check(f"queue {q}", False, detail, _timed(start)) for q in QUEUES]
     by_queue: dict[str, list[str]] = {q: [] for q in QUEUES}
-    for worker, queues in replies.items():
-        for queue in queues:
-            by_queue.setdefault(queue["name"], []).append(worker)
+    for worker, consumed in replies.items():
+        for info in consumed:
+            by_queue.setdefault(str(info["name"]), []).append(worker)
     elapsed = _timed(start)
     checks = []
     for queue, workers in by_queue.items():
         detail = ", ".join(sorted(workers)) if workers else "no worker online"
-        checks.append(
-            Check(f"queue {queue}", bool(workers), detail, elapsed, {"workers": sorted(workers)})
-        )
+        checks.append(Check(f"queue {queue}", bool(workers), detail, elapsed, {"workers": sorted(workers)}))
     return checks
+
+
+def check_sandbox() -> Check:
+    """The sandbox's isolation level: which layers (namespaces, seccomp, uid, rlimits) a
+    worker could set up, and which are missing. Missing layers count as down."""
+    from webapp.core.judging import sandbox_health
+
+    start = time.perf_counter()
+    try:
+        data = sandbox_health()
+    except Exception as exc:  # service unreachable or a worker cannot start: say which
+        return Check("sandbox", False, f"{type(exc).__name__}: {exc}", _timed(start))
+    layers = data.get("layers") or {}
+    missing = [name for name, on in layers.items() if not on]
+    detail = f"{data.get('isolation', 'unknown')} ({data.get('where', '')})"
+    if missing:
+        errors = data.get("errors") or {}
+        detail += "; missing " + ", ".join(f"{m}: {errors.get(m, 'unavailable')}" for m in missing)
+    ok = bool(data.get("ok")) and not missing
+    return Check("sandbox", ok, detail, _timed(start), {"layers": layers})
 
 
 def check_all() -> list[Check]:
@@ -96,4 +112,5 @@ def check_all() -> list[Check]:
         checks.extend(check_queues())
     else:
         checks.extend(Check(f"queue {q}", False, "unknown: Redis is down") for q in QUEUES)
+    checks.append(check_sandbox())
     return checks

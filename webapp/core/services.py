@@ -37,7 +37,10 @@ def queues_roundtrip(*, by: User, timeout: float = 5.0) -> list[RoundTrip]:
     require_role(by, Role.RESEARCHER)
     from webapp.celery_app import app
 
-    sent = {q: (time.perf_counter(), app.send_task(name, args=[time.time()], queue=q)) for q, name in PING_TASKS.items()}
+    sent = {
+        q: (time.perf_counter(), app.send_task(name, args=[time.time()], queue=q))
+        for q, name in PING_TASKS.items()
+    }
     deadline = time.perf_counter() + timeout
     results = []
     for queue, (started, async_result) in sent.items():

@@ -12,10 +12,22 @@ from celery import shared_task
 @shared_task(name="atomlab.cpu.ping")
 def cpu_ping(sent_at: float) -> dict[str, object]:
     """Answer with who ran it and when, so the caller can measure the round trip."""
-    return {"queue": "cpu", "host": socket.gethostname(), "pid": os.getpid(), "sent_at": sent_at, "ran_at": time.time()}
+    return {
+        "queue": "cpu",
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "sent_at": sent_at,
+        "ran_at": time.time(),
+    }
 
 
 @shared_task(name="atomlab.events.ping")
 def events_ping(sent_at: float) -> dict[str, object]:
     """As :func:`cpu_ping`, on the ``events`` queue."""
-    return {"queue": "events", "host": socket.gethostname(), "pid": os.getpid(), "sent_at": sent_at, "ran_at": time.time()}
+    return {
+        "queue": "events",
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "sent_at": sent_at,
+        "ran_at": time.time(),
+    }

@@ -31,7 +31,9 @@ def health_page(request: HttpRequest) -> HttpResponse:
             "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail, "ms": c.ms} for c in checks],
         }
         return JsonResponse(payload, status=status)
-    return render_page(request, "core/health.html", {"checks": checks, "queues": health.QUEUES}, status=status)
+    return render_page(
+        request, "core/health.html", {"checks": checks, "queues": health.QUEUES}, status=status
+    )
 
 
 @require_POST

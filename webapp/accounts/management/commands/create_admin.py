@@ -29,6 +29,4 @@ class Command(BaseCommand):
         if password is None:
             self.stdout.write(f"admin {user.username!r} already exists; nothing changed")
         else:
-            self.stdout.write(
-                self.style.SUCCESS(f"created admin {user.username!r} with password {password}")
-            )
+            self.stdout.write(self.style.SUCCESS(f"created admin {user.username!r} with password {password}"))
