@@ -71,9 +71,7 @@ def _port(name: str, raw_url: str) -> int | None:
         return urlsplit(raw_url).port
     except ValueError:
         netloc = urlsplit(raw_url).netloc
-        raise SettingsError(
-            f"{name}: the port in {netloc!r} is not a number between 0 and 65535"
-        ) from None
+        raise SettingsError(f"{name}: the port in {netloc!r} is not a number between 0 and 65535") from None
 
 
 def parse_database_url(name: str, raw: str, base_dir: Path) -> dict[str, Any]:

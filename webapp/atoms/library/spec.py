@@ -134,9 +134,7 @@ def atom(
     )
 
 
-def variant(
-    *, change: str, prompt_en: str, prompt_zh: str, solution: str, cases: list[Case]
-) -> VariantSpec:
+def variant(*, change: str, prompt_en: str, prompt_zh: str, solution: str, cases: list[Case]) -> VariantSpec:
     """Declare an atom's modified variant."""
     return VariantSpec(
         change=change,
@@ -157,10 +155,7 @@ def signature_of(source: str, entry_point: str) -> tuple[list[Param], str] | Non
     tree = ast.parse(source)
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == entry_point:
-            params = [
-                Param(a.arg, ast.unparse(a.annotation) if a.annotation else "")
-                for a in node.args.args
-            ]
+            params = [Param(a.arg, ast.unparse(a.annotation) if a.annotation else "") for a in node.args.args]
             returns = ast.unparse(node.returns) if node.returns else ""
             return params, returns
     return None
