@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "template_partials",
     "webapp.accounts",
     "webapp.core",
+    "webapp.atoms",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Atoms: hand-written atomic Python functions, their modified variants and revisions."""

@@ -7,8 +7,12 @@ from typing import Any
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 
-#: Loader commands in dependency order; each is idempotent. An app adds its own here.
-SEED_COMMANDS: tuple[str, ...] = ("load_atoms",)
+#: Loader commands (with their options) in dependency order; each is idempotent. An app adds
+#: its own here. Validating only pending atoms makes a second seed cost nothing.
+SEED_COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("load_atoms", ()),
+    ("validate_atoms", ("--pending",)),
+)
 
 
 class Command(BaseCommand):
@@ -16,7 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         available = get_commands()
-        ran = [name for name in SEED_COMMANDS if name in available]
-        for name in ran:
-            call_command(name, stdout=self.stdout, stderr=self.stderr)
+        ran = []
+        for name, options in SEED_COMMANDS:
+            if name in available:
+                call_command(name, *options, stdout=self.stdout, stderr=self.stderr)
+                ran.append(name)
         self.stdout.write(f"seed: ran {', '.join(ran) if ran else 'no loaders (none installed yet)'}")
