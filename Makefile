@@ -12,7 +12,7 @@ TEST_ENV := ATOMLAB_ENV=test \
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/atomlab} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 
-.PHONY: help install run test test-fast lint services bench bench-sandbox clean
+.PHONY: help install run test test-fast lint services bench bench-sandbox bench-atoms bench-synthesis clean
 
 help:
 	@echo "make run    - install, migrate, create an admin, start Redis/workers/web on :8000"
@@ -44,10 +44,17 @@ test: install services lint
 test-fast: install services
 	$(TEST_ENV) $(PY) -m pytest -m "not e2e" -x -q
 
-bench: bench-sandbox
+bench: bench-sandbox bench-atoms bench-synthesis
 
 bench-sandbox: install
 	$(PY) bench/bench_sandbox.py
+
+# Benchmarks that need the database run against the test PostgreSQL and Redis.
+bench-atoms: install services
+	$(TEST_ENV) $(PY) bench/bench_atoms_list.py
+
+bench-synthesis: install services
+	$(TEST_ENV) $(PY) bench/bench_synthesis.py
 
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "webapp.accounts",
     "webapp.core",
     "webapp.atoms",
+    "webapp.synthesis",
+    "webapp.mixtures",
 ]
 
 MIDDLEWARE = [

@@ -8,5 +8,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("atoms/", include("webapp.atoms.urls")),
+    path("composites/", include("webapp.synthesis.urls")),
+    path("datasets/", include("webapp.mixtures.urls")),
     path("", include("webapp.core.urls")),
 ]

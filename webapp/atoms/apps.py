@@ -5,3 +5,9 @@ class AtomsConfig(AppConfig):
     name = "webapp.atoms"
     label = "atoms"
     verbose_name = "Atoms"
+
+    def ready(self) -> None:
+        from webapp.atoms.problems import AtomProblems
+        from webapp.core.problems import register_provider
+
+        register_provider(AtomProblems())

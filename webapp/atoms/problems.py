@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from webapp.atoms.models import Atom, VariantKind
+from webapp.atoms.selectors import atom_list
 
 SOURCES: tuple[str, ...] = ("atom_base", "atom_modify", "atom_translate")
 LANGS: tuple[str, ...] = ("en", "zh")
@@ -90,3 +91,17 @@ def atom_problems(atoms: Iterable[Atom], *, source: str, lang: str | None = None
                 atom.cases,
                 translated_from=atom.original_lang,
             )
+
+
+class AtomProblems:
+    """The atoms' entry in the problem-source registry (``webapp.core.problems``)."""
+
+    claims = SOURCES
+
+    def names(self) -> list[str]:
+        return list(SOURCES)
+
+    def records(
+        self, name: str, *, lang: str | None = None, include_invalid: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        return atom_problems(atom_list(include_invalid=include_invalid), source=name, lang=lang)

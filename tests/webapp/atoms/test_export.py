@@ -75,5 +75,7 @@ def test_invalid_atoms_are_left_out_unless_asked(loaded: Any, tmp_path: Path) ->
 
 
 def test_a_bad_source_is_refused(loaded: Any, tmp_path: Path) -> None:
-    with pytest.raises(CommandError, match="invalid choice"):
+    with pytest.raises(
+        CommandError, match=r"unknown source .atoms.; available: atom_base, atom_modify, atom_translate"
+    ):
         call_command("export_problems", "--source", "atoms", "--out", str(tmp_path / "x"))

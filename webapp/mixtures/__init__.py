@@ -1,0 +1,1 @@
+"""Datasets: mixtures of problem sources with sampling ratios, frozen into hashed snapshots."""
