@@ -16,6 +16,7 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class BackgroundJob(models.Model):
@@ -27,6 +28,8 @@ class BackgroundJob(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     message = models.CharField(max_length=300, blank=True)
+    #: Live counters a page shows beside the bar (e.g. generated / valid / rejected by reason).
+    counters = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
@@ -36,6 +39,8 @@ class BackgroundJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    #: Set by whoever cancels; the task polls it between units of work and stops cleanly.
+    cancel_requested = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -45,8 +50,8 @@ class BackgroundJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        """True once the job succeeded or failed; pages stop polling then."""
-        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+        """True once the job succeeded, failed or was cancelled; pages stop polling then."""
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
     @property
     def percent(self) -> int:

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from webapp.accounts.models import Role
-from webapp.core import health
+from webapp.core import health, jobs, selectors
 from webapp.core.access import role_required
 from webapp.core.context_processors import SECTIONS
 from webapp.core.htmx import render_page
@@ -58,3 +58,20 @@ def section_placeholder(request: HttpRequest, slug: str) -> HttpResponse:
     if slug not in labels:
         raise Http404(slug)
     return render_page(request, "core/placeholder.html", {"title": labels[slug]})
+
+
+@require_GET
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A job's progress: the whole page, or its self-polling bar for htmx."""
+    job = selectors.job_get(job_id=job_id)
+    can_cancel = selectors.job_can_cancel(job=job, user=request.user)
+    return render_page(request, "core/job.html", {"job": job, "can_cancel": can_cancel}, partial="progress")
+
+
+@require_POST
+def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Ask the job to stop; answers with the refreshed bar."""
+    job = selectors.job_get_for_cancel(job_id=job_id, user=request.user)
+    jobs.job_cancel(job=job)
+    job.refresh_from_db()
+    return render_page(request, "core/job.html", {"job": job, "can_cancel": True}, partial="progress")
