@@ -1,3 +1,5 @@
+"""Composite synthesis: problems built by composing atoms, validated in the sandbox, in disjoint pools."""
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,9 @@ class SynthesisConfig(AppConfig):
     name = "webapp.synthesis"
     label = "synthesis"
     verbose_name = "Composites"
+
+    def ready(self) -> None:
+        from webapp.core.problems import register_provider
+        from webapp.synthesis.problems import CompositeProblems
+
+        register_provider(CompositeProblems())

@@ -2,9 +2,11 @@
 
 from django.urls import path
 
-from webapp.core import views as core_views
+from webapp.synthesis import views
 
-# Until this app's pages land, its section shows the placeholder page.
 urlpatterns = [
-    path("", core_views.section_placeholder, {"slug": "composites"}, name="composites"),
+    path("", views.composite_list, name="composites"),
+    path("<int:composite_id>/", views.composite_detail, name="composite"),
+    path("synthesize/", views.synthesize, name="synthesize"),
+    path("runs/<int:run_id>/", views.run_detail, name="synthesis-run"),
 ]

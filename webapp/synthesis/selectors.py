@@ -1,0 +1,89 @@
+"""Reads of runs and composites. Any logged-in user may read them (viewers read
+everything); starting a run is a researcher's (see :func:`run_can_start`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
+
+from webapp.accounts.models import Role
+from webapp.synthesis.models import Composite, SynthesisRun
+
+
+@dataclass(frozen=True)
+class CompositeFilters:
+    """The list page's filters; empty strings mean "any"."""
+
+    pool: str = ""
+    depth: str = ""
+    shape: str = ""
+    atom: str = ""
+    topic: str = ""
+
+    @classmethod
+    def from_query(cls, query: Any) -> CompositeFilters:
+        """From a request's GET parameters."""
+        return cls(**{name: str(query.get(name, "")).strip() for name in cls.__dataclass_fields__})
+
+
+def composite_list(*, fetched_by: Any, filters: CompositeFilters | None = None) -> QuerySet[Composite]:
+    """Stored composites, filtered, in pool order."""
+    f = filters or CompositeFilters()
+    qs = Composite.objects.all()
+    if f.pool:
+        qs = qs.filter(pool=f.pool)
+    if f.depth.isdigit():
+        qs = qs.filter(depth=int(f.depth))
+    if f.shape:
+        qs = qs.filter(shape=f.shape)
+    if f.atom:
+        qs = qs.filter(chain__contains=[f.atom])
+    if f.topic:
+        qs = qs.filter(topics__contains=[f.topic])
+    return qs.defer("solution", "cases", "prompt_zh", "structure").order_by("pool", "index")
+
+
+def composite_get(*, fetched_by: Any, composite_id: int) -> Composite:
+    """One composite (404 when it does not exist)."""
+    return get_object_or_404(Composite.objects.select_related("run"), pk=composite_id)
+
+
+def pool_sizes() -> dict[str, int]:
+    """Stored pool name → number of composites, by name."""
+    rows = Composite.objects.values("pool").annotate(n=Count("id")).order_by("pool")
+    return {r["pool"]: r["n"] for r in rows}
+
+
+def facet_values() -> dict[str, list[Any]]:
+    """The values the filters offer: pools, depths, shapes, atoms and topics in use."""
+    chains = Composite.objects.values_list("chain", "topics")
+    atoms: set[str] = set()
+    topics: set[str] = set()
+    for chain, tops in chains.iterator():
+        atoms.update(chain)
+        topics.update(tops)
+    return {
+        "pools": list(pool_sizes()),
+        "depths": sorted(set(Composite.objects.values_list("depth", flat=True))),
+        "shapes": sorted(set(Composite.objects.values_list("shape", flat=True))),
+        "atoms": sorted(atoms),
+        "topics": sorted(topics),
+    }
+
+
+def run_list(*, fetched_by: Any, limit: int = 10) -> list[SynthesisRun]:
+    """The latest runs with their jobs."""
+    return list(SynthesisRun.objects.select_related("job", "created_by")[:limit])
+
+
+def run_get(*, fetched_by: Any, run_id: int) -> SynthesisRun:
+    """One run (404 when it does not exist)."""
+    return get_object_or_404(SynthesisRun.objects.select_related("job"), pk=run_id)
+
+
+def run_can_start(*, user: Any) -> bool:
+    """Researchers and admins start synthesis runs."""
+    return bool(getattr(user, "is_authenticated", False) and user.has_role(Role.RESEARCHER))

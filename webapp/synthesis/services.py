@@ -1,0 +1,162 @@
+"""Every write of the synthesis app goes through here (STYLE rule 2): start a run (as a
+background job or in this process), execute it, store its pools.
+
+Which atoms a run composes: the atoms whose validation passed; when no atom has been
+validated yet (a fresh install that loaded the library but never ran ``validate_atoms``),
+all of them. Composition validates every composite in the sandbox anyway, so a broken atom
+can only make its composites fail, never let a wrong one through; and refusing to run
+before validation would make the first run of a new install a two-step chore. The run
+records which set it used (``atom_set``) and the library version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+
+from webapp.accounts.models import User
+from webapp.atoms.models import Atom, ValidationStatus
+from webapp.atoms.services import atom_content
+from webapp.core.jobs import job_claim, job_create, job_finish, job_progress
+from webapp.core.judging import sandbox_client
+from webapp.synthesis.models import Composite, SynthesisRun
+from webapp.synthesis.pipeline import (
+    PipelineAtom,
+    Progress,
+    SynthesisConfig,
+    SynthesisResult,
+    atoms_from_contents,
+    library_version,
+    synthesize,
+)
+from webapp.synthesis.pipeline.plan import plan_to_dict
+
+JOB_KIND = "synthesis.synthesize"
+
+
+def synthesis_atoms() -> tuple[list[PipelineAtom], str]:
+    """The atoms a run composes and which set they are (``valid`` or ``all``; see the
+    module docstring)."""
+    atoms = Atom.objects.prefetch_related("variants")
+    valid = atoms.filter(status=ValidationStatus.VALID)
+    chosen, which = (valid, "valid") if valid.exists() else (atoms.all(), "all")
+    return atoms_from_contents({a.slug: atom_content(a) for a in chosen}), which
+
+
+def config_from_params(params: dict[str, Any]) -> SynthesisConfig:
+    """The pipeline config stored on a run (``SynthesisConfig.as_params``)."""
+    data = dict(params)
+    if "depth" in data:
+        low, high = data["depth"]
+        data["depth"] = (int(low), int(high))
+    return SynthesisConfig(**data)
+
+
+@transaction.atomic
+def run_create(*, by: User | None, config: SynthesisConfig, enqueue: bool = True) -> SynthesisRun:
+    """A run and its queued job; with ``enqueue`` the ``cpu`` task is sent on commit."""
+    params = config.as_params()
+    job = job_create(kind=JOB_KIND, by=by, params=params)
+    run = SynthesisRun.objects.create(job=job, params=params, seed=config.seed, created_by=by)
+    if enqueue:
+        from webapp.synthesis.tasks import synthesize_task
+
+        transaction.on_commit(lambda: synthesize_task.delay(job.pk))
+    return run
+
+
+def _reserved_keys(pools: list[str]) -> list[str]:
+    # Chains of stored pools this run does not replace: drawing them again would put one
+    # chain in two pools.
+    return list(Composite.objects.exclude(pool__in=pools).values_list("chain_key", flat=True))
+
+
+def run_execute(
+    *,
+    run: SynthesisRun,
+    should_stop: Callable[[], bool] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> SynthesisResult | None:
+    """Claim the run's job and synthesise, reporting progress on the job row; store the
+    pools when the run completes. Returns ``None`` when another delivery already claimed
+    the job. A cancelled run stores nothing: the stored pools stay whole."""
+    assert run.job_id is not None
+    job_id = run.job_id
+    config = config_from_params(run.params)
+    if not job_claim(job_id=job_id, total=config.total):
+        return None
+    try:
+        atoms, which = synthesis_atoms()
+        version = library_version(atoms)
+        SynthesisRun.objects.filter(pk=run.pk).update(
+            library_version=version, atom_set=which, atom_count=len(atoms)
+        )
+
+        def report(p: Progress) -> None:
+            # Zero counters would crowd the bar's line; generated and valid always show.
+            shown = {k: v for k, v in p.counters.items() if v or k in ("generated", "valid")}
+            job_progress(job_id=job_id, done=p.done, total=p.total, message=p.message, counters=shown)
+            if on_progress:
+                on_progress(p)
+
+        result = synthesize(
+            atoms,
+            config,
+            sandbox_client().judge_batch,
+            on_progress=report,
+            should_stop=should_stop,
+            reserved_keys=_reserved_keys(list(config.pools)),
+        )
+        summary = {
+            "counters": result.counters,
+            "stored": {p: len(c) for p, c in result.pools.items()},
+            "shortfall": result.shortfall,
+            "library_version": result.library_version,
+            "elapsed_s": round(result.elapsed_s, 2),
+        }
+        if result.stopped:
+            summary["stored"] = {}
+            job_finish(job_id=job_id, result=summary, cancelled=True)
+            return result
+        composites_store(run=run, result=result)
+    except Exception as exc:
+        job_finish(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+    job_finish(job_id=job_id, result=summary)
+    return result
+
+
+@transaction.atomic
+def composites_store(*, run: SynthesisRun, result: SynthesisResult) -> int:
+    """Replace the stored pools named by ``result`` with its composites; returns how many
+    rows were written."""
+    Composite.objects.filter(pool__in=list(result.pools)).delete()
+    rows = [
+        Composite(
+            run=run,
+            pool=c.pool,
+            key=c.key,
+            index=int(c.key.rsplit("/", 1)[1]),
+            chain=c.atoms,
+            chain_key=c.plan.key,
+            shape=c.shape,
+            depth=c.depth,
+            structure=plan_to_dict(c.plan),
+            entry_point=c.entry_point,
+            params=c.params,
+            returns=c.returns,
+            prompt_en=c.prompt_en,
+            prompt_zh=c.prompt_zh,
+            solution=c.solution,
+            cases=c.cases,
+            topics=c.topics,
+            fingerprint=c.fingerprint,
+            seed=run.seed,
+            library_version=result.library_version,
+        )
+        for c in result.composites
+    ]
+    Composite.objects.bulk_create(rows, batch_size=500)
+    return len(rows)

@@ -1,0 +1,24 @@
+"""Celery tasks of the synthesis app (queue ``cpu``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+from webapp.core.jobs import job_cancel_requested
+from webapp.synthesis.models import SynthesisRun
+
+
+@shared_task(name="atomlab.cpu.synthesize")
+def synthesize_task(job_id: int) -> dict[str, Any] | None:
+    """Run the synthesis job ``job_id``: progress and counters on the job row, a check for
+    cancellation between sandbox batches. A second delivery finds the job claimed and
+    does nothing."""
+    from webapp.synthesis.services import run_execute
+
+    run = SynthesisRun.objects.get(job_id=job_id)
+    result = run_execute(run=run, should_stop=lambda: job_cancel_requested(job_id=job_id))
+    if result is None:
+        return None
+    return {"counters": result.counters, "stopped": result.stopped}

@@ -1,0 +1,73 @@
+"""Composites pages: the list with filters, one composite, the form that starts a run and
+the run's progress. Views stay thin (STYLE rule 1)."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from webapp.accounts.models import Role
+from webapp.core.access import require_role
+from webapp.core.htmx import render_page
+from webapp.core.selectors import job_can_cancel
+from webapp.synthesis import selectors
+from webapp.synthesis.diagram import chain_diagram
+from webapp.synthesis.forms import SynthesizeForm
+from webapp.synthesis.highlight import highlight_python
+from webapp.synthesis.services import run_create
+
+PER_PAGE = 50
+
+
+@require_GET
+def composite_list(request: HttpRequest) -> HttpResponse:
+    """Stored composites with filters (pool, depth, shape, atom, topic) and pages."""
+    filters = selectors.CompositeFilters.from_query(request.GET)
+    page = Paginator(selectors.composite_list(fetched_by=request.user, filters=filters), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "facets": selectors.facet_values(),
+        "pools": selectors.pool_sizes(),
+        "runs": selectors.run_list(fetched_by=request.user, limit=5),
+        "query": query.urlencode(),
+        "can_start": selectors.run_can_start(user=request.user),
+    }
+    return render_page(request, "synthesis/list.html", context, partial="results")
+
+
+@require_GET
+def composite_detail(request: HttpRequest, composite_id: int) -> HttpResponse:
+    """One composite: chain diagram, highlighted code, both prompts, the cases."""
+    composite = selectors.composite_get(fetched_by=request.user, composite_id=composite_id)
+    context = {
+        "c": composite,
+        "diagram": chain_diagram(composite.structure),
+        "code": highlight_python(composite.solution),
+    }
+    return render_page(request, "synthesis/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def synthesize(request: HttpRequest) -> HttpResponse:
+    """The form that starts a run (researchers); a valid post leads to the run's page."""
+    user = require_role(request.user, Role.RESEARCHER)
+    form = SynthesizeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        run = run_create(by=user, config=form.cleaned_data["config"])
+        return redirect("synthesis-run", run_id=run.pk)
+    return render_page(request, "synthesis/synthesize.html", {"form": form})
+
+
+@require_GET
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    """A run's parameters and its live progress bar (the job partial polls itself)."""
+    run = selectors.run_get(fetched_by=request.user, run_id=run_id)
+    can_cancel = run.job is not None and job_can_cancel(job=run.job, user=request.user)
+    return render_page(request, "synthesis/run.html", {"run": run, "job": run.job, "can_cancel": can_cancel})
