@@ -5,3 +5,11 @@ class MixturesConfig(AppConfig):
     name = "webapp.mixtures"
     label = "mixtures"
     verbose_name = "Datasets"
+
+    def ready(self) -> None:
+        from webapp.core.problems import register_provider
+        from webapp.mixtures.problems import BenchmarkProblems, SnapshotProblems, TranslationProblems
+
+        register_provider(TranslationProblems())
+        register_provider(BenchmarkProblems())
+        register_provider(SnapshotProblems())

@@ -1,0 +1,106 @@
+"""The datasets pages through Django's test client (the browser test drives the builder)."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from django.test import Client
+from django.urls import reverse
+
+from webapp.mixtures.models import Benchmark, Mixture
+from webapp.mixtures.recipe import Item
+from webapp.mixtures.services import mixture_create, snapshot_freeze
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_researcher_creates_a_mixture_saves_a_recipe_and_previews_it(loaded: Any, researcher: Any) -> None:
+    client = _client(researcher)
+    assert client.get(reverse("datasets")).status_code == 200
+    response = client.post(reverse("mixture-new"), {"name": "paper", "seed": 3})
+    mixture = Mixture.objects.get(name="paper")
+    assert response["Location"] == reverse("mixture", args=[mixture.pk])
+    recipe = {
+        "seed": "3",
+        "tokenizer": "whitespace",
+        "source": ["atom_modify", "atom_base", ""],
+        "ratio": ["600", "1", "100"],
+        "lang": ["en", "en", "en"],
+        "role": ["train", "train", "train"],
+    }
+    preview = client.post(reverse("mixture-preview"), recipe, headers={"HX-Request": "true"})
+    assert preview.status_code == 200 and b'id="preview-total">601<' in preview.content
+    assert b"<html" not in preview.content  # the partial only
+    client.post(reverse("mixture-save", args=[mixture.pk]), recipe)
+    assert mixture.latest.items[0] == {"source": "atom_modify", "ratio": "600", "lang": "en", "role": "train"}
+    page = client.get(reverse("mixture", args=[mixture.pk]))
+    assert b'value="atom_modify" selected' in page.content
+
+
+def test_a_bad_ratio_is_shown_back_and_nothing_is_saved(loaded: Any, researcher: Any) -> None:
+    mixture = mixture_create(name="m", by=None)
+    bad = {"seed": "1", "source": ["atom_base"], "ratio": ["0"], "lang": ["en"], "role": ["train"]}
+    response = _client(researcher).post(reverse("mixture-freeze", args=[mixture.pk]), bad)
+    assert response.status_code == 400 and b"row 1: ratio &#x27;0&#x27; must be above 0%" in response.content
+    assert mixture.latest.items == []
+
+
+def test_viewers_read_but_cannot_change(loaded: Any, viewer: Any) -> None:
+    mixture = mixture_create(name="m", by=None)
+    client = _client(viewer)
+    assert client.get(reverse("mixture", args=[mixture.pk])).status_code == 200
+    assert client.post(reverse("mixture-save", args=[mixture.pk]), {"seed": "2"}).status_code == 403
+    assert client.post(reverse("mixture-new"), {"name": "x", "seed": 0}).status_code == 403
+
+
+def test_snapshot_page_shows_stats_contamination_and_downloads(
+    loaded: Any, viewer: Any, artifacts: Path
+) -> None:
+    train = mixture_create(name="train", by=None, items=[Item(source="atom_base", ratio=Decimal(20))])
+    held = mixture_create(
+        name="held", by=None, items=[Item(source="atom_base", ratio=Decimal(100), role="eval")]
+    )
+    t, e = (snapshot_freeze(version=m.latest, by=None) for m in (train, held))
+    client = _client(viewer)
+    assert t.short.encode() in client.get(reverse("snapshots")).content
+    page = client.get(reverse("snapshot", args=[t.sha256[:8]]), {"eval": e.sha256})
+    assert page.status_code == 200
+    assert b"contaminated" in page.content and b'id="token-stats"' in page.content
+    fragment = client.get(
+        reverse("snapshot-contamination", args=[t.sha256]), {"eval": e.sha256}, headers={"HX-Request": "true"}
+    )
+    assert b'data-kind="exact_prompt"' in fragment.content and b"<html" not in fragment.content
+
+    jsonl = client.get(reverse("snapshot-download", args=[t.sha256, "jsonl"]))
+    assert b"".join(jsonl.streaming_content) == (artifacts / t.path).read_bytes()  # type: ignore[attr-defined]
+    parquet = client.get(reverse("snapshot-download", args=[t.sha256, "parquet"]))
+    table = pq.read_table(io.BytesIO(b"".join(parquet.streaming_content)))  # type: ignore[attr-defined]
+    assert table.num_rows == 20
+    assert client.get(f"/datasets/snapshots/{t.sha256}/download.exe").status_code == 404
+    assert client.get(reverse("snapshot", args=["ffffffff"])).status_code == 404
+
+
+def test_benchmark_upload_imports_or_names_the_bad_line(
+    db: Any, researcher: Any, humaneval_path: Path
+) -> None:
+    client = _client(researcher)
+    bad = io.BytesIO(
+        b'{"task_id": "a", "prompt": "", "canonical_solution": "", "test": "", "entry_point": "f"}\n{oops\n'
+    )
+    bad.name = "bad.jsonl"
+    response = client.post(reverse("benchmarks"), {"name": "mine", "file": bad})
+    assert response.status_code == 400 and b"line 2: not valid JSON" in response.content
+    assert not Benchmark.objects.exists()
+    with humaneval_path.open("rb") as fh:
+        response = client.post(reverse("benchmarks"), {"name": "humaneval", "file": fh})
+    assert response.status_code == 302
+    assert Benchmark.objects.get(name="humaneval").problem_count == 164
+    assert b"benchmark:humaneval" in client.get(reverse("benchmarks")).content

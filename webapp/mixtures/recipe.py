@@ -1,0 +1,119 @@
+"""A mixture's recipe as typed values, and the seeded ratio arithmetic that turns a source's
+records into the rows a snapshot holds.
+
+Ratio semantics (percent of a source's records, ``n`` records):
+
+- the whole part repeats every record: 600% gives each record six times, in source order;
+- the fractional part takes a seeded random sample without replacement of
+  ``round_half_up(fraction * n)`` records, kept in source order: 1% of 100 is one record,
+  250% of 100 is every record twice plus 50 sampled ones;
+- a non-zero ratio never empties a non-empty source: when the rounding gives no record at
+  all (1% of 30), one sampled record is kept, so a down-sampled source still shows up.
+
+The random generator is seeded by ``seed|source|lang|role``: the same recipe gives the same
+sample whatever the order of its items, and a different seed gives a different one.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from webapp.mixtures.models import ItemLang, Role
+
+#: 100 x up-sampling is far beyond the paper's 600% and keeps a typo from writing gigabytes.
+MAX_RATIO = Decimal(10_000)
+
+T = TypeVar("T")
+
+
+class RecipeError(ValueError):
+    """A recipe that cannot be frozen (the message says which item and why)."""
+
+
+def parse_ratio(value: Any) -> Decimal:
+    """A ratio in percent as an exact decimal (``"250"``, ``2.5``, ``"0.5"``); > 0 and ≤ 10000."""
+    try:
+        ratio = Decimal(str(value).strip().rstrip("%"))
+    except InvalidOperation as exc:
+        raise RecipeError(f"ratio {value!r} is not a number of percent") from exc
+    if not ratio.is_finite() or ratio <= 0:
+        raise RecipeError(f"ratio {value!r} must be above 0%")
+    if ratio > MAX_RATIO:
+        raise RecipeError(f"ratio {value!r} is above {MAX_RATIO}%")
+    return ratio
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of a recipe."""
+
+    source: str  # a registered source name, e.g. "atom_modify", "composite:A", "benchmark:humaneval"
+    ratio: Decimal  # percent of the source's records; 100 keeps each record once
+    lang: str = ItemLang.EN  # "en", "zh", or "authored" (each record in its original language)
+    role: str = Role.TRAIN  # "train" rows feed training; "eval" rows are held out
+
+    def __post_init__(self) -> None:
+        if not self.source:
+            raise RecipeError("an item needs a source")
+        object.__setattr__(self, "ratio", parse_ratio(self.ratio))
+        object.__setattr__(self, "lang", str(self.lang))  # plain strings, not enum members
+        object.__setattr__(self, "role", str(self.role))
+        if self.lang not in ItemLang.values:
+            raise RecipeError(f"{self.source}: language {self.lang!r} is not one of {ItemLang.values}")
+        if self.role not in Role.values:
+            raise RecipeError(f"{self.source}: role {self.role!r} is not one of {Role.values}")
+
+    def to_json(self) -> dict[str, str]:
+        """The stored form; the ratio as a string so it round-trips exactly."""
+        data = asdict(self)
+        data["ratio"] = _ratio_text(self.ratio)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Item:
+        """The inverse of :meth:`to_json`."""
+        return cls(
+            source=str(data.get("source", "")),
+            ratio=parse_ratio(data.get("ratio", "100")),
+            lang=str(data.get("lang", ItemLang.EN)),
+            role=str(data.get("role", Role.TRAIN)),
+        )
+
+
+def _ratio_text(ratio: Decimal) -> str:
+    return format(ratio.normalize(), "f")
+
+
+def items_from_json(data: Sequence[dict[str, Any]]) -> list[Item]:
+    """Items of a stored recipe, validated."""
+    return [Item.from_json(d) for d in data]
+
+
+def ratio_count(n: int, ratio: Decimal) -> tuple[int, int]:
+    """``(whole, sampled)`` for ``n`` records at ``ratio`` percent: each record appears
+    ``whole`` times and ``sampled`` further records are drawn (module docstring)."""
+    share = ratio / 100
+    whole = int(share)  # share > 0, so int() floors
+    sampled = int(((share - whole) * n).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if n and whole == 0 and sampled == 0:
+        sampled = 1
+    return whole, min(sampled, n)
+
+
+def rng_for(seed: int, item: Item) -> random.Random:
+    """The generator for one item (string seeds hash with SHA-512: stable across processes)."""
+    return random.Random(f"{seed}|{item.source}|{item.lang}|{item.role}")
+
+
+def apply_ratio(records: Sequence[T], ratio: Decimal, rng: random.Random) -> list[tuple[int, T]]:
+    """``(copy, record)`` pairs: every record ``whole`` times (copies 0..whole-1), then the
+    seeded sample of the fractional part (copy ``whole``), each block in source order."""
+    whole, sampled = ratio_count(len(records), ratio)
+    rows = [(copy, r) for copy in range(whole) for r in records]
+    picked = sorted(rng.sample(range(len(records)), sampled)) if sampled else []
+    rows.extend((whole, records[i]) for i in picked)
+    return rows

@@ -1,0 +1,46 @@
+"""Celery tasks of the datasets app (queue ``cpu``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+from webapp.core.jobs import job_claim, job_finish, job_progress
+from webapp.core.models import BackgroundJob
+from webapp.mixtures.models import MixtureVersion
+from webapp.mixtures.recipe import RecipeError
+from webapp.mixtures.services import snapshot_freeze
+from webapp.mixtures.tokenizing import TokenizerError
+
+
+@shared_task(name="atomlab.cpu.mixtures_freeze")
+def freeze_snapshot_task(job_id: int) -> dict[str, Any] | None:
+    """Freeze the mixture version the job names, reporting progress per source. A second
+    delivery finds the job claimed and does nothing; freezing is idempotent anyway."""
+    job = BackgroundJob.objects.get(pk=job_id)
+    version = MixtureVersion.objects.select_related("mixture").get(pk=job.params["version_id"])
+    if not job_claim(job_id=job_id, total=len(version.items) + 1):
+        return None
+    try:
+        snapshot = snapshot_freeze(
+            version=version,
+            by=job.created_by,
+            on_progress=lambda done, total, message: job_progress(
+                job_id=job_id, done=done, total=total, message=message
+            ),
+        )
+    except (RecipeError, TokenizerError) as exc:  # the recipe's fault: retrying cannot help
+        job_finish(job_id=job_id, error=str(exc))
+        return None
+    except Exception as exc:
+        job_finish(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+    result = {
+        "snapshot_id": snapshot.pk,
+        "sha256": snapshot.sha256,
+        "path": snapshot.path,
+        "rows": snapshot.rows,
+    }
+    job_finish(job_id=job_id, result=result)
+    return result
