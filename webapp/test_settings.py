@@ -6,9 +6,13 @@ defaults go into ``os.environ`` so the worker processes the tests start inherit 
 """
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("ATOMLAB_ENV", "test")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/atomlab")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+# Snapshots written by the tests (and by the worker processes they start) stay out of the
+# development artifacts; tests that check files point settings.ARTIFACT_ROOT at a tmp_path.
+os.environ.setdefault("ARTIFACT_ROOT", str(Path(__file__).resolve().parents[1] / "var" / "test-artifacts"))
 
 from webapp.settings import *  # noqa: F403

@@ -4,7 +4,6 @@ through the real loader, HumanEval's file, and helpers that build mixtures."""
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +13,9 @@ REPO = Path(__file__).resolve().parents[3]
 # In CI the shared data sits beside the checkout: <repo>/../shared/data/...
 HUMANEVAL = REPO / ".." / "shared" / "data" / "humaneval" / "HumanEval.jsonl.gz"
 
-# Celery worker processes copy os.environ when the session's `celery_workers` fixture starts
-# them, which is after collection imported this file: their snapshots land here, not in var/.
-# setdefault keeps one folder however often this module is imported.
-WORKER_ARTIFACT_ROOT = os.environ.setdefault(
-    "ATOMLAB_TEST_ARTIFACT_ROOT", tempfile.mkdtemp(prefix="atomlab-test-artifacts-")
-)
-os.environ["ARTIFACT_ROOT"] = WORKER_ARTIFACT_ROOT
+# Worker processes write snapshots under the ARTIFACT_ROOT that webapp/test_settings.py puts
+# in their environment (var/test-artifacts), never into the development artifacts.
+WORKER_ARTIFACT_ROOT = os.environ["ARTIFACT_ROOT"]
 
 
 @pytest.fixture(autouse=True)
