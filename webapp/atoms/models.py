@@ -27,6 +27,12 @@ class Origin(models.TextChoices):
     APP = "app", "Written in the app"
 
 
+class ReviewState(models.TextChoices):
+    UNREVIEWED = "unreviewed", "Unreviewed"
+    APPROVED = "approved", "Approved"
+    NEEDS_WORK = "needs_work", "Needs work"
+
+
 class Atom(models.Model):
     """A hand-written atomic function: typed signature, prompt pair, reference, cases."""
 
@@ -63,6 +69,20 @@ class Atom(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Annotations that are not content: a reviewer's judgement and free-text notes. They are
+    # not part of the content digest (editing a note is not a new version of the function);
+    # each change is logged as an AtomReview row instead.
+    review_state = models.CharField(
+        max_length=16, choices=ReviewState.choices, default=ReviewState.UNREVIEWED, db_index=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    #: The content version the review judged; behind ``version`` once someone edits it.
+    reviewed_version = models.PositiveIntegerField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
     class Meta:
         ordering = ["topic", "slug"]
 
@@ -74,6 +94,11 @@ class Atom(models.Model):
         """``def name(a: int, b: list[int]) -> int``."""
         args = ", ".join(f"{p['name']}: {p['type']}" for p in self.params)
         return f"def {self.entry_point}({args}) -> {self.returns}"
+
+    @property
+    def review_is_stale(self) -> bool:
+        """True when the atom was reviewed, then edited: the review judged an older version."""
+        return self.reviewed_version is not None and self.reviewed_version != self.version
 
     @property
     def edited_in_app(self) -> bool:
@@ -148,3 +173,34 @@ class AtomRevision(models.Model):
     def changed_fields(self) -> list[str]:
         """Names of the fields this revision changed, in a stable order."""
         return sorted(self.changes)
+
+
+class AtomReview(models.Model):
+    """One annotation event that is not a content change: a review decision or a notes edit.
+
+    Content changes (tags and difficulty included) are :class:`AtomRevision` rows, numbered
+    with the atom's version. Reviews are kept apart on purpose: approving an atom does not
+    change the function, so it must not bump the version that snapshots and runs record, yet
+    who decided what, about which version and when must survive later decisions. The atom
+    carries the latest state for fast filtering; this table is the log behind it.
+    """
+
+    class Kind(models.TextChoices):
+        REVIEW = "review", "Review"
+        NOTES = "notes", "Notes edited"
+
+    atom = models.ForeignKey(Atom, on_delete=models.CASCADE, related_name="reviews")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    atom_version = models.PositiveIntegerField()
+    state = models.CharField(max_length=16, choices=ReviewState.choices)
+    notes = models.TextField(blank=True, help_text="the atom's notes after this event")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["atom", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.atom.slug} {self.kind} {self.state}"

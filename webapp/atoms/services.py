@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from webapp.accounts.models import User
@@ -20,13 +20,16 @@ from webapp.atoms.content import (
     content_digest,
     spec_content,
 )
+from webapp.atoms.importing import Action, ImportPlan, import_plan
 from webapp.atoms.library import load_library
 from webapp.atoms.library.spec import AtomSpec
 from webapp.atoms.models import (
     Atom,
+    AtomReview,
     AtomRevision,
     AtomVariant,
     Origin,
+    ReviewState,
     RevisionReason,
     ValidationStatus,
     VariantKind,
@@ -235,3 +238,171 @@ def atoms_validate_enqueue(*, by: User | None, slugs: list[str] | None = None) -
     job = job_create(kind="atoms.validate", by=by, params={"slugs": slugs})
     transaction.on_commit(lambda: validate_atoms_task.delay(job.pk))
     return job
+
+
+# --- Authoring in the browser: save-and-validate, annotation, review, bulk, import ---------
+
+
+class SlugTaken(Exception):
+    """Another atom already has the slug (raised instead of a bare IntegrityError)."""
+
+
+def atom_save(*, slug: str, content: Content, by: User, atom: Atom | None = None, message: str = "") -> Atom:
+    """Create (``atom`` is ``None``) or update an atom, then validate it in the sandbox now.
+
+    The content is stored whatever validation finds: a reference that fails, or does not
+    even parse, is kept as a draft with status ``invalid`` and the verdict that says why, so
+    an author's work is never lost. Validation runs after the write has committed (the
+    sandbox call must not hold a row lock) and saves its verdict only if nobody edited the
+    atom in between. Raises :class:`SlugTaken` when creating over an existing slug.
+    """
+    if atom is None:
+        try:
+            with transaction.atomic():
+                atom = atom_create(slug=slug, content=content, by=by, message=message or "written in the app")
+        except IntegrityError as exc:
+            raise SlugTaken(slug) from exc
+    else:
+        atom_update(atom=atom, content=content, by=by, message=message)
+    # Judge what was stored (the instance passed in may hold the content before the edit).
+    atoms_validate(atoms=[Atom.objects.get(pk=atom.pk)])
+    return Atom.objects.select_related("author", "reviewed_by").get(pk=atom.pk)
+
+
+def _log_review(atom: Atom, *, kind: str, by: User | None) -> AtomReview:
+    return AtomReview.objects.create(
+        atom=atom, kind=kind, atom_version=atom.version, state=atom.review_state, notes=atom.notes, by=by
+    )
+
+
+@transaction.atomic
+def atom_review(*, atom: Atom, state: str, by: User) -> AtomReview:
+    """Set the review state (who, when, which version) and log the decision.
+
+    Logged even when the state does not change: approving again after an edit is a new
+    decision about a new version.
+    """
+    if state not in ReviewState.values:
+        raise ValueError(f"unknown review state {state!r}")
+    atom = Atom.objects.select_for_update().get(pk=atom.pk)
+    atom.review_state = state
+    atom.reviewed_by = by
+    atom.reviewed_at = timezone.now()
+    atom.reviewed_version = atom.version
+    atom.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "reviewed_version", "updated_at"])
+    return _log_review(atom, kind=AtomReview.Kind.REVIEW, by=by)
+
+
+@transaction.atomic
+def atom_notes_set(*, atom: Atom, notes: str, by: User) -> AtomReview | None:
+    """Replace the free-text notes; logged as an event (``None`` when unchanged)."""
+    atom = Atom.objects.select_for_update().get(pk=atom.pk)
+    if atom.notes == notes:
+        return None
+    atom.notes = notes
+    atom.save(update_fields=["notes", "updated_at"])
+    return _log_review(atom, kind=AtomReview.Kind.NOTES, by=by)
+
+
+#: Content fields that say nothing about what the code does: changing only these keeps the
+#: sandbox verdict (re-running the sandbox would give the same answer).
+ANNOTATION_FIELDS = frozenset({"tags", "difficulty"})
+
+
+@transaction.atomic
+def _update_annotations(*, atom: Atom, content: Content, by: User, message: str) -> AtomRevision | None:
+    """``atom_update`` for a change to :data:`ANNOTATION_FIELDS` only, keeping the verdict
+    that ``atom_update`` would otherwise reset."""
+    before = Atom.objects.select_for_update().get(pk=atom.pk)
+    changed = set(content_diff(atom_content(before), content))
+    if not changed <= ANNOTATION_FIELDS:
+        raise ValueError(f"not annotation fields: {sorted(changed - ANNOTATION_FIELDS)}")
+    variants = list(before.variants.all())
+    revision = atom_update(atom=before, content=content, by=by, message=message)
+    if revision is not None:
+        Atom.objects.filter(pk=atom.pk).update(
+            status=before.status, verdict=before.verdict, validated_at=before.validated_at
+        )
+        for variant in variants:
+            AtomVariant.objects.filter(pk=variant.pk).update(status=variant.status, verdict=variant.verdict)
+    return revision
+
+
+def atom_annotate(*, atom: Atom, by: User, tags: list[str], difficulty: int, notes: str) -> Atom:
+    """Set tags and difficulty (content, so a new revision when they change; the verdict is
+    kept) and the notes (an :class:`AtomReview` event when they change)."""
+    with transaction.atomic():
+        content = atom_content(Atom.objects.get(pk=atom.pk))
+        new = {**content, "tags": tags, "difficulty": difficulty}
+        _update_annotations(atom=atom, content=new, by=by, message="annotated")
+        atom_notes_set(atom=atom, notes=notes, by=by)
+    return Atom.objects.select_related("author", "reviewed_by").get(pk=atom.pk)
+
+
+def atoms_tag(*, atoms: Iterable[Atom], tag: str, by: User) -> list[str]:
+    """Add ``tag`` to each atom that lacks it (one revision each, verdict kept); returns the
+    slugs changed."""
+    changed = []
+    for atom in atoms:
+        content = atom_content(atom)
+        if tag in content["tags"]:
+            continue
+        _update_annotations(
+            atom=atom, content={**content, "tags": [*content["tags"], tag]}, by=by, message=f"tagged {tag}"
+        )
+        changed.append(atom.slug)
+    return changed
+
+
+def atoms_review(*, atoms: Iterable[Atom], state: str, by: User) -> list[str]:
+    """Set one review state on many atoms (each decision logged); returns the slugs."""
+    return [atom_review(atom=a, state=state, by=by).atom.slug for a in atoms]
+
+
+@dataclass
+class ImportResult:
+    """What ``atoms_import`` did: the plan it applied, line by line, and the validation job."""
+
+    plan: ImportPlan
+    applied: list[str] = field(default_factory=list)
+    job: BackgroundJob | None = None
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        """Validation status of each applied atom, as it stands now."""
+        return dict(Atom.objects.filter(slug__in=self.applied).values_list("slug", "status"))
+
+
+def atoms_import(*, text: str, by: User, apply: bool, filename: str = "") -> ImportResult:
+    """Dry-run (``apply=False``) or apply an import of atom records (JSONL).
+
+    Every good line is written on its own (a new atom, or a new revision of an existing
+    one), so one bad or conflicting line loses nothing else; such a line is reported as
+    rejected with the reason. Imported atoms are queued for validation in the sandbox.
+    """
+    plan = import_plan(text)
+    result = ImportResult(plan=plan)
+    if not apply:
+        return result
+    message = f"imported from {filename}" if filename else "imported"
+    for line in plan.to_apply:
+        assert line.content is not None
+        try:
+            if line.action == Action.CREATE:
+                with transaction.atomic():
+                    atom_create(slug=line.slug, content=line.content, by=by, message=message)
+            else:
+                atom_update(
+                    atom=Atom.objects.get(slug=line.slug), content=line.content, by=by, message=message
+                )
+        except (IntegrityError, Atom.DoesNotExist) as exc:
+            # Someone created or deleted that slug between the plan and now.
+            line.action, line.reason = Action.REJECT, f"changed while importing: {type(exc).__name__}"
+            continue
+        result.applied.append(line.slug)
+    if len(result.applied) <= VALIDATE_BATCH:
+        # One sandbox batch (well under a second): judge now, so the result page shows it.
+        atoms_validate(atoms=Atom.objects.filter(slug__in=result.applied))
+    else:
+        result.job = atoms_validate_enqueue(by=by, slugs=result.applied)
+    return result

@@ -1,10 +1,24 @@
-"""URLs under /atoms/. The section's entry page is named "atoms" (the navigation links to it)."""
+"""URLs under /atoms/. The section's entry page is named "atoms" (the navigation links to it).
+
+Fixed paths come before ``<slug>/``; ``records.RESERVED_SLUGS`` keeps atoms from taking
+their names."""
 
 from django.urls import path
 
-from webapp.core import views as core_views
+from webapp.atoms import views
 
-# Until this app's pages land, its section shows the placeholder page.
 urlpatterns = [
-    path("", core_views.section_placeholder, {"slug": "atoms"}, name="atoms"),
+    path("", views.atom_list, name="atoms"),
+    path("new/", views.atom_new, name="atom-new"),
+    path("import/", views.atom_import, name="atom-import"),
+    path("export/atoms.jsonl", views.atom_export, name="atom-export"),
+    path("review/", views.review_queue, name="atom-review-queue"),
+    path("review/<slug:slug>/", views.review_decide, name="atom-review-decide"),
+    path("bulk/", views.atom_bulk, name="atom-bulk"),
+    path("validate/", views.atoms_validate_all, name="atoms-validate-all"),
+    path("<slug:slug>/", views.atom_detail, name="atom"),
+    path("<slug:slug>/edit/", views.atom_edit, name="atom-edit"),
+    path("<slug:slug>/validate/", views.atom_validate, name="atom-validate"),
+    path("<slug:slug>/annotate/", views.atom_annotate, name="atom-annotate"),
+    path("<slug:slug>/review/", views.atom_review, name="atom-review"),
 ]

@@ -1,0 +1,385 @@
+"""Pages of the atoms section. Views stay thin (STYLE rule 1): parse the request, call one
+selector or service, render the page or, for htmx, the named partial inside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from webapp.accounts.models import Role
+from webapp.atoms import selectors, services
+from webapp.atoms.display import case_rows, changes_diff, highlight_python, line_diff, verdict_line
+from webapp.atoms.forms import (
+    TYPE_CHOICES,
+    AnnotateForm,
+    AtomForm,
+    BulkForm,
+    ImportForm,
+    ReviewForm,
+    parse_tags,
+)
+from webapp.atoms.importing import decode_upload, export_lines
+from webapp.atoms.models import Atom, ReviewState, ValidationStatus
+from webapp.atoms.records import RecordError
+from webapp.core.access import role_required
+from webapp.core.htmx import render_page
+
+PAGE_SIZE = 50
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return htmx is not None and bool(htmx) and not htmx.boosted
+
+
+# --- list, export --------------------------------------------------------------------------
+
+
+@require_GET
+def atom_list(request: HttpRequest) -> HttpResponse:
+    """Every atom with filters, search, sorting, pagination and counts per topic; htmx
+    requests from the filter form get only the results."""
+    filters = selectors.AtomFilters.from_query(request.GET)
+    qs = selectors.atom_list_page_rows(selectors.atom_search(filters=filters))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query_no_topic = query.copy()
+    query_no_topic.pop("topic", None)
+    context = {
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "query_no_topic": query_no_topic.urlencode(),
+        "topic_counts": selectors.atom_topic_counts(filters=filters),
+        "tags": selectors.atom_tags(),
+        "statuses": ValidationStatus.choices,
+        "review_states": ReviewState.choices,
+        "sorts": SORT_LABELS,
+        "can_edit": selectors.user_can_edit(request.user),
+        "bulk_form": BulkForm(),
+        "next_url": request.get_full_path(),
+    }
+    return render_page(request, "atoms/list.html", context, partial="results")
+
+
+SORT_LABELS = [
+    ("topic", "Topic"),
+    ("slug", "Name A–Z"),
+    ("-slug", "Name Z–A"),
+    ("difficulty", "Easiest first"),
+    ("-difficulty", "Hardest first"),
+    ("status", "Validation status"),
+    ("review", "Review state"),
+    ("-updated", "Recently changed"),
+]
+
+
+@require_GET
+def atom_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The whole library as atom records (JSONL), the format the import reads."""
+    atoms = selectors.atom_list().iterator(chunk_size=200)
+    response = StreamingHttpResponse(export_lines(atoms), content_type="application/x-ndjson; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="atoms.jsonl"'
+    return response
+
+
+# --- detail --------------------------------------------------------------------------------
+
+
+def _detail_context(request: HttpRequest, atom: Atom, **extra: Any) -> dict[str, Any]:
+    content = services.atom_content(atom)
+    modify = content["modify"]
+    verdict = atom.verdict or {}
+    revisions = selectors.atom_revisions(atom=atom)
+    return {
+        "atom": atom,
+        "content": content,
+        "modify": modify,
+        "variant": atom.variants.first(),
+        "code": highlight_python(atom.solution),
+        "modify_code": highlight_python(modify.get("solution", "")),
+        "cases": case_rows(atom.cases, verdict.get("reference")),
+        "modify_cases": case_rows(modify.get("cases", []), verdict.get("modify")),
+        "problems": verdict.get("problems") or [],
+        "reference_line": verdict_line(verdict.get("reference")),
+        "modify_line": verdict_line(verdict.get("modify")),
+        "variant_diff": [
+            ("prompt_en", line_diff(atom.prompt_en, modify.get("prompt_en", ""))),
+            ("solution", line_diff(atom.solution, modify.get("solution", ""))),
+        ],
+        "revisions": [(r, changes_diff(r.changes)) for r in revisions],
+        "reviews": selectors.atom_reviews(atom=atom),
+        "can_edit": selectors.user_can_edit(request.user),
+        "annotate_form": AnnotateForm(
+            initial={"tags": ", ".join(atom.tags), "difficulty": atom.difficulty, "notes": atom.notes}
+        ),
+        "review_states": ReviewState.choices,
+        **extra,
+    }
+
+
+@require_GET
+def atom_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """Prompts, signature, code, cases with results, the variant and its diff, history."""
+    atom = selectors.atom_get(slug=slug)
+    return render_page(request, "atoms/detail.html", _detail_context(request, atom))
+
+
+@require_POST
+def atom_validate(request: HttpRequest, slug: str) -> HttpResponse:
+    """Run the atom through the sandbox now; answers with the refreshed verdict."""
+    atom = selectors.atom_get_for_change(slug=slug, user=request.user)
+    services.atoms_validate(atoms=[atom])
+    atom = selectors.atom_get(slug=slug)
+    if not _is_htmx(request):
+        return redirect("atom", slug=slug)
+    return render_page(request, "atoms/detail.html", _detail_context(request, atom), partial="verdict")
+
+
+@require_POST
+def atom_annotate(request: HttpRequest, slug: str) -> HttpResponse:
+    """Tags, difficulty (new revision) and notes (review log); answers with the panel."""
+    atom = selectors.atom_get_for_change(slug=slug, user=request.user)
+    form = AnnotateForm(request.POST)
+    if form.is_valid():
+        atom = services.atom_annotate(
+            atom=atom,
+            by=request.user,  # type: ignore[arg-type]  # atom_get_for_change checked the role
+            tags=parse_tags(form.cleaned_data["tags"]),
+            difficulty=form.cleaned_data["difficulty"],
+            notes=form.cleaned_data["notes"].replace("\r\n", "\n").strip(),
+        )
+        if not _is_htmx(request):
+            return redirect("atom", slug=slug)
+        form = AnnotateForm(
+            initial={"tags": ", ".join(atom.tags), "difficulty": atom.difficulty, "notes": atom.notes}
+        )
+    ctx = _detail_context(request, atom, annotate_form=form)
+    return render_page(request, "atoms/detail.html", ctx, partial="annotations")
+
+
+@require_POST
+def atom_review(request: HttpRequest, slug: str) -> HttpResponse:
+    """Set the review state from the detail page; answers with the annotations panel."""
+    atom = selectors.atom_get_for_change(slug=slug, user=request.user)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        services.atom_review(atom=atom, state=form.cleaned_data["state"], by=request.user)  # type: ignore[arg-type]
+    if not _is_htmx(request):
+        return redirect("atom", slug=slug)
+    atom = selectors.atom_get(slug=slug)
+    return render_page(request, "atoms/detail.html", _detail_context(request, atom), partial="annotations")
+
+
+# --- create, edit --------------------------------------------------------------------------
+
+
+def _editor_context(form: AtomForm, atom: Atom | None, *, saved: bool = False) -> dict[str, Any]:
+    """The editor: the form, its warnings, and (for a saved atom shown unchanged) the
+    sandbox's result for each case beside the case table."""
+    verdict = (atom.verdict or {}) if atom is not None and not form.is_bound else {}
+    editors = []
+    for prefix, label, part in (("", "Cases", "reference"), ("modify_", "Variant cases", "modify")):
+        cells = form.case_cells(prefix)
+        summary = verdict.get(part)
+        results = case_rows([{"args": None, "expected": None}] * len(cells), summary) if summary else []
+        rows = [(cell, results[i] if i < len(results) else None) for i, cell in enumerate(cells)]
+        editors.append(
+            {
+                "prefix": prefix,
+                "label": label,
+                "json": form[f"{prefix}cases_json"],
+                "source": form[f"{prefix}cases_source"].value() or "json",
+                "rows": rows,
+                "summary": summary,
+                "line": verdict_line(summary) if summary else "",
+                "warnings": form.warnings.get(f"{prefix}cases", []),
+            }
+        )
+    return {
+        "form": form,
+        "atom": atom,
+        "saved": saved,
+        "verdict": verdict,
+        "editors": editors,
+        "types": [t for t, _ in TYPE_CHOICES],
+        "action": reverse("atom-edit", args=[atom.slug]) if atom else reverse("atom-new"),
+    }
+
+
+def _editor_response(request: HttpRequest, form: AtomForm, atom: Atom | None, *, saved: bool) -> HttpResponse:
+    response = render_page(
+        request, "atoms/edit.html", _editor_context(form, atom, saved=saved), partial="editor"
+    )
+    if saved and atom is not None:
+        response["HX-Push-Url"] = reverse("atom-edit", args=[atom.slug])
+    return response
+
+
+def _save(request: HttpRequest, atom: Atom | None) -> HttpResponse:
+    form = AtomForm(request.POST, atom=atom)
+    if not form.is_valid():
+        return _editor_response(request, form, atom, saved=False)
+    try:
+        atom = services.atom_save(
+            slug=form.cleaned_data["slug"],
+            content=form.content(),
+            by=request.user,  # type: ignore[arg-type]  # role checked by the caller
+            atom=atom,
+            message=form.cleaned_data.get("message", ""),
+        )
+    except services.SlugTaken:
+        form.add_error(
+            "slug", f"an atom named {form.cleaned_data['slug']!r} already exists; choose another slug"
+        )
+        return _editor_response(request, form, None, saved=False)
+    if not _is_htmx(request):
+        state = "valid" if atom.status == ValidationStatus.VALID else "saved as an invalid draft"
+        messages.info(request, f"{atom.slug}: version {atom.version}, {state}.")
+        return redirect("atom-edit", slug=atom.slug)
+    fresh = AtomForm.for_content(slug=atom.slug, content=services.atom_content(atom), atom=atom)
+    return _editor_response(request, fresh, atom, saved=True)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.RESEARCHER)
+def atom_new(request: HttpRequest) -> HttpResponse:
+    """Write a new atom; saving validates it in the sandbox and keeps it even if it fails."""
+    if request.method == "POST":
+        return _save(request, None)
+    form = AtomForm(
+        initial={"difficulty": 1, "original_lang": "en", "cases_json": "[]", "modify_cases_json": "[]"}
+    )
+    return render_page(request, "atoms/edit.html", _editor_context(form, None))
+
+
+@require_http_methods(["GET", "POST"])
+def atom_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Edit an atom and its variant; each save is a revision, validated in the sandbox."""
+    atom = selectors.atom_get_for_change(slug=slug, user=request.user)
+    if request.method == "POST":
+        return _save(request, atom)
+    form = AtomForm.for_content(slug=atom.slug, content=services.atom_content(atom), atom=atom)
+    return render_page(request, "atoms/edit.html", _editor_context(form, atom))
+
+
+# --- review queue, bulk --------------------------------------------------------------------
+
+
+def _queue_context(request: HttpRequest, state: str, at: str | None) -> dict[str, Any]:
+    slot = selectors.review_queue(state=state, at=at)
+    ctx: dict[str, Any] = {
+        "slot": slot,
+        "state": state,
+        "state_label": ReviewState(state).label.lower(),
+        "review_states": ReviewState.choices,
+    }
+    if slot.atom is not None:
+        verdict = slot.atom.verdict or {}
+        ctx.update(
+            atom=slot.atom,
+            code=highlight_python(slot.atom.solution),
+            cases=case_rows(slot.atom.cases, verdict.get("reference")),
+            reference_line=verdict_line(verdict.get("reference")),
+            problems=verdict.get("problems") or [],
+        )
+    return ctx
+
+
+def _queue_state(request: HttpRequest) -> str:
+    state = request.GET.get("state") or request.POST.get("queue") or ReviewState.UNREVIEWED
+    return state if state in ReviewState.values else ReviewState.UNREVIEWED
+
+
+@require_GET
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Atoms awaiting review, one at a time (a approve, n needs work, j/k next/previous)."""
+    ctx = _queue_context(request, _queue_state(request), request.GET.get("at"))
+    return render_page(request, "atoms/review.html", ctx, partial="card")
+
+
+@require_POST
+def review_decide(request: HttpRequest, slug: str) -> HttpResponse:
+    """Record a decision from the queue and show the next atom in it."""
+    atom = selectors.atom_get_for_change(slug=slug, user=request.user)
+    form = ReviewForm(request.POST)
+    state = _queue_state(request)
+    if form.is_valid():
+        services.atom_review(atom=atom, state=form.cleaned_data["state"], by=request.user)  # type: ignore[arg-type]
+    if not _is_htmx(request):
+        return redirect(f"{reverse('atom-review-queue')}?state={state}&at={slug}")
+    response = render_page(request, "atoms/review.html", _queue_context(request, state, slug), partial="card")
+    return response
+
+
+@require_POST
+@role_required(Role.RESEARCHER)
+def atom_bulk(request: HttpRequest) -> HttpResponse:
+    """Add a tag to, or set the review state of, the atoms ticked in the list."""
+    form = BulkForm(request.POST)
+    back = request.POST.get("next") or reverse("atoms")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("atoms")
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, f"Nothing changed: {errors}.")
+        return HttpResponseRedirect(back)
+    atoms = selectors.atoms_get_for_change(slugs=form.cleaned_data["slugs"], user=request.user)
+    if form.cleaned_data["action"] == "tag":
+        tag = form.cleaned_data["tag"].strip()
+        changed = services.atoms_tag(atoms=atoms, tag=tag, by=request.user)  # type: ignore[arg-type]
+        messages.info(
+            request, f"Tagged {len(changed)} atom(s) with {tag!r} ({len(atoms) - len(changed)} had it)."
+        )
+    else:
+        state = form.cleaned_data["state"]
+        done = services.atoms_review(atoms=atoms, state=state, by=request.user)  # type: ignore[arg-type]
+        messages.info(request, f"Set {len(done)} atom(s) to {ReviewState(state).label.lower()}.")
+    return HttpResponseRedirect(back)
+
+
+@require_POST
+@role_required(Role.RESEARCHER)
+def atoms_validate_all(request: HttpRequest) -> HttpResponse:
+    """Queue validation of every atom on the cpu worker; answers with a live progress bar."""
+    job = services.atoms_validate_enqueue(by=request.user)  # type: ignore[arg-type]
+    if not _is_htmx(request):
+        return redirect("job", job.pk)
+    return render_page(request, "core/job.html", {"job": job, "can_cancel": True}, partial="progress")
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.RESEARCHER)
+def atom_import(request: HttpRequest) -> HttpResponse:
+    """Upload atom records: "Preview" shows what would be created, changed or rejected and
+    why (by line); "Import" applies every good line."""
+    if request.method == "GET":
+        return render_page(request, "atoms/import.html", {"form": ImportForm()})
+    form = ImportForm(request.POST, request.FILES)
+    ctx: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            text = decode_upload(upload.read())
+        except RecordError as exc:
+            form.add_error("file", str(exc))
+        else:
+            ctx["result"] = services.atoms_import(
+                text=text,
+                by=request.user,  # type: ignore[arg-type]  # role_required checked it
+                apply=request.POST.get("apply") == "1",
+                filename=upload.name,
+            )
+            ctx["filename"] = upload.name
+    return render_page(request, "atoms/import.html", ctx, partial="result")
