@@ -47,24 +47,25 @@ def atom_content(atom: Atom) -> Content:
     return content
 
 
-def _write_content(atom: Atom, content: Content) -> None:
+#: Content fields that say nothing about what the code does: a change to only these keeps
+#: the sandbox verdict (re-running the sandbox would give the same answer).
+ANNOTATION_FIELDS = frozenset({"tags", "difficulty"})
+
+
+def _write_content(atom: Atom, content: Content, *, reset_validation: bool = True) -> None:
     for name in ATOM_FIELDS:
         setattr(atom, name, content[name])
     atom.content_digest = content_digest(content)
-    atom.status = ValidationStatus.UNVALIDATED
-    atom.verdict = {}
-    atom.validated_at = None
+    if reset_validation:
+        atom.status = ValidationStatus.UNVALIDATED
+        atom.verdict = {}
+        atom.validated_at = None
     atom.save()
     modify = content.get("modify") or {}
-    AtomVariant.objects.update_or_create(
-        atom=atom,
-        kind=VariantKind.MODIFY,
-        defaults={
-            **{name: modify.get(name, [] if name == "cases" else "") for name in VARIANT_FIELDS},
-            "status": ValidationStatus.UNVALIDATED,
-            "verdict": {},
-        },
-    )
+    fields = {name: modify.get(name, [] if name == "cases" else "") for name in VARIANT_FIELDS}
+    if reset_validation:
+        fields.update(status=ValidationStatus.UNVALIDATED, verdict={})
+    AtomVariant.objects.update_or_create(atom=atom, kind=VariantKind.MODIFY, defaults=fields)
 
 
 def _revise(
@@ -107,14 +108,15 @@ def atom_update(
     *, atom: Atom, content: Content, by: User | None, message: str = "", reason: str = RevisionReason.EDIT
 ) -> AtomRevision | None:
     """Replace the atom's content; a new revision records what changed. Returns ``None``
-    (and writes nothing) when the content is unchanged."""
+    (and writes nothing) when the content is unchanged. The validation verdict is reset
+    unless only :data:`ANNOTATION_FIELDS` changed."""
     atom = Atom.objects.select_for_update().get(pk=atom.pk)
     old = atom_content(atom)
     changes = content_diff(old, content)
     if not changes:
         return None
     atom.version += 1
-    _write_content(atom, content)
+    _write_content(atom, content, reset_validation=not set(changes) <= ANNOTATION_FIELDS)
     return _revise(atom, content=content, changes=changes, reason=reason, by=by, message=message)
 
 
@@ -304,28 +306,13 @@ def atom_notes_set(*, atom: Atom, notes: str, by: User) -> AtomReview | None:
     return _log_review(atom, kind=AtomReview.Kind.NOTES, by=by)
 
 
-#: Content fields that say nothing about what the code does: changing only these keeps the
-#: sandbox verdict (re-running the sandbox would give the same answer).
-ANNOTATION_FIELDS = frozenset({"tags", "difficulty"})
-
-
 @transaction.atomic
 def _update_annotations(*, atom: Atom, content: Content, by: User, message: str) -> AtomRevision | None:
-    """``atom_update`` for a change to :data:`ANNOTATION_FIELDS` only, keeping the verdict
-    that ``atom_update`` would otherwise reset."""
-    before = Atom.objects.select_for_update().get(pk=atom.pk)
-    changed = set(content_diff(atom_content(before), content))
+    """``atom_update`` restricted to :data:`ANNOTATION_FIELDS` (so the verdict is kept)."""
+    changed = set(content_diff(atom_content(Atom.objects.get(pk=atom.pk)), content))
     if not changed <= ANNOTATION_FIELDS:
         raise ValueError(f"not annotation fields: {sorted(changed - ANNOTATION_FIELDS)}")
-    variants = list(before.variants.all())
-    revision = atom_update(atom=before, content=content, by=by, message=message)
-    if revision is not None:
-        Atom.objects.filter(pk=atom.pk).update(
-            status=before.status, verdict=before.verdict, validated_at=before.validated_at
-        )
-        for variant in variants:
-            AtomVariant.objects.filter(pk=variant.pk).update(status=variant.status, verdict=variant.verdict)
-    return revision
+    return atom_update(atom=atom, content=content, by=by, message=message)
 
 
 def atom_annotate(*, atom: Atom, by: User, tags: list[str], difficulty: int, notes: str) -> Atom:

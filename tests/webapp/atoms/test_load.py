@@ -88,12 +88,18 @@ def test_revisions_show_who_changed_what(loaded: Any, researcher: Any) -> None:
     assert atom.revisions.count() == 2
 
 
-def test_an_edit_resets_validation(loaded: Any, researcher: Any) -> None:
+def test_a_code_edit_resets_validation_but_a_tag_edit_keeps_it(loaded: Any, researcher: Any) -> None:
     Atom.objects.filter(slug="rotate_left").update(status=ValidationStatus.VALID, verdict={"ok": True})
+    AtomVariant.objects.filter(atom__slug="rotate_left").update(status=ValidationStatus.VALID)
     atom = Atom.objects.get(slug="rotate_left")
-    _edit(atom, researcher, tags=["rotation"])
+    _edit(atom, researcher, tags=["rotation"], difficulty=2)
+    atom.refresh_from_db()
+    assert atom.status == ValidationStatus.VALID and atom.verdict == {"ok": True} and atom.version == 2
+    assert atom.variants.get().status == ValidationStatus.VALID
+    _edit(atom, researcher, solution=atom.solution + "\n")
     atom.refresh_from_db()
     assert atom.status == ValidationStatus.UNVALIDATED and atom.verdict == {}
+    assert atom.variants.get().status == ValidationStatus.UNVALIDATED
 
 
 def test_a_changed_library_atom_is_updated_with_a_library_revision(
