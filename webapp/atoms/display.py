@@ -8,19 +8,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.safestring import SafeString, mark_safe
-from pygments import highlight  # type: ignore[import-untyped]  # no stubs; pyproject is shared
-from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
-from pygments.lexers import PythonLexer  # type: ignore[import-untyped]
-
-_LEXER = PythonLexer()
-_FORMATTER = HtmlFormatter(cssclass="hl", nowrap=False)
-
-
-def highlight_python(code: str) -> SafeString:
-    """Pygments HTML for ``code`` (the CSS lives in atoms.css, class ``hl``)."""
-    return mark_safe(str(highlight(code, _LEXER, _FORMATTER)))  # Pygments escapes the code
-
 
 def as_json(value: Any) -> str:
     """Compact, readable JSON for a table cell."""

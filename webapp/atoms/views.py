@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from webapp.accounts.models import Role
 from webapp.atoms import selectors, services
-from webapp.atoms.display import case_rows, changes_diff, highlight_python, line_diff, verdict_line
+from webapp.atoms.display import case_rows, changes_diff, line_diff, verdict_line
 from webapp.atoms.forms import (
     TYPE_CHOICES,
     AnnotateForm,
@@ -29,6 +29,7 @@ from webapp.atoms.importing import decode_upload, export_lines
 from webapp.atoms.models import Atom, ReviewState, ValidationStatus
 from webapp.atoms.records import RecordError
 from webapp.core.access import role_required
+from webapp.core.highlight import highlight_python
 from webapp.core.htmx import render_page
 
 PAGE_SIZE = 50

@@ -10,12 +10,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from webapp.accounts.models import Role
 from webapp.core.access import require_role
+from webapp.core.highlight import highlight_python
 from webapp.core.htmx import render_page
 from webapp.core.selectors import job_can_cancel
 from webapp.synthesis import selectors
 from webapp.synthesis.diagram import chain_diagram
 from webapp.synthesis.forms import SynthesizeForm
-from webapp.synthesis.highlight import highlight_python
 from webapp.synthesis.services import run_create
 
 PER_PAGE = 50
@@ -49,7 +49,7 @@ def composite_detail(request: HttpRequest, composite_id: int) -> HttpResponse:
     context = {
         "c": composite,
         "diagram": chain_diagram(composite.structure),
-        "code": highlight_python(composite.solution),
+        "code": highlight_python(composite.solution, cssclass="highlight"),
     }
     return render_page(request, "synthesis/detail.html", context)
 
