@@ -1,0 +1,1 @@
+"""Evaluation: eval runs, generations, verdicts, pass@k, comparison, review."""
