@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 
 
-class AtomsConfig(AppConfig):
+class AtomsAppConfig(AppConfig):
     name = "webapp.atoms"
     label = "atoms"
     verbose_name = "Atoms"

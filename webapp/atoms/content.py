@@ -1,5 +1,5 @@
-"""An atom's content as plain data: built from a library spec or a database row, hashed,
-compared field by field, and checked without running it.
+"""An atom's content as plain data: built from a library spec or a database row, hashed and
+compared field by field (``webapp.atoms.checks`` checks it without running it).
 
 Content is the JSON-ready dict of everything a researcher writes about an atom, with its
 modified variant under ``"modify"``. Revisions store it whole; digests hash it canonically.
@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Any
 
-from webapp.atoms.library.spec import AtomSpec, Case, Param, VariantSpec, static_problems
+from webapp.atoms.library.spec import AtomSpec
 
 ATOM_FIELDS: tuple[str, ...] = (
     "topic",
@@ -55,32 +55,6 @@ def spec_content(spec: AtomSpec) -> Content:
     }
 
 
-def content_spec(slug: str, content: Content) -> AtomSpec:
-    """Rebuild an :class:`AtomSpec` from content, to reuse the library's static checks."""
-    modify = content.get("modify") or {}
-    return AtomSpec(
-        slug=slug,
-        entry_point=content["entry_point"],
-        params=[Param(p["name"], p["type"]) for p in content["params"]],
-        returns=content["returns"],
-        prompt_en=content["prompt_en"],
-        prompt_zh=content["prompt_zh"],
-        solution=content["solution"],
-        cases=[Case(args=list(c["args"]), expected=c["expected"]) for c in content["cases"]],
-        modify=VariantSpec(
-            change=modify.get("change", ""),
-            prompt_en=modify.get("prompt_en", ""),
-            prompt_zh=modify.get("prompt_zh", ""),
-            solution=modify.get("solution", ""),
-            cases=[Case(args=list(c["args"]), expected=c["expected"]) for c in modify.get("cases", [])],
-        ),
-        difficulty=int(content.get("difficulty", 1)),
-        tags=list(content.get("tags", [])),
-        original_lang=content.get("original_lang", "en"),
-        topic=content.get("topic", ""),
-    )
-
-
 def content_digest(content: Content) -> str:
     """SHA-256 of the canonical JSON of ``content`` (key order and spacing do not matter)."""
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -98,13 +72,3 @@ def content_diff(old: Content, new: Content) -> dict[str, list[Any]]:
     ``modify.<field>``)."""
     a, b = _flat(old), _flat(new)
     return {k: [a.get(k), b.get(k)] for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
-
-
-def content_problems(slug: str, content: Content) -> list[str]:
-    """What is wrong with ``content`` without running it: types, case counts, prompts,
-    whether each solution defines the declared signature."""
-    try:
-        spec = content_spec(slug, content)
-    except (KeyError, TypeError) as exc:
-        return [f"malformed content: {type(exc).__name__}: {exc}"]
-    return static_problems(spec)

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from django import forms
 
-from webapp.atoms.checks import FieldProblems, field_problems
+from webapp.atoms.checks import FieldProblems, atom_problems, by_field
 from webapp.atoms.content import Content
 from webapp.atoms.library.spec import ALLOWED_TYPES
 from webapp.atoms.models import Atom, Lang, ReviewState
@@ -117,7 +117,7 @@ class AtomForm(forms.Form):
             },
         )
         form._initial_params = [ParamRow(p["name"], p["type"]) for p in content["params"]]
-        form.warnings = field_problems(content)  # a saved draft still shows what is wrong
+        form.warnings = by_field(atom_problems(content))  # a saved draft still shows what is wrong
         return form
 
     # --- what the template shows ------------------------------------------------------------
@@ -222,7 +222,7 @@ class AtomForm(forms.Form):
                 "cases": modify_cases,
             },
         }
-        self.warnings = field_problems(self._content)
+        self.warnings = by_field(atom_problems(self._content))
         return data
 
     def content(self) -> Content:

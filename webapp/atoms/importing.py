@@ -12,7 +12,8 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from webapp.atoms.content import ATOM_FIELDS, VARIANT_FIELDS, Content, content_diff, content_problems
+from webapp.atoms.checks import atom_problems
+from webapp.atoms.content import ATOM_FIELDS, VARIANT_FIELDS, Content, content_diff
 from webapp.atoms.models import Atom, AtomVariant, VariantKind
 from webapp.atoms.records import RecordError, parse_record, record_line
 
@@ -122,7 +123,7 @@ def import_plan(text: str) -> ImportPlan:
         parsed.append((line, content))
     existing = _existing_contents([line.slug for line, _ in parsed])
     for line, content in parsed:
-        line.problems = content_problems(line.slug, content)
+        line.problems = [str(p) for p in atom_problems(content, slug=line.slug)]
         if line.slug in existing:
             changes = content_diff(existing[line.slug][1], content)
             line.action = Action.UPDATE if changes else Action.UNCHANGED

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from webapp.atoms.library.spec import signature_line
+
 
 class Lang(models.TextChoices):
     EN = "en", "English"
@@ -92,8 +94,7 @@ class Atom(models.Model):
     @property
     def signature(self) -> str:
         """``def name(a: int, b: list[int]) -> int``."""
-        args = ", ".join(f"{p['name']}: {p['type']}" for p in self.params)
-        return f"def {self.entry_point}({args}) -> {self.returns}"
+        return signature_line(self.entry_point, self.params, self.returns)
 
     @property
     def review_is_stale(self) -> bool:

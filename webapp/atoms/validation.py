@@ -15,7 +15,8 @@ from typing import Any
 from django.utils import timezone
 
 from sandbox import JudgeRequest, JudgeResult
-from webapp.atoms.content import Content, content_problems
+from webapp.atoms.checks import atom_problems
+from webapp.atoms.content import Content
 from webapp.core.judging import sandbox_client
 
 #: Wall clock for one reference over all of its cases; references are small and fast, so a
@@ -91,7 +92,7 @@ def judge_atoms(items: Sequence[tuple[str, Content]]) -> list[AtomVerdict]:
     requests: list[JudgeRequest] = []
     problems: dict[str, list[str]] = {}
     for slug, content in items:
-        problems[slug] = content_problems(slug, content)
+        problems[slug] = [str(p) for p in atom_problems(content, slug=slug)]
         if problems[slug]:
             continue
         modify = content["modify"]

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 
 
-class CoreConfig(AppConfig):
+class CoreAppConfig(AppConfig):
     name = "webapp.core"
     label = "core"
     verbose_name = "Core"

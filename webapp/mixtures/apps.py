@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 
 
-class MixturesConfig(AppConfig):
+class MixturesAppConfig(AppConfig):
     name = "webapp.mixtures"
     label = "mixtures"
     verbose_name = "Datasets"

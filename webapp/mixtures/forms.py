@@ -10,7 +10,7 @@ from django import forms
 from django.http import QueryDict
 
 from webapp.mixtures.benchmarks import MAX_BYTES
-from webapp.mixtures.models import ItemLang, Role
+from webapp.mixtures.models import ItemLang, ItemRole
 from webapp.mixtures.recipe import Item, RecipeError, parse_ratio
 
 
@@ -57,7 +57,7 @@ class RecipeForm:
 
 #: Choices the item rows offer.
 LANG_CHOICES = ItemLang.choices
-ROLE_CHOICES = Role.choices
+ROLE_CHOICES = ItemRole.choices
 
 
 class MixtureNewForm(forms.Form):

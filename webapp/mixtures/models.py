@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 
 
-class Role(models.TextChoices):
+class ItemRole(models.TextChoices):
     """What a mixture item is for: training rows or held-out evaluation rows."""
 
     TRAIN = "train", "Train"

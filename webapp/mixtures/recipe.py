@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from webapp.mixtures.models import ItemLang, Role
+from webapp.mixtures.models import ItemLang, ItemRole
 
 #: 100 x up-sampling is far beyond the paper's 600% and keeps a typo from writing gigabytes.
 MAX_RATIO = Decimal(10_000)
@@ -54,7 +54,7 @@ class Item:
     source: str  # a registered source name, e.g. "atom_modify", "composite:A", "benchmark:humaneval"
     ratio: Decimal  # percent of the source's records; 100 keeps each record once
     lang: str = ItemLang.EN  # "en", "zh", or "authored" (each record in its original language)
-    role: str = Role.TRAIN  # "train" rows feed training; "eval" rows are held out
+    role: str = ItemRole.TRAIN  # "train" rows feed training; "eval" rows are held out
 
     def __post_init__(self) -> None:
         if not self.source:
@@ -64,8 +64,8 @@ class Item:
         object.__setattr__(self, "role", str(self.role))
         if self.lang not in ItemLang.values:
             raise RecipeError(f"{self.source}: language {self.lang!r} is not one of {ItemLang.values}")
-        if self.role not in Role.values:
-            raise RecipeError(f"{self.source}: role {self.role!r} is not one of {Role.values}")
+        if self.role not in ItemRole.values:
+            raise RecipeError(f"{self.source}: role {self.role!r} is not one of {ItemRole.values}")
 
     def to_json(self) -> dict[str, str]:
         """The stored form; the ratio as a string so it round-trips exactly."""
@@ -80,7 +80,7 @@ class Item:
             source=str(data.get("source", "")),
             ratio=parse_ratio(data.get("ratio", "100")),
             lang=str(data.get("lang", ItemLang.EN)),
-            role=str(data.get("role", Role.TRAIN)),
+            role=str(data.get("role", ItemRole.TRAIN)),
         )
 
 

@@ -26,9 +26,9 @@ from webapp.mixtures.models import (
     BenchmarkProblem,
     ContaminationReport,
     ItemLang,
+    ItemRole,
     Mixture,
     MixtureVersion,
-    Role,
     Snapshot,
 )
 from webapp.mixtures.recipe import Item, RecipeError, apply_ratio, items_from_json, ratio_count, rng_for
@@ -317,7 +317,7 @@ def mixture_freeze_enqueue(
 def snapshot_rows(snapshot: Snapshot, *, role: str | None = None) -> Iterator[dict[str, Any]]:
     """A snapshot's rows from its file, optionally only one role's."""
     for r in read_snapshot(snapshot.sha256):
-        if role is None or ((r.get("meta") or {}).get("mixture") or {}).get("role", Role.TRAIN) == role:
+        if role is None or ((r.get("meta") or {}).get("mixture") or {}).get("role", ItemRole.TRAIN) == role:
             yield r
 
 
@@ -423,12 +423,12 @@ def contamination_report(*, train: Snapshot, eval: Snapshot, params: Params | No
     cached = ContaminationReport.objects.filter(train=train, eval=eval, params_key=params.key).first()
     if cached is not None:
         return Report.from_json(cached.result)
-    if Role.TRAIN not in train.roles:
+    if ItemRole.TRAIN not in train.roles:
         raise ValueError(f"snapshot {train.short} has no train rows")
-    if Role.EVAL not in eval.roles:
+    if ItemRole.EVAL not in eval.roles:
         raise ValueError(f"snapshot {eval.short} has no eval rows")
     report = contamination(
-        snapshot_rows(train, role=Role.TRAIN), snapshot_rows(eval, role=Role.EVAL), params=params
+        snapshot_rows(train, role=ItemRole.TRAIN), snapshot_rows(eval, role=ItemRole.EVAL), params=params
     )
     ContaminationReport.objects.get_or_create(
         train=train, eval=eval, params_key=params.key, defaults={"result": report.to_json()}

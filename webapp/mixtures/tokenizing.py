@@ -18,7 +18,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-Counter = Callable[[str], int]
+TokenCounter = Callable[[str], int]
 
 
 class TokenizerError(ValueError):
@@ -33,11 +33,11 @@ def _utf8_bytes(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-BUILTIN: dict[str, Counter] = {"whitespace": _whitespace, "utf8-bytes": _utf8_bytes}
+BUILTIN: dict[str, TokenCounter] = {"whitespace": _whitespace, "utf8-bytes": _utf8_bytes}
 
 
 @functools.lru_cache(maxsize=8)
-def _from_file(path: str) -> Counter:
+def _from_file(path: str) -> TokenCounter:
     from tokenizers import Tokenizer  # a Rust extension: loaded only when a file is named
 
     try:
@@ -56,7 +56,7 @@ def tokenizer_names() -> list[str]:
     return list(BUILTIN)
 
 
-def token_counter(name: str) -> Counter:
+def token_counter(name: str) -> TokenCounter:
     """The counter for ``name``; raises :class:`TokenizerError` when it names nothing usable."""
     if name in BUILTIN:
         return BUILTIN[name]

@@ -3,7 +3,7 @@
 from django.apps import AppConfig
 
 
-class SynthesisConfig(AppConfig):
+class SynthesisAppConfig(AppConfig):
     name = "webapp.synthesis"
     label = "synthesis"
     verbose_name = "Composites"

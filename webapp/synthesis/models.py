@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from webapp.atoms.library.spec import signature_line
 from webapp.core.models import BackgroundJob
 
 
@@ -84,5 +85,4 @@ class Composite(models.Model):
     @property
     def signature(self) -> str:
         """``def name(xs: list[int]) -> int``."""
-        args = ", ".join(f"{p['name']}: {p['type']}" for p in self.params)
-        return f"def {self.entry_point}({args}) -> {self.returns}"
+        return signature_line(self.entry_point, self.params, self.returns)

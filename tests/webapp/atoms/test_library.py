@@ -11,9 +11,10 @@ from collections import Counter
 from itertools import combinations
 
 from sandbox import JudgeRequest
+from webapp.atoms.checks import atom_problems
 from webapp.atoms.content import spec_content
 from webapp.atoms.library import TOPIC_MODULES, topic_titles
-from webapp.atoms.library.spec import AtomSpec, static_problems
+from webapp.atoms.library.spec import AtomSpec
 from webapp.atoms.validation import judge_atoms
 from webapp.core.judging import sandbox_client
 
@@ -35,7 +36,7 @@ def test_slugs_and_entry_points_are_unique_identifiers(specs: list[AtomSpec]) ->
 
 
 def test_every_atom_passes_the_static_checks(specs: list[AtomSpec]) -> None:
-    problems = {s.slug: static_problems(s) for s in specs}
+    problems = {s.slug: atom_problems(spec_content(s), slug=s.slug) for s in specs}
     assert {k: v for k, v in problems.items() if v} == {}
 
 

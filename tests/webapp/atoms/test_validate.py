@@ -65,7 +65,10 @@ def test_a_signature_that_does_not_match_the_code_is_invalid(loaded: Any, resear
     call_command("validate_atoms", "rotate_left", stdout=StringIO())
     atom = Atom.objects.get(slug="rotate_left")
     assert atom.status == ValidationStatus.INVALID
-    assert "solution signature does not match the declared one" in atom.verdict["problems"]
+    assert (
+        "reference solution: the code's signature def rotate_left(xs: list[int], k: int) -> list[int] "
+        "does not match the declared one def rotate_left(xs: list[int], k: int) -> list[str]"
+    ) in atom.verdict["problems"]
 
 
 def test_an_infinite_loop_in_a_variant_times_out_and_invalidates_the_atom(

@@ -301,7 +301,7 @@ def test_an_imported_draft_is_kept_and_marked_invalid(rita: Client, db: Any) -> 
     html = rita.post(
         "/atoms/import/", {"file": _upload(json.dumps(draft)), "apply": "1"}, **HTMX
     ).content.decode()
-    assert "will be invalid: solution does not parse: line 2" in html
+    assert "will be invalid: reference solution: syntax error on line 2" in html
     assert Atom.objects.get(slug="draft_one").status == ValidationStatus.INVALID
 
 

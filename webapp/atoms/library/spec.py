@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,10 +54,21 @@ def cases(*pairs: tuple[list[JSONValue], JSONValue]) -> list[Case]:
 
 @dataclass(frozen=True)
 class Param:
-    """A named, typed parameter of an atom's entry point."""
+    """A named, typed parameter of a function: an atom's entry point or a composite's."""
 
     name: str
     type: str
+
+
+def signature_line(entry_point: str, params: Iterable[Param | Mapping[str, str]], returns: str) -> str:
+    """The one spelling of a signature, ``def name(a: int, b: list[int]) -> int``, for atoms,
+    composites and messages alike. Params may be :class:`Param` or stored ``{"name", "type"}``
+    dicts; a parameter or return without a type is written bare (as in code under edit)."""
+    parts = []
+    for p in params:
+        name, type_ = (p.name, p.type) if isinstance(p, Param) else (p["name"], p["type"])
+        parts.append(f"{name}: {type_}" if type_ else name)
+    return f"def {entry_point}({', '.join(parts)})" + (f" -> {returns}" if returns else "")
 
 
 @dataclass(frozen=True)
@@ -98,8 +110,7 @@ class AtomSpec:
 
     def signature(self) -> str:
         """The Python signature line, e.g. ``def digit_sum(n: int) -> int``."""
-        args = ", ".join(f"{p.name}: {p.type}" for p in self.params)
-        return f"def {self.entry_point}({args}) -> {self.returns}"
+        return signature_line(self.entry_point, self.params, self.returns)
 
 
 def atom(
@@ -159,43 +170,3 @@ def signature_of(source: str, entry_point: str) -> tuple[list[Param], str] | Non
             returns = ast.unparse(node.returns) if node.returns else ""
             return params, returns
     return None
-
-
-def static_problems(spec: AtomSpec) -> list[str]:
-    """Problems that can be found without running code; an empty list means none.
-
-    Running the solution against its cases is the sandbox's job, not this function's.
-    """
-    problems: list[str] = []
-    if not spec.slug.isidentifier():
-        problems.append(f"slug {spec.slug!r} is not a Python identifier")
-    for t in [p.type for p in spec.params] + [spec.returns]:
-        if t not in ALLOWED_TYPES:
-            problems.append(f"type {t!r} is not one of the allowed types")
-    if len(spec.cases) < 6:
-        problems.append(f"{len(spec.cases)} cases; at least 6 are required")
-    if len(spec.modify.cases) < 6:
-        problems.append(f"modified variant has {len(spec.modify.cases)} cases; need 6")
-    if not spec.prompt_en or not spec.prompt_zh:
-        problems.append("both prompts are required")
-    if spec.original_lang not in ("en", "zh"):
-        problems.append(f"original_lang {spec.original_lang!r} is not 'en' or 'zh'")
-    for label, source, case_list in (
-        ("solution", spec.solution, spec.cases),
-        ("modified solution", spec.modify.solution, spec.modify.cases),
-    ):
-        try:
-            found = signature_of(source, spec.entry_point)
-        except SyntaxError as exc:
-            problems.append(f"{label} does not parse: line {exc.lineno}: {exc.msg}")
-            continue
-        if found is None:
-            problems.append(f"{label} defines no function {spec.entry_point!r}")
-            continue
-        params, returns = found
-        if params != spec.params or returns != spec.returns:
-            problems.append(f"{label} signature does not match the declared one")
-        for i, c in enumerate(case_list):
-            if len(c.args) != len(spec.params):
-                problems.append(f"{label} case {i}: {len(c.args)} args for {len(spec.params)} params")
-    return problems

@@ -8,11 +8,11 @@ from webapp.synthesis.pipeline.atoms import (
     library_version,
 )
 from webapp.synthesis.pipeline.engine import (
-    Composite,
     Judge,
     Progress,
     SynthesisConfig,
     SynthesisResult,
+    SynthesizedComposite,
     new_counters,
     synthesize,
 )
@@ -20,7 +20,6 @@ from webapp.synthesis.pipeline.plan import SHAPES, Plan, Step
 
 __all__ = [
     "SHAPES",
-    "Composite",
     "Judge",
     "PipelineAtom",
     "Plan",
@@ -28,6 +27,7 @@ __all__ = [
     "Step",
     "SynthesisConfig",
     "SynthesisResult",
+    "SynthesizedComposite",
     "atoms_from_contents",
     "atoms_from_specs",
     "library_version",

@@ -13,15 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from webapp.atoms.content import content_digest, spec_content
-from webapp.atoms.library.spec import ALLOWED_TYPES, AtomSpec
-
-
-@dataclass(frozen=True)
-class AtomParam:
-    """A named, typed parameter of an atom."""
-
-    name: str
-    type: str
+from webapp.atoms.library.spec import ALLOWED_TYPES, AtomSpec, Param
 
 
 @dataclass(frozen=True)
@@ -30,7 +22,7 @@ class PipelineAtom:
 
     slug: str
     entry_point: str
-    params: tuple[AtomParam, ...]
+    params: tuple[Param, ...]
     returns: str
     prompt_en: str
     prompt_zh: str
@@ -50,7 +42,7 @@ class PipelineAtom:
 def atom_from_content(slug: str, content: Mapping[str, Any]) -> PipelineAtom | None:
     """A pipeline atom, or ``None`` when the atom cannot take part in composition (no
     parameters, or a type outside ``ALLOWED_TYPES``)."""
-    params = tuple(AtomParam(p["name"], p["type"]) for p in content["params"])
+    params = tuple(Param(p["name"], p["type"]) for p in content["params"])
     types = [p.type for p in params] + [content["returns"]]
     if not params or any(t not in ALLOWED_TYPES for t in types):
         return None

@@ -15,6 +15,7 @@ import tokenize
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from webapp.atoms.library.spec import signature_line
 from webapp.synthesis.pipeline.atoms import PipelineAtom
 from webapp.synthesis.pipeline.plan import Plan, Step
 
@@ -106,8 +107,7 @@ def generate(plan: Plan, atoms: Mapping[str, PipelineAtom]) -> Program:
             fn = new
         helper[slug] = fn
         blocks.append(source)
-    args = ", ".join(f"{p.name}: {p.type}" for p in plan.params)
-    signature = f"def {name}({args}) -> {plan.returns}"
+    signature = signature_line(name, plan.params, plan.returns)
     start = plan.params[0].name
     body: list[str] = []
     if plan.shape == "branch" and plan.predicate:

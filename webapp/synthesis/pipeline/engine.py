@@ -93,7 +93,7 @@ class SynthesisConfig:
 
 
 @dataclass
-class Composite:
+class SynthesizedComposite:
     """One valid composite, ready to store or export."""
 
     key: str
@@ -144,7 +144,7 @@ class SynthesisResult:
     """What a run produced: the pools, the counters and whether it ran to the end."""
 
     library_version: str
-    pools: dict[str, list[Composite]]
+    pools: dict[str, list[SynthesizedComposite]]
     counters: dict[str, int]
     #: Pool → how many composites it lacks (the space of valid chains ran out).
     shortfall: dict[str, int]
@@ -152,7 +152,7 @@ class SynthesisResult:
     elapsed_s: float
 
     @property
-    def composites(self) -> list[Composite]:
+    def composites(self) -> list[SynthesizedComposite]:
         return [c for pool in self.pools.values() for c in pool]
 
 
@@ -263,7 +263,9 @@ class _Run:
         inputs = case_inputs(plan, self.atoms, count=self.config.cases, seed=self.config.seed)
         return _Candidate(plan, program.entry_point, program.signature, program.solution, inputs)
 
-    def accept(self, pool: str, index: int, cand: _Candidate, result: JudgeResult) -> Composite | None:
+    def accept(
+        self, pool: str, index: int, cand: _Candidate, result: JudgeResult
+    ) -> SynthesizedComposite | None:
         reason = rejection(
             result,
             cand.plan.returns,
@@ -282,7 +284,7 @@ class _Run:
         self.seen_prints.add(print_)
         prompt_en, prompt_zh = prompts(cand.plan, self.atoms, cand.signature)
         topics = list(dict.fromkeys(self.atoms[s].topic for s in cand.plan.atoms))
-        return Composite(
+        return SynthesizedComposite(
             key=f"composite/{pool}/{index:06d}",
             pool=pool,
             plan=cand.plan,
@@ -296,9 +298,9 @@ class _Run:
             topics=topics,
         )
 
-    def fill(self, pool: str, target: int) -> tuple[list[Composite], bool]:
+    def fill(self, pool: str, target: int) -> tuple[list[SynthesizedComposite], bool]:
         """Fill one pool; returns its composites and whether the run was asked to stop."""
-        kept: list[Composite] = []
+        kept: list[SynthesizedComposite] = []
         draws_at_start = self.counters["generated"]
         budget = target * self.config.max_draws_per_composite
         while len(kept) < target:
@@ -355,7 +357,7 @@ def synthesize(
     started = time.monotonic()
     run = _Run(atoms, config, judge, on_progress, should_stop)
     run.seen_keys.update(reserved_keys)
-    pools: dict[str, list[Composite]] = {}
+    pools: dict[str, list[SynthesizedComposite]] = {}
     shortfall: dict[str, int] = {}
     stopped = False
     run.progress("starting")

@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from webapp.atoms.library.spec import ALLOWED_TYPES
-from webapp.synthesis.pipeline.atoms import AtomParam, PipelineAtom
+from webapp.atoms.library.spec import ALLOWED_TYPES, Param
+from webapp.synthesis.pipeline.atoms import PipelineAtom
 
 SHAPES: tuple[str, ...] = ("chain", "map", "branch")
 
@@ -64,7 +64,7 @@ class Plan:
 
     shape: str
     #: The composite's parameters: the input first, then one per extra atom parameter.
-    params: tuple[AtomParam, ...]
+    params: tuple[Param, ...]
     returns: str
     #: ``chain``/``map``: the steps in order. ``branch``: the arm taken when the predicate holds.
     steps: tuple[Step, ...]
@@ -117,7 +117,7 @@ class _Builder:
     """Collects the composite's parameters while a plan is drawn."""
 
     def __init__(self, max_params: int) -> None:
-        self.params: list[AtomParam] = []
+        self.params: list[Param] = []
         self.max_params = max_params
 
     def add(self, name: str, type_: str) -> str:
@@ -125,7 +125,7 @@ class _Builder:
         unique, n = name, 2
         while unique in taken or unique.startswith("step") or unique in ("item", "result"):
             unique, n = f"{name}{n}", n + 1
-        self.params.append(AtomParam(unique, type_))
+        self.params.append(Param(unique, type_))
         if len(self.params) > self.max_params:
             raise TooManyParams()
         return unique
@@ -305,7 +305,7 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
 
     return Plan(
         shape=data["shape"],
-        params=tuple(AtomParam(p["name"], p["type"]) for p in data["params"]),
+        params=tuple(Param(p["name"], p["type"]) for p in data["params"]),
         returns=data["returns"],
         steps=tuple(step(s) for s in data["steps"]),
         predicate=step(data["predicate"]) if data.get("predicate") else None,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from webapp.synthesis.pipeline.atoms import AtomParam, PipelineAtom
+from webapp.atoms.library.spec import Param
+from webapp.synthesis.pipeline.atoms import PipelineAtom
 from webapp.synthesis.pipeline.plan import Plan, Step
 
 TYPE_EN: dict[str, str] = {
@@ -84,7 +85,7 @@ def _arm(
     return lines
 
 
-def _params(params: Sequence[AtomParam], lang: str) -> str:
+def _params(params: Sequence[Param], lang: str) -> str:
     if lang == "en":
         return ", ".join(f"`{p.name}` ({TYPE_EN[p.type]})" for p in params)
     return "、".join(f"`{p.name}`（{TYPE_ZH[p.type]}）" for p in params)
