@@ -7,7 +7,8 @@ class AtomsAppConfig(AppConfig):
     verbose_name = "Atoms"
 
     def ready(self) -> None:
-        from webapp.atoms.problems import AtomProblems
+        from webapp.atoms.problems import AtomProblems, TranslationProblems
         from webapp.core.problems import register_provider
 
         register_provider(AtomProblems())
+        register_provider(TranslationProblems())

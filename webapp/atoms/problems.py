@@ -1,11 +1,17 @@
 """Atoms as problem records (the format of DESIGN.md, "The problem record").
 
-Three sources:
+Five sources:
 
 - ``atom_base``: the atom's prompt in ``lang`` (default ``en``) with its reference and cases.
 - ``atom_modify``: the modified variant's prompt, reference and cases.
 - ``atom_translate``: the atom's prompt in its *translated* language (the one that is not
   ``original_lang``); ``lang`` keeps only translations into that language.
+- ``prompt_translation:en2cn`` / ``prompt_translation:cn2en``: one pair per atom, the paper's
+  translation task. Record: ``prompt`` is an instruction (in the source language) followed
+  by the atom's task prompt in the source language; ``solution`` is the same task prompt in
+  the target language; ``lang`` is the target language; ``entry_point`` is ``""``, ``cases``
+  is ``[]`` and ``test`` is ``None`` (nothing to run); ``meta.kind`` is ``"translation"``
+  with ``direction``, ``source_lang`` and ``target_lang``.
 
 The prompt is the natural-language task followed by the signature line the model must
 implement. ``solution`` is the reference; the cases never reach the model.
@@ -21,6 +27,18 @@ from webapp.atoms.selectors import atom_list
 
 SOURCES: tuple[str, ...] = ("atom_base", "atom_modify", "atom_translate")
 LANGS: tuple[str, ...] = ("en", "zh")
+TRANSLATION_SOURCES: dict[str, tuple[str, str]] = {
+    "prompt_translation:en2cn": ("en", "zh"),
+    "prompt_translation:cn2en": ("zh", "en"),
+}
+#: The instruction is written in the language the model reads the task in.
+TRANSLATION_INSTRUCTIONS: dict[str, str] = {
+    "en": (
+        "Translate the following programming task into Chinese. Keep code, identifiers and the "
+        "function signature unchanged."
+    ),
+    "zh": "把下面的编程任务翻译成英文。代码、标识符和函数签名保持不变。",
+}
 
 
 def problem_prompt(text: str, signature: str) -> str:
@@ -105,3 +123,51 @@ class AtomProblems:
         self, name: str, *, lang: str | None = None, include_invalid: bool = False
     ) -> Iterator[dict[str, Any]]:
         return atom_problems(atom_list(include_invalid=include_invalid), source=name, lang=lang)
+
+
+def translation_records(name: str, *, include_invalid: bool = False) -> Iterator[dict[str, Any]]:
+    """One translation pair per atom (module docstring)."""
+    source_lang, target_lang = TRANSLATION_SOURCES[name]
+    direction = name.split(":", 1)[1]
+    instruction = TRANSLATION_INSTRUCTIONS[source_lang]
+    for atom in atom_list(include_invalid=include_invalid):
+        text = problem_prompt(getattr(atom, f"prompt_{source_lang}"), atom.signature)
+        target = problem_prompt(getattr(atom, f"prompt_{target_lang}"), atom.signature)
+        yield {
+            "task_id": f"prompt_translation/{direction}/{atom.slug}",
+            "source": "prompt_translation",
+            "pool": None,
+            "lang": target_lang,
+            "prompt": f"{instruction}\n\n{text}",
+            "entry_point": "",
+            "solution": target,
+            "cases": [],
+            "test": None,
+            "meta": {
+                "kind": "translation",
+                "direction": direction,
+                "source_lang": source_lang,
+                "target_lang": target_lang,
+                "atoms": [atom.slug],
+                "topic": atom.topic,
+                "original_lang": atom.original_lang,
+                "atom_version": atom.version,
+            },
+        }
+
+
+class TranslationProblems:
+    """``prompt_translation:en2cn`` and ``prompt_translation:cn2en``."""
+
+    claims: tuple[str, ...] = tuple(TRANSLATION_SOURCES)
+
+    def names(self) -> list[str]:
+        return list(TRANSLATION_SOURCES)
+
+    def records(
+        self, name: str, *, lang: str | None = None, include_invalid: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        target = TRANSLATION_SOURCES[name][1]
+        if lang not in (None, target):
+            raise ValueError(f"{name} produces {target} text; ask for lang {target} or as authored")
+        return translation_records(name, include_invalid=include_invalid)

@@ -8,8 +8,7 @@ class MixturesAppConfig(AppConfig):
 
     def ready(self) -> None:
         from webapp.core.problems import register_provider
-        from webapp.mixtures.problems import BenchmarkProblems, SnapshotProblems, TranslationProblems
+        from webapp.mixtures.problems import BenchmarkProblems, SnapshotProblems
 
-        register_provider(TranslationProblems())
         register_provider(BenchmarkProblems())
         register_provider(SnapshotProblems())

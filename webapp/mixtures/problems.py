@@ -5,12 +5,6 @@
   ``test`` is its ``check`` code, ``cases`` is empty; ``meta.original_task_id`` keeps the
   benchmark's own id (``HumanEval/0``). English only.
 - ``snapshot:<sha256>``: the rows of a frozen snapshot (a unique prefix of the hash works).
-- ``prompt_translation:en2cn`` / ``prompt_translation:cn2en``: one pair per atom, the paper's
-  translation task. Record: ``prompt`` is an instruction (in the source language) followed
-  by the atom's task prompt in the source language; ``solution`` is the same task prompt in
-  the target language; ``lang`` is the target language; ``entry_point`` is ``""``, ``cases``
-  is ``[]`` and ``test`` is ``None`` (nothing to run); ``meta.kind`` is ``"translation"``
-  with ``direction``, ``source_lang`` and ``target_lang``.
 """
 
 from __future__ import annotations
@@ -18,27 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from webapp.atoms.problems import problem_prompt
-from webapp.atoms.selectors import atom_list
 from webapp.mixtures.models import Benchmark, BenchmarkProblem, Snapshot
 from webapp.mixtures.storage import read_snapshot
 
 BENCHMARK_PREFIX = "benchmark:"
 SNAPSHOT_PREFIX = "snapshot:"
-TRANSLATION_SOURCES: dict[str, tuple[str, str]] = {
-    "prompt_translation:en2cn": ("en", "zh"),
-    "prompt_translation:cn2en": ("zh", "en"),
-}
-#: The instruction is written in the language the model reads the task in.
-TRANSLATION_INSTRUCTIONS: dict[str, str] = {
-    "en": (
-        "Translate the following programming task into Chinese. Keep code, identifiers and the "
-        "function signature unchanged."
-    ),
-    "zh": "把下面的编程任务翻译成英文。代码、标识符和函数签名保持不变。",
-}
-
-
 def benchmark_record(benchmark: str, problem: BenchmarkProblem) -> dict[str, Any]:
     """A HumanEval-format problem as a problem record (module docstring)."""
     return {
@@ -104,51 +82,3 @@ class SnapshotProblems:
     ) -> Iterator[dict[str, Any]]:
         snapshot = snapshot_by_hash(name.removeprefix(SNAPSHOT_PREFIX))
         return (r for r in read_snapshot(snapshot.sha256) if lang is None or r.get("lang") == lang)
-
-
-def translation_records(name: str, *, include_invalid: bool = False) -> Iterator[dict[str, Any]]:
-    """One translation pair per atom (module docstring)."""
-    source_lang, target_lang = TRANSLATION_SOURCES[name]
-    direction = name.split(":", 1)[1]
-    instruction = TRANSLATION_INSTRUCTIONS[source_lang]
-    for atom in atom_list(include_invalid=include_invalid):
-        text = problem_prompt(getattr(atom, f"prompt_{source_lang}"), atom.signature)
-        target = problem_prompt(getattr(atom, f"prompt_{target_lang}"), atom.signature)
-        yield {
-            "task_id": f"prompt_translation/{direction}/{atom.slug}",
-            "source": "prompt_translation",
-            "pool": None,
-            "lang": target_lang,
-            "prompt": f"{instruction}\n\n{text}",
-            "entry_point": "",
-            "solution": target,
-            "cases": [],
-            "test": None,
-            "meta": {
-                "kind": "translation",
-                "direction": direction,
-                "source_lang": source_lang,
-                "target_lang": target_lang,
-                "atoms": [atom.slug],
-                "topic": atom.topic,
-                "original_lang": atom.original_lang,
-                "atom_version": atom.version,
-            },
-        }
-
-
-class TranslationProblems:
-    """``prompt_translation:en2cn`` and ``prompt_translation:cn2en``."""
-
-    claims: tuple[str, ...] = tuple(TRANSLATION_SOURCES)
-
-    def names(self) -> list[str]:
-        return list(TRANSLATION_SOURCES)
-
-    def records(
-        self, name: str, *, lang: str | None = None, include_invalid: bool = False
-    ) -> Iterator[dict[str, Any]]:
-        target = TRANSLATION_SOURCES[name][1]
-        if lang not in (None, target):
-            raise ValueError(f"{name} produces {target} text; ask for lang {target} or as authored")
-        return translation_records(name, include_invalid=include_invalid)

@@ -1,0 +1,44 @@
+"""Importing HumanEval-format benchmarks as problem sources."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+
+from webapp.accounts.models import User
+from webapp.mixtures.benchmarks import BenchmarkImportError, parse_benchmark
+from webapp.mixtures.models import Benchmark, BenchmarkProblem
+
+BENCHMARK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+@transaction.atomic
+def benchmark_import(
+    *, name: str, data: bytes, by: User | None, file_name: str = "", replace: bool = False
+) -> Benchmark:
+    """Import a HumanEval-format JSONL (or gzipped JSONL) as source ``benchmark:<name>``.
+
+    The whole file is parsed before anything is written, and the write is one transaction:
+    a malformed line raises :class:`BenchmarkImportError` naming its line and leaves no
+    trace. An existing benchmark of that name is refused unless ``replace``.
+    """
+    if not BENCHMARK_NAME.match(name):
+        raise BenchmarkImportError(
+            f"benchmark name {name!r}: use lowercase letters, digits, '-' and '_' (at most 64)"
+        )
+    problems = parse_benchmark(data)
+    existing = Benchmark.objects.select_for_update().filter(name=name).first()
+    if existing is not None:
+        if not replace:
+            raise BenchmarkImportError(
+                f"benchmark {name!r} already exists; import with replace to overwrite it"
+            )
+        existing.delete()
+    benchmark = Benchmark.objects.create(
+        name=name, file_name=file_name[:300], problem_count=len(problems), created_by=by
+    )
+    BenchmarkProblem.objects.bulk_create(
+        BenchmarkProblem(benchmark=benchmark, position=i, **p) for i, p in enumerate(problems)
+    )
+    return benchmark
