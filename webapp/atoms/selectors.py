@@ -153,11 +153,6 @@ def atom_tags() -> list[str]:
     return sorted({t for tags in Atom.objects.values_list("tags", flat=True) for t in tags})
 
 
-def atom_topics() -> list[str]:
-    """Every topic in use, sorted."""
-    return list(Atom.objects.order_by("topic").values_list("topic", flat=True).distinct())
-
-
 def atom_get(*, slug: str) -> Atom:
     """One atom to read (every logged-in role may); 404 when there is none."""
     try:

@@ -238,7 +238,7 @@ def atoms_validate_enqueue(*, by: User | None, slugs: list[str] | None = None) -
     from webapp.atoms.tasks import validate_atoms_task
 
     job = job_create(kind="atoms.validate", by=by, params={"slugs": slugs})
-    transaction.on_commit(lambda: validate_atoms_task.delay(job.pk))
+    validate_atoms_task.delay_on_commit(job.pk)
     return job
 
 

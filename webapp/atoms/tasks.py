@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-
 from webapp.atoms.models import Atom
 from webapp.atoms.services import atoms_validate
 from webapp.core.jobs import job_claim, job_finish, job_progress
 from webapp.core.models import BackgroundJob
+from webapp.core.tasking import django_task
 
 
-@shared_task(name="atomlab.cpu.atoms_validate")
+@django_task(name="atomlab.cpu.atoms_validate")
 def validate_atoms_task(job_id: int) -> dict[str, int] | None:
     """Validate the atoms the job names, reporting progress on the job row. A second
     delivery of the same job finds it claimed and does nothing."""

@@ -46,13 +46,6 @@ def job_progress(
     BackgroundJob.objects.filter(pk=job_id).update(**fields)
 
 
-def job_advance(*, job_id: int, by: int = 1, message: str = "") -> None:
-    """Add ``by`` to ``done`` atomically (safe with several processes on one job)."""
-    BackgroundJob.objects.filter(pk=job_id).update(
-        done=F("done") + by, heartbeat_at=timezone.now(), message=message[:300]
-    )
-
-
 def job_cancel(*, job: BackgroundJob) -> bool:
     """Ask a job to stop. A queued job is cancelled at once; a running one stops at its next
     check of :func:`job_cancel_requested`. False when the job had already finished."""

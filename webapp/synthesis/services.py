@@ -63,7 +63,7 @@ def run_create(*, by: User | None, config: SynthesisConfig, enqueue: bool = True
     if enqueue:
         from webapp.synthesis.tasks import synthesize_task
 
-        transaction.on_commit(lambda: synthesize_task.delay(job.pk))
+        synthesize_task.delay_on_commit(job.pk)
     return run
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import shared_task
-
 from webapp.core.jobs import job_cancel_requested
+from webapp.core.tasking import django_task
 from webapp.synthesis.models import SynthesisRun
 
 
-@shared_task(name="atomlab.cpu.synthesize")
+@django_task(name="atomlab.cpu.synthesize")
 def synthesize_task(job_id: int) -> dict[str, Any] | None:
     """Run the synthesis job ``job_id``: progress and counters on the job row, a check for
     cancellation between sandbox batches. A second delivery finds the job claimed and

@@ -116,7 +116,7 @@ def snapshot_freeze_enqueue(*, version: MixtureVersion, by: User | None) -> Back
     from webapp.mixtures.tasks import freeze_snapshot_task
 
     job = job_create(kind="mixtures.freeze", by=by, params={"version_id": version.pk})
-    transaction.on_commit(lambda: freeze_snapshot_task.delay(job.pk))
+    freeze_snapshot_task.delay_on_commit(job.pk)
     return job
 
 

@@ -18,11 +18,6 @@ def parse_pools(text: str) -> dict[str, int]:
     return pools
 
 
-def format_pools(pools: dict[str, int]) -> str:
-    """The reverse of :func:`parse_pools`."""
-    return ",".join(f"{k}={v}" for k, v in pools.items())
-
-
 def parse_depth(text: str) -> tuple[int, int]:
     """``"2-3"`` → ``(2, 3)``; ``"3"`` → ``(3, 3)``."""
     low, _, high = text.strip().partition("-")
