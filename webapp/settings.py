@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for the project-wide form renderer below
     "django_htmx",
     "template_partials",
     "webapp.accounts",
@@ -103,10 +104,13 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "webapp.core.context_processors.navigation",
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            "builtins": ["template_partials.templatetags.partials", "webapp.core.templatetags.atomlab"],
         },
     }
 ]
+
+#: Forms render through the project's templates, so ``as_field_group`` uses core/field.html.
+FORM_RENDERER = "webapp.core.forms.FormRenderer"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

@@ -29,11 +29,3 @@ class User(AbstractUser):
         if self.is_superuser:
             return True
         return _RANK[Role(self.role)] >= _RANK[role]
-
-    @property
-    def is_researcher(self) -> bool:
-        return self.has_role(Role.RESEARCHER)
-
-    @property
-    def is_admin_role(self) -> bool:
-        return self.has_role(Role.ADMIN)

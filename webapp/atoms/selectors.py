@@ -1,6 +1,6 @@
-"""Reads of atoms (STYLE rule 2). Every role may read atoms, so read access is "logged in",
-which the middleware already enforces; changing an atom needs the researcher role, checked
-here in :func:`atom_get_for_change` and :func:`atoms_get_for_change` (STYLE rule 3)."""
+"""Reads of atoms (STYLE rule 2). Every role may read atoms; changing one is
+``Action.ATOM_CHANGE``, checked here in :func:`atom_get_for_change` and
+:func:`atoms_get_for_change` (STYLE rule 3)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from webapp.accounts.models import Role, User
 from webapp.atoms.models import Atom, AtomReview, AtomRevision, ReviewState, ValidationStatus
-from webapp.core.access import require_role
+from webapp.core.access import Action, require
 
 
 def atom_list(
@@ -162,14 +161,14 @@ def atom_get(*, slug: str) -> Atom:
 
 
 def atom_get_for_change(*, slug: str, user: Any) -> Atom:
-    """One atom the user may edit, annotate or review: researchers and admins only."""
-    require_role(user, Role.RESEARCHER)
+    """One atom the user may edit, annotate or review (``Action.ATOM_CHANGE``)."""
+    require(user, Action.ATOM_CHANGE)
     return atom_get(slug=slug)
 
 
 def atoms_get_for_change(*, slugs: Sequence[str], user: Any) -> list[Atom]:
     """The atoms named by ``slugs`` (unknown slugs are skipped), for a bulk change."""
-    require_role(user, Role.RESEARCHER)
+    require(user, Action.ATOM_CHANGE)
     return list(Atom.objects.filter(slug__in=list(slugs)).order_by("topic", "slug"))
 
 
@@ -226,8 +225,3 @@ def review_queue(*, state: str = ReviewState.UNREVIEWED, at: str | None = None) 
         remaining=len(keys),
         position=index + 1,
     )
-
-
-def user_can_edit(user: Any) -> bool:
-    """Whether the templates should offer editing controls to ``user``."""
-    return isinstance(user, User) and user.has_role(Role.RESEARCHER)

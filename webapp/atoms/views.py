@@ -7,13 +7,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from webapp.accounts.models import Role
 from webapp.atoms import selectors, services
 from webapp.atoms.display import case_rows, changes_diff, line_diff, verdict_line
 from webapp.atoms.forms import (
@@ -28,14 +27,14 @@ from webapp.atoms.forms import (
 from webapp.atoms.importing import decode_upload, export_lines
 from webapp.atoms.models import Atom, ReviewState, ValidationStatus
 from webapp.atoms.records import RecordError
-from webapp.core.access import role_required
+from webapp.core.access import Action, AuthedHttpRequest, allowed
 from webapp.core.highlight import highlight_python
 from webapp.core.htmx import render_page
 
 PAGE_SIZE = 50
 
 
-def _is_htmx(request: HttpRequest) -> bool:
+def _is_htmx(request: AuthedHttpRequest) -> bool:
     htmx = getattr(request, "htmx", None)
     return htmx is not None and bool(htmx) and not htmx.boosted
 
@@ -44,7 +43,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 @require_GET
-def atom_list(request: HttpRequest) -> HttpResponse:
+def atom_list(request: AuthedHttpRequest) -> HttpResponse:
     """Every atom with filters, search, sorting, pagination and counts per topic; htmx
     requests from the filter form get only the results."""
     filters = selectors.AtomFilters.from_query(request.GET)
@@ -64,7 +63,6 @@ def atom_list(request: HttpRequest) -> HttpResponse:
         "statuses": ValidationStatus.choices,
         "review_states": ReviewState.choices,
         "sorts": SORT_LABELS,
-        "can_edit": selectors.user_can_edit(request.user),
         "bulk_form": BulkForm(),
         "next_url": request.get_full_path(),
     }
@@ -84,7 +82,7 @@ SORT_LABELS = [
 
 
 @require_GET
-def atom_export(request: HttpRequest) -> StreamingHttpResponse:
+def atom_export(request: AuthedHttpRequest) -> StreamingHttpResponse:
     """The whole library as atom records (JSONL), the format the import reads."""
     atoms = selectors.atom_list().iterator(chunk_size=200)
     response = StreamingHttpResponse(export_lines(atoms), content_type="application/x-ndjson; charset=utf-8")
@@ -95,7 +93,7 @@ def atom_export(request: HttpRequest) -> StreamingHttpResponse:
 # --- detail --------------------------------------------------------------------------------
 
 
-def _detail_context(request: HttpRequest, atom: Atom, **extra: Any) -> dict[str, Any]:
+def _detail_context(request: AuthedHttpRequest, atom: Atom, **extra: Any) -> dict[str, Any]:
     content = services.atom_content(atom)
     modify = content["modify"]
     verdict = atom.verdict or {}
@@ -118,7 +116,6 @@ def _detail_context(request: HttpRequest, atom: Atom, **extra: Any) -> dict[str,
         ],
         "revisions": [(r, changes_diff(r.changes)) for r in revisions],
         "reviews": selectors.atom_reviews(atom=atom),
-        "can_edit": selectors.user_can_edit(request.user),
         "annotate_form": AnnotateForm(
             initial={"tags": ", ".join(atom.tags), "difficulty": atom.difficulty, "notes": atom.notes}
         ),
@@ -128,14 +125,14 @@ def _detail_context(request: HttpRequest, atom: Atom, **extra: Any) -> dict[str,
 
 
 @require_GET
-def atom_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def atom_detail(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Prompts, signature, code, cases with results, the variant and its diff, history."""
     atom = selectors.atom_get(slug=slug)
     return render_page(request, "atoms/detail.html", _detail_context(request, atom))
 
 
 @require_POST
-def atom_validate(request: HttpRequest, slug: str) -> HttpResponse:
+def atom_validate(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Run the atom through the sandbox now; answers with the refreshed verdict."""
     atom = selectors.atom_get_for_change(slug=slug, user=request.user)
     services.atoms_validate(atoms=[atom])
@@ -146,14 +143,14 @@ def atom_validate(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def atom_annotate(request: HttpRequest, slug: str) -> HttpResponse:
+def atom_annotate(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Tags, difficulty (new revision) and notes (review log); answers with the panel."""
     atom = selectors.atom_get_for_change(slug=slug, user=request.user)
     form = AnnotateForm(request.POST)
     if form.is_valid():
         atom = services.atom_annotate(
             atom=atom,
-            by=request.user,  # type: ignore[arg-type]  # atom_get_for_change checked the role
+            by=request.user,
             tags=parse_tags(form.cleaned_data["tags"]),
             difficulty=form.cleaned_data["difficulty"],
             notes=form.cleaned_data["notes"].replace("\r\n", "\n").strip(),
@@ -168,12 +165,12 @@ def atom_annotate(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def atom_review(request: HttpRequest, slug: str) -> HttpResponse:
+def atom_review(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Set the review state from the detail page; answers with the annotations panel."""
     atom = selectors.atom_get_for_change(slug=slug, user=request.user)
     form = ReviewForm(request.POST)
     if form.is_valid():
-        services.atom_review(atom=atom, state=form.cleaned_data["state"], by=request.user)  # type: ignore[arg-type]
+        services.atom_review(atom=atom, state=form.cleaned_data["state"], by=request.user)
     if not _is_htmx(request):
         return redirect("atom", slug=slug)
     atom = selectors.atom_get(slug=slug)
@@ -216,7 +213,9 @@ def _editor_context(form: AtomForm, atom: Atom | None, *, saved: bool = False) -
     }
 
 
-def _editor_response(request: HttpRequest, form: AtomForm, atom: Atom | None, *, saved: bool) -> HttpResponse:
+def _editor_response(
+    request: AuthedHttpRequest, form: AtomForm, atom: Atom | None, *, saved: bool
+) -> HttpResponse:
     response = render_page(
         request, "atoms/edit.html", _editor_context(form, atom, saved=saved), partial="editor"
     )
@@ -225,7 +224,7 @@ def _editor_response(request: HttpRequest, form: AtomForm, atom: Atom | None, *,
     return response
 
 
-def _save(request: HttpRequest, atom: Atom | None) -> HttpResponse:
+def _save(request: AuthedHttpRequest, atom: Atom | None) -> HttpResponse:
     form = AtomForm(request.POST, atom=atom)
     if not form.is_valid():
         return _editor_response(request, form, atom, saved=False)
@@ -233,7 +232,7 @@ def _save(request: HttpRequest, atom: Atom | None) -> HttpResponse:
         atom = services.atom_save(
             slug=form.cleaned_data["slug"],
             content=form.content(),
-            by=request.user,  # type: ignore[arg-type]  # role checked by the caller
+            by=request.user,
             atom=atom,
             message=form.cleaned_data.get("message", ""),
         )
@@ -251,8 +250,8 @@ def _save(request: HttpRequest, atom: Atom | None) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(Role.RESEARCHER)
-def atom_new(request: HttpRequest) -> HttpResponse:
+@allowed(Action.ATOM_CHANGE)
+def atom_new(request: AuthedHttpRequest) -> HttpResponse:
     """Write a new atom; saving validates it in the sandbox and keeps it even if it fails."""
     if request.method == "POST":
         return _save(request, None)
@@ -263,7 +262,7 @@ def atom_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def atom_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def atom_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Edit an atom and its variant; each save is a revision, validated in the sandbox."""
     atom = selectors.atom_get_for_change(slug=slug, user=request.user)
     if request.method == "POST":
@@ -275,7 +274,7 @@ def atom_edit(request: HttpRequest, slug: str) -> HttpResponse:
 # --- review queue, bulk --------------------------------------------------------------------
 
 
-def _queue_context(request: HttpRequest, state: str, at: str | None) -> dict[str, Any]:
+def _queue_context(request: AuthedHttpRequest, state: str, at: str | None) -> dict[str, Any]:
     slot = selectors.review_queue(state=state, at=at)
     ctx: dict[str, Any] = {
         "slot": slot,
@@ -295,26 +294,26 @@ def _queue_context(request: HttpRequest, state: str, at: str | None) -> dict[str
     return ctx
 
 
-def _queue_state(request: HttpRequest) -> str:
+def _queue_state(request: AuthedHttpRequest) -> str:
     state = request.GET.get("state") or request.POST.get("queue") or ReviewState.UNREVIEWED
     return state if state in ReviewState.values else ReviewState.UNREVIEWED
 
 
 @require_GET
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: AuthedHttpRequest) -> HttpResponse:
     """Atoms awaiting review, one at a time (a approve, n needs work, j/k next/previous)."""
     ctx = _queue_context(request, _queue_state(request), request.GET.get("at"))
     return render_page(request, "atoms/review.html", ctx, partial="card")
 
 
 @require_POST
-def review_decide(request: HttpRequest, slug: str) -> HttpResponse:
+def review_decide(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Record a decision from the queue and show the next atom in it."""
     atom = selectors.atom_get_for_change(slug=slug, user=request.user)
     form = ReviewForm(request.POST)
     state = _queue_state(request)
     if form.is_valid():
-        services.atom_review(atom=atom, state=form.cleaned_data["state"], by=request.user)  # type: ignore[arg-type]
+        services.atom_review(atom=atom, state=form.cleaned_data["state"], by=request.user)
     if not _is_htmx(request):
         return redirect(f"{reverse('atom-review-queue')}?state={state}&at={slug}")
     response = render_page(request, "atoms/review.html", _queue_context(request, state, slug), partial="card")
@@ -322,8 +321,8 @@ def review_decide(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.RESEARCHER)
-def atom_bulk(request: HttpRequest) -> HttpResponse:
+@allowed(Action.ATOM_CHANGE)
+def atom_bulk(request: AuthedHttpRequest) -> HttpResponse:
     """Add a tag to, or set the review state of, the atoms ticked in the list."""
     form = BulkForm(request.POST)
     back = request.POST.get("next") or reverse("atoms")
@@ -336,22 +335,22 @@ def atom_bulk(request: HttpRequest) -> HttpResponse:
     atoms = selectors.atoms_get_for_change(slugs=form.cleaned_data["slugs"], user=request.user)
     if form.cleaned_data["action"] == "tag":
         tag = form.cleaned_data["tag"].strip()
-        changed = services.atoms_tag(atoms=atoms, tag=tag, by=request.user)  # type: ignore[arg-type]
+        changed = services.atoms_tag(atoms=atoms, tag=tag, by=request.user)
         messages.info(
             request, f"Tagged {len(changed)} atom(s) with {tag!r} ({len(atoms) - len(changed)} had it)."
         )
     else:
         state = form.cleaned_data["state"]
-        done = services.atoms_review(atoms=atoms, state=state, by=request.user)  # type: ignore[arg-type]
+        done = services.atoms_review(atoms=atoms, state=state, by=request.user)
         messages.info(request, f"Set {len(done)} atom(s) to {ReviewState(state).label.lower()}.")
     return HttpResponseRedirect(back)
 
 
 @require_POST
-@role_required(Role.RESEARCHER)
-def atoms_validate_all(request: HttpRequest) -> HttpResponse:
+@allowed(Action.ATOM_CHANGE)
+def atoms_validate_all(request: AuthedHttpRequest) -> HttpResponse:
     """Queue validation of every atom on the cpu worker; answers with a live progress bar."""
-    job = services.atoms_validate_enqueue(by=request.user)  # type: ignore[arg-type]
+    job = services.atoms_validate_enqueue(by=request.user)
     if not _is_htmx(request):
         return redirect("job", job.pk)
     return render_page(request, "core/job.html", {"job": job, "can_cancel": True}, partial="progress")
@@ -361,8 +360,8 @@ def atoms_validate_all(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(Role.RESEARCHER)
-def atom_import(request: HttpRequest) -> HttpResponse:
+@allowed(Action.ATOM_CHANGE)
+def atom_import(request: AuthedHttpRequest) -> HttpResponse:
     """Upload atom records: "Preview" shows what would be created, changed or rejected and
     why (by line); "Import" applies every good line."""
     if request.method == "GET":
@@ -378,7 +377,7 @@ def atom_import(request: HttpRequest) -> HttpResponse:
         else:
             ctx["result"] = services.atoms_import(
                 text=text,
-                by=request.user,  # type: ignore[arg-type]  # role_required checked it
+                by=request.user,
                 apply=request.POST.get("apply") == "1",
                 filename=upload.name,
             )

@@ -4,30 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from webapp.accounts.models import Role
+from webapp.core.access import Action, Refused, can, require_reader
 from webapp.core.models import BackgroundJob
 
 
-def job_get(*, job_id: int) -> BackgroundJob:
+def job_get(*, job_id: int, fetched_by: Any) -> BackgroundJob:
     """Any logged-in user may watch a job."""
+    require_reader(fetched_by)
     return get_object_or_404(BackgroundJob, pk=job_id)
 
 
 def job_can_cancel(*, job: BackgroundJob, user: Any) -> bool:
     """Admins cancel anything; researchers their own jobs."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(
-        user.has_role(Role.ADMIN) or (user.has_role(Role.RESEARCHER) and job.created_by_id == user.pk)
-    )
+    if can(user, Action.JOB_CANCEL_ANY):
+        return True
+    return can(user, Action.JOB_CANCEL_OWN) and job.created_by_id == user.pk
 
 
 def job_get_for_cancel(*, job_id: int, user: Any) -> BackgroundJob:
-    """The job, or 403 when ``user`` may not cancel it."""
-    job = job_get(job_id=job_id)
+    """The job, or the refusal page when ``user`` may not cancel it."""
+    job = job_get(job_id=job_id, fetched_by=user)
     if not job_can_cancel(job=job, user=user):
-        raise PermissionDenied("Only the researcher who started this job, or an admin, can cancel it.")
+        raise Refused("Only the researcher who started this job, or an admin, can cancel it.")
     return job

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from celery.exceptions import TimeoutError as CeleryTimeout
 
-from webapp.accounts.models import Role, User
-from webapp.core.access import require_role
+from webapp.accounts.models import User
+from webapp.core.access import Action, require
 
 #: Task names of the ping on each queue; the GPU one is registered by training_worker.
 PING_TASKS: dict[str, str] = {
@@ -34,7 +34,7 @@ def queues_roundtrip(*, by: User, timeout: float = 5.0) -> list[RoundTrip]:
     A queue without a worker shows up as a timeout; the pending message is revoked so a
     worker started later does not answer a question nobody is asking any more.
     """
-    require_role(by, Role.RESEARCHER)
+    require(by, Action.QUEUES_ROUNDTRIP)
     from webapp.celery_app import app
 
     sent = {

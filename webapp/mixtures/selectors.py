@@ -1,5 +1,6 @@
 """Reads of the datasets app (STYLE rules 2 and 3). Every role may read mixtures, snapshots
-and benchmarks; changing them needs the researcher role, checked here in one place."""
+and benchmarks; changing them is ``Action.MIXTURE_CHANGE`` / ``Action.BENCHMARK_CHANGE``,
+checked here in one place."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from webapp.accounts.models import Role
-from webapp.core.access import require_role
+from webapp.core.access import Action, require
 from webapp.core.models import BackgroundJob
 from webapp.mixtures.models import Benchmark, Mixture, Snapshot
 from webapp.mixtures.problems import snapshot_by_hash
@@ -31,8 +31,8 @@ def mixture_get(*, mixture_id: int) -> Mixture:
 
 
 def mixture_get_for_change(*, mixture_id: int, user: Any) -> Mixture:
-    """A mixture ``user`` may edit and freeze: researchers and admins may."""
-    require_role(user, Role.RESEARCHER)
+    """A mixture ``user`` may edit and freeze (``Action.MIXTURE_CHANGE``)."""
+    require(user, Action.MIXTURE_CHANGE)
     return mixture_get(mixture_id=mixture_id)
 
 
@@ -67,13 +67,3 @@ def freeze_job_get(*, job_id: int) -> BackgroundJob:
 def benchmark_list() -> QuerySet[Benchmark]:
     """Imported benchmarks by name."""
     return Benchmark.objects.order_by("name")
-
-
-def can_change(user: Any) -> bool:
-    """Whether ``user`` may create, edit and freeze mixtures and import benchmarks."""
-    return bool(getattr(user, "is_authenticated", False) and user.has_role(Role.RESEARCHER))
-
-
-def require_change(user: Any) -> None:
-    """403 unless ``user`` may change datasets (the researcher role or above)."""
-    require_role(user, Role.RESEARCHER)

@@ -7,13 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from webapp.accounts.models import Role
-from webapp.core.access import role_required
+from webapp.core.access import Action, AuthedHttpRequest, allowed, require
 from webapp.core.htmx import render_page
 from webapp.core.problems import source_names
 from webapp.core.selectors import job_can_cancel
@@ -39,19 +38,18 @@ BLANK_ROW = {"source": "", "ratio": "100", "lang": "en", "role": "train"}
 
 
 @require_GET
-def mixture_list(request: HttpRequest) -> HttpResponse:
+def mixture_list(request: AuthedHttpRequest) -> HttpResponse:
     """The section's entry page: every mixture, and a form to start one."""
     context = {
         "mixtures": selectors.mixture_list(),
         "form": MixtureNewForm(),
-        "can_change": selectors.can_change(request.user),
     }
     return render_page(request, "mixtures/list.html", context)
 
 
 @require_POST
-@role_required(Role.RESEARCHER)
-def mixture_new(request: HttpRequest) -> HttpResponse:
+@allowed(Action.MIXTURE_CHANGE)
+def mixture_new(request: AuthedHttpRequest) -> HttpResponse:
     """Create an empty mixture and open its builder."""
     form = MixtureNewForm(request.POST)
     if form.is_valid():
@@ -59,18 +57,18 @@ def mixture_new(request: HttpRequest) -> HttpResponse:
             mixture = services.mixture_create(
                 name=form.cleaned_data["name"],
                 seed=form.cleaned_data["seed"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except services.RecipeError as exc:
             form.add_error("name", str(exc))
         else:
             return redirect("mixture", mixture_id=mixture.pk)
-    context = {"mixtures": selectors.mixture_list(), "form": form, "can_change": True}
+    context = {"mixtures": selectors.mixture_list(), "form": form}
     return render_page(request, "mixtures/list.html", context, status=400)
 
 
 def _builder_context(
-    request: HttpRequest, mixture: Mixture, recipe: RecipeForm | None = None, **extra: Any
+    request: AuthedHttpRequest, mixture: Mixture, recipe: RecipeForm | None = None, **extra: Any
 ) -> dict[str, Any]:
     version: MixtureVersion = mixture.latest
     if recipe is None:
@@ -85,13 +83,12 @@ def _builder_context(
         "roles": ROLE_CHOICES,
         "tokenizers": tokenizer_names(),
         "snapshots": selectors.snapshot_list().filter(version__mixture=mixture),
-        "can_change": selectors.can_change(request.user),
         **extra,
     }
 
 
 @require_GET
-def mixture_builder(request: HttpRequest, mixture_id: int) -> HttpResponse:
+def mixture_builder(request: AuthedHttpRequest, mixture_id: int) -> HttpResponse:
     """The builder: the latest version's recipe, a live preview, the freeze button, and
     (after a freeze was queued, ``?job=ID``) its progress."""
     mixture = selectors.mixture_get(mixture_id=mixture_id)
@@ -102,7 +99,7 @@ def mixture_builder(request: HttpRequest, mixture_id: int) -> HttpResponse:
 
 
 @require_GET
-def mixture_item_row(request: HttpRequest) -> HttpResponse:
+def mixture_item_row(request: AuthedHttpRequest) -> HttpResponse:
     """One empty item row (the builder's "Add source" button appends it)."""
     context = {"row": BLANK_ROW, "sources": source_names()}
     return render_page(
@@ -111,7 +108,7 @@ def mixture_item_row(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def mixture_preview(request: HttpRequest) -> HttpResponse:
+def mixture_preview(request: AuthedHttpRequest) -> HttpResponse:
     """Counts each item would contribute, before anything is saved or frozen."""
     recipe = RecipeForm.from_post(request.POST)
     lines = services.mixture_preview(items=recipe.items)
@@ -120,16 +117,27 @@ def mixture_preview(request: HttpRequest) -> HttpResponse:
     return render_page(request, BUILDER, context, partial="preview")
 
 
-def _recipe_action(request: HttpRequest, mixture_id: int, *, freeze: bool) -> HttpResponse:
+def _recipe_action(request: AuthedHttpRequest, mixture_id: int, *, freeze: bool) -> HttpResponse:
     mixture = selectors.mixture_get_for_change(mixture_id=mixture_id, user=request.user)
     recipe = RecipeForm.from_post(request.POST)
     if not recipe.errors:
         try:
-            fields = {"seed": recipe.seed, "tokenizer": recipe.tokenizer, "items": recipe.items}
             if freeze:
-                job = services.mixture_freeze_enqueue(mixture=mixture, by=request.user, **fields)  # type: ignore[arg-type]
+                job = services.mixture_freeze_enqueue(
+                    mixture=mixture,
+                    by=request.user,
+                    seed=recipe.seed,
+                    tokenizer=recipe.tokenizer,
+                    items=recipe.items,
+                )
                 return redirect(f"{reverse('mixture', args=[mixture.pk])}?job={job.pk}")
-            version = services.mixture_save(mixture=mixture, by=request.user, **fields)  # type: ignore[arg-type]
+            version = services.mixture_save(
+                mixture=mixture,
+                by=request.user,
+                seed=recipe.seed,
+                tokenizer=recipe.tokenizer,
+                items=recipe.items,
+            )
             messages.success(request, f"Saved as version {version.number}.")
             return redirect("mixture", mixture_id=mixture.pk)
         except (services.RecipeError, services.TokenizerError) as exc:
@@ -138,19 +146,19 @@ def _recipe_action(request: HttpRequest, mixture_id: int, *, freeze: bool) -> Ht
 
 
 @require_POST
-def mixture_save(request: HttpRequest, mixture_id: int) -> HttpResponse:
+def mixture_save(request: AuthedHttpRequest, mixture_id: int) -> HttpResponse:
     """Store the recipe (a frozen version is kept; the edit becomes the next version)."""
     return _recipe_action(request, mixture_id, freeze=False)
 
 
 @require_POST
-def mixture_freeze(request: HttpRequest, mixture_id: int) -> HttpResponse:
+def mixture_freeze(request: AuthedHttpRequest, mixture_id: int) -> HttpResponse:
     """Store the recipe and queue its freeze on the cpu worker."""
     return _recipe_action(request, mixture_id, freeze=True)
 
 
 @require_GET
-def freeze_status(request: HttpRequest, job_id: int) -> HttpResponse:
+def freeze_status(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
     """A freeze job's progress, and a link to its snapshot once it finished."""
     job = selectors.freeze_job_get(job_id=job_id)
     context = {"job": job, "can_cancel": job_can_cancel(job=job, user=request.user)}
@@ -161,12 +169,12 @@ def freeze_status(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @require_GET
-def snapshot_list(request: HttpRequest) -> HttpResponse:
+def snapshot_list(request: AuthedHttpRequest) -> HttpResponse:
     """Every frozen snapshot, newest first."""
     return render_page(request, "mixtures/snapshots.html", {"snapshots": selectors.snapshot_list()})
 
 
-def _contamination_context(request: HttpRequest, sha: str) -> dict[str, Any]:
+def _contamination_context(request: AuthedHttpRequest, sha: str) -> dict[str, Any]:
     snapshot = selectors.snapshot_get(sha=sha)
     context: dict[str, Any] = {"snapshot": snapshot, "eval_choices": selectors.snapshot_eval_choices()}
     wanted = request.GET.get("eval", "")
@@ -191,7 +199,7 @@ def _contamination_context(request: HttpRequest, sha: str) -> dict[str, Any]:
 
 
 @require_GET
-def snapshot_detail(request: HttpRequest, sha: str) -> HttpResponse:
+def snapshot_detail(request: AuthedHttpRequest, sha: str) -> HttpResponse:
     """A snapshot's recipe, counts, token statistics, first rows, downloads and a
     contamination report against a chosen eval snapshot (``?eval=HASH``)."""
     context = _contamination_context(request, sha)
@@ -200,7 +208,7 @@ def snapshot_detail(request: HttpRequest, sha: str) -> HttpResponse:
 
 
 @require_GET
-def snapshot_contamination(request: HttpRequest, sha: str) -> HttpResponse:
+def snapshot_contamination(request: AuthedHttpRequest, sha: str) -> HttpResponse:
     """The contamination section of the snapshot page (htmx)."""
     return render_page(
         request, "mixtures/snapshot.html", _contamination_context(request, sha), partial="contamination"
@@ -208,7 +216,7 @@ def snapshot_contamination(request: HttpRequest, sha: str) -> HttpResponse:
 
 
 @require_GET
-def snapshot_download(request: HttpRequest, sha: str, fmt: str) -> FileResponse:
+def snapshot_download(request: AuthedHttpRequest, sha: str, fmt: str) -> FileResponse:
     """The snapshot as JSONL (its stored file) or Parquet (derived once, then kept)."""
     snapshot = selectors.snapshot_get(sha=sha)
     if fmt == "parquet":
@@ -229,12 +237,12 @@ def snapshot_download(request: HttpRequest, sha: str, fmt: str) -> FileResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def benchmark_list(request: HttpRequest) -> HttpResponse:
+def benchmark_list(request: AuthedHttpRequest) -> HttpResponse:
     """Imported benchmarks, and the upload form (POST imports, researchers only)."""
     form = BenchmarkUploadForm()
     status = 200
     if request.method == "POST":
-        selectors.require_change(request.user)
+        require(request.user, Action.BENCHMARK_CHANGE)
         form = BenchmarkUploadForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
@@ -242,7 +250,7 @@ def benchmark_list(request: HttpRequest) -> HttpResponse:
                 benchmark = services.benchmark_import(
                     name=form.cleaned_data["name"],
                     data=upload.read(),
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                     file_name=upload.name,
                     replace=form.cleaned_data["replace"],
                 )
@@ -257,6 +265,5 @@ def benchmark_list(request: HttpRequest) -> HttpResponse:
     context = {
         "benchmarks": selectors.benchmark_list(),
         "form": form,
-        "can_change": selectors.can_change(request.user),
     }
     return render_page(request, "mixtures/benchmarks.html", context, status=status)

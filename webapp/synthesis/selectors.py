@@ -1,5 +1,5 @@
 """Reads of runs and composites. Any logged-in user may read them (viewers read
-everything); starting a run is a researcher's (see :func:`run_can_start`)."""
+everything); starting a run is ``Action.COMPOSITE_SYNTHESIZE``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
-from webapp.accounts.models import Role
+from webapp.core.access import require_reader
 from webapp.synthesis.models import Composite, SynthesisRun
 
 
@@ -31,6 +31,7 @@ class CompositeFilters:
 
 def composite_list(*, fetched_by: Any, filters: CompositeFilters | None = None) -> QuerySet[Composite]:
     """Stored composites, filtered, in pool order."""
+    require_reader(fetched_by)
     f = filters or CompositeFilters()
     qs = Composite.objects.all()
     if f.pool:
@@ -48,6 +49,7 @@ def composite_list(*, fetched_by: Any, filters: CompositeFilters | None = None) 
 
 def composite_get(*, fetched_by: Any, composite_id: int) -> Composite:
     """One composite (404 when it does not exist)."""
+    require_reader(fetched_by)
     return get_object_or_404(Composite.objects.select_related("run"), pk=composite_id)
 
 
@@ -76,14 +78,11 @@ def facet_values() -> dict[str, list[Any]]:
 
 def run_list(*, fetched_by: Any, limit: int = 10) -> list[SynthesisRun]:
     """The latest runs with their jobs."""
+    require_reader(fetched_by)
     return list(SynthesisRun.objects.select_related("job", "created_by")[:limit])
 
 
 def run_get(*, fetched_by: Any, run_id: int) -> SynthesisRun:
     """One run (404 when it does not exist)."""
+    require_reader(fetched_by)
     return get_object_or_404(SynthesisRun.objects.select_related("job"), pk=run_id)
-
-
-def run_can_start(*, user: Any) -> bool:
-    """Researchers and admins start synthesis runs."""
-    return bool(getattr(user, "is_authenticated", False) and user.has_role(Role.RESEARCHER))

@@ -4,12 +4,11 @@ the run's progress. Views stay thin (STYLE rule 1)."""
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from webapp.accounts.models import Role
-from webapp.core.access import require_role
+from webapp.core.access import Action, AuthedHttpRequest, allowed
 from webapp.core.highlight import highlight_python
 from webapp.core.htmx import render_page
 from webapp.core.selectors import job_can_cancel
@@ -22,7 +21,7 @@ PER_PAGE = 50
 
 
 @require_GET
-def composite_list(request: HttpRequest) -> HttpResponse:
+def composite_list(request: AuthedHttpRequest) -> HttpResponse:
     """Stored composites with filters (pool, depth, shape, atom, topic) and pages."""
     filters = selectors.CompositeFilters.from_query(request.GET)
     page = Paginator(selectors.composite_list(fetched_by=request.user, filters=filters), PER_PAGE).get_page(
@@ -37,13 +36,12 @@ def composite_list(request: HttpRequest) -> HttpResponse:
         "pools": selectors.pool_sizes(),
         "runs": selectors.run_list(fetched_by=request.user, limit=5),
         "query": query.urlencode(),
-        "can_start": selectors.run_can_start(user=request.user),
     }
     return render_page(request, "synthesis/list.html", context, partial="results")
 
 
 @require_GET
-def composite_detail(request: HttpRequest, composite_id: int) -> HttpResponse:
+def composite_detail(request: AuthedHttpRequest, composite_id: int) -> HttpResponse:
     """One composite: chain diagram, highlighted code, both prompts, the cases."""
     composite = selectors.composite_get(fetched_by=request.user, composite_id=composite_id)
     context = {
@@ -55,18 +53,18 @@ def composite_detail(request: HttpRequest, composite_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def synthesize(request: HttpRequest) -> HttpResponse:
+@allowed(Action.COMPOSITE_SYNTHESIZE)
+def synthesize(request: AuthedHttpRequest) -> HttpResponse:
     """The form that starts a run (researchers); a valid post leads to the run's page."""
-    user = require_role(request.user, Role.RESEARCHER)
     form = SynthesizeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        run = run_create(by=user, config=form.cleaned_data["config"])
+        run = run_create(by=request.user, config=form.cleaned_data["config"])
         return redirect("synthesis-run", run_id=run.pk)
     return render_page(request, "synthesis/synthesize.html", {"form": form})
 
 
 @require_GET
-def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_detail(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
     """A run's parameters and its live progress bar (the job partial polls itself)."""
     run = selectors.run_get(fetched_by=request.user, run_id=run_id)
     can_cancel = run.job is not None and job_can_cancel(job=run.job, user=request.user)
