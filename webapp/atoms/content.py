@@ -27,6 +27,11 @@ ATOM_FIELDS: tuple[str, ...] = (
     "tags",
 )
 VARIANT_FIELDS: tuple[str, ...] = ("change", "prompt_en", "prompt_zh", "solution", "cases")
+#: Content that annotates the function rather than defines it. Like the review state and the
+#: notes, a change to only these is no new version: it keeps the version number, the sandbox
+#: verdict and the approval (``webapp.atoms.services.atom_update`` is the one rule), and
+#: the content digest leaves them out, so tagging never marks an atom "edited in the app".
+ANNOTATION_FIELDS: frozenset[str] = frozenset({"tags", "difficulty"})
 
 Content = dict[str, Any]
 
@@ -56,8 +61,10 @@ def spec_content(spec: AtomSpec) -> Content:
 
 
 def content_digest(content: Content) -> str:
-    """SHA-256 of the canonical JSON of ``content`` (key order and spacing do not matter)."""
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """SHA-256 of the canonical JSON of ``content`` without its annotations (key order and
+    spacing do not matter): equal digests mean the same function, prompts and cases."""
+    defining = {k: v for k, v in content.items() if k not in ANNOTATION_FIELDS}
+    canonical = json.dumps(defining, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

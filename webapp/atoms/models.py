@@ -177,24 +177,28 @@ class AtomRevision(models.Model):
 
 
 class AtomReview(models.Model):
-    """One annotation event that is not a content change: a review decision or a notes edit.
+    """One annotation event, which is not a content change: a review decision, a notes edit,
+    or new tags or difficulty.
 
-    Content changes (tags and difficulty included) are :class:`AtomRevision` rows, numbered
-    with the atom's version. Reviews are kept apart on purpose: approving an atom does not
-    change the function, so it must not bump the version that snapshots and runs record, yet
-    who decided what, about which version and when must survive later decisions. The atom
-    carries the latest state for fast filtering; this table is the log behind it.
+    Content changes are :class:`AtomRevision` rows, numbered with the atom's version.
+    Annotations are kept apart on purpose: approving or tagging an atom does not change the
+    function, so it must not bump the version that snapshots and runs record, nor stale an
+    approval, yet who decided what, about which version and when must survive later events.
+    The atom carries the latest state for fast filtering; this table is the log behind it.
     """
 
     class Kind(models.TextChoices):
         REVIEW = "review", "Review"
         NOTES = "notes", "Notes edited"
+        ANNOTATIONS = "annotations", "Tags or difficulty changed"
 
     atom = models.ForeignKey(Atom, on_delete=models.CASCADE, related_name="reviews")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
     atom_version = models.PositiveIntegerField()
     state = models.CharField(max_length=16, choices=ReviewState.choices)
     notes = models.TextField(blank=True, help_text="the atom's notes after this event")
+    #: For tag and difficulty events: ``{"tags": [old, new], "difficulty": [old, new]}``.
+    changes = models.JSONField(default=dict, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

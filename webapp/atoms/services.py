@@ -1,6 +1,8 @@
 """Every write to atoms goes through here (STYLE rule 2): create, edit, load the library,
 validate. Each content change bumps the atom's version and stores a revision with the whole
-new content and a field-by-field diff, so no version is ever lost.
+new content and a field-by-field diff, so no version is ever lost. Annotations (tags,
+difficulty, notes, the review state) are logged as :class:`AtomReview` events instead and
+never make a version (:func:`atom_update` is that one rule, for every path).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.utils import timezone
 
 from webapp.accounts.models import User
 from webapp.atoms.content import (
+    ANNOTATION_FIELDS,
     ATOM_FIELDS,
     VARIANT_FIELDS,
     Content,
@@ -47,25 +50,36 @@ def atom_content(atom: Atom) -> Content:
     return content
 
 
-#: Content fields that say nothing about what the code does: a change to only these keeps
-#: the sandbox verdict (re-running the sandbox would give the same answer).
-ANNOTATION_FIELDS = frozenset({"tags", "difficulty"})
-
-
-def _write_content(atom: Atom, content: Content, *, reset_validation: bool = True) -> None:
+def _write_content(atom: Atom, content: Content) -> None:
+    # New content: whatever the sandbox said about the old one no longer holds.
     for name in ATOM_FIELDS:
         setattr(atom, name, content[name])
     atom.content_digest = content_digest(content)
-    if reset_validation:
-        atom.status = ValidationStatus.UNVALIDATED
-        atom.verdict = {}
-        atom.validated_at = None
+    atom.status = ValidationStatus.UNVALIDATED
+    atom.verdict = {}
+    atom.validated_at = None
     atom.save()
     modify = content.get("modify") or {}
     fields = {name: modify.get(name, [] if name == "cases" else "") for name in VARIANT_FIELDS}
-    if reset_validation:
-        fields.update(status=ValidationStatus.UNVALIDATED, verdict={})
+    fields.update(status=ValidationStatus.UNVALIDATED, verdict={})
     AtomVariant.objects.update_or_create(atom=atom, kind=VariantKind.MODIFY, defaults=fields)
+
+
+def _write_annotations(
+    atom: Atom, content: Content, changes: dict[str, list[object]], by: User | None
+) -> None:
+    for name in ANNOTATION_FIELDS:
+        setattr(atom, name, content[name])
+    atom.save(update_fields=[*sorted(ANNOTATION_FIELDS), "updated_at"])
+    AtomReview.objects.create(
+        atom=atom,
+        kind=AtomReview.Kind.ANNOTATIONS,
+        atom_version=atom.version,
+        state=atom.review_state,
+        notes=atom.notes,
+        changes=changes,
+        by=by,
+    )
 
 
 def _revise(
@@ -107,16 +121,25 @@ def atom_create(
 def atom_update(
     *, atom: Atom, content: Content, by: User | None, message: str = "", reason: str = RevisionReason.EDIT
 ) -> AtomRevision | None:
-    """Replace the atom's content; a new revision records what changed. Returns ``None``
-    (and writes nothing) when the content is unchanged. The validation verdict is reset
-    unless only :data:`ANNOTATION_FIELDS` changed."""
+    """Replace the atom's content: the one rule for every path (editor, annotations panel,
+    bulk tag, import, library load).
+
+    A change to the function, prompts or cases bumps the version, stores a revision with
+    what changed (annotations changed alongside included), and resets the sandbox verdict.
+    A change to only :data:`~webapp.atoms.content.ANNOTATION_FIELDS` (tags, difficulty) is
+    no new version: the fields change in place, an :class:`AtomReview` event logs it, and
+    the version, the verdict and the approval stay. Returns the new revision, or ``None``
+    when no version was made (nothing changed, or annotations only)."""
     atom = Atom.objects.select_for_update().get(pk=atom.pk)
     old = atom_content(atom)
     changes = content_diff(old, content)
     if not changes:
         return None
+    if set(changes) <= ANNOTATION_FIELDS:
+        _write_annotations(atom, content, changes, by)
+        return None
     atom.version += 1
-    _write_content(atom, content, reset_validation=not set(changes) <= ANNOTATION_FIELDS)
+    _write_content(atom, content)
     return _revise(atom, content=content, changes=changes, reason=reason, by=by, message=message)
 
 
@@ -306,37 +329,25 @@ def atom_notes_set(*, atom: Atom, notes: str, by: User) -> AtomReview | None:
     return _log_review(atom, kind=AtomReview.Kind.NOTES, by=by)
 
 
-@transaction.atomic
-def _update_annotations(*, atom: Atom, content: Content, by: User, message: str) -> AtomRevision | None:
-    """``atom_update`` restricted to :data:`ANNOTATION_FIELDS` (so the verdict is kept)."""
-    changed = set(content_diff(atom_content(Atom.objects.get(pk=atom.pk)), content))
-    if not changed <= ANNOTATION_FIELDS:
-        raise ValueError(f"not annotation fields: {sorted(changed - ANNOTATION_FIELDS)}")
-    return atom_update(atom=atom, content=content, by=by, message=message)
-
-
 def atom_annotate(*, atom: Atom, by: User, tags: list[str], difficulty: int, notes: str) -> Atom:
-    """Set tags and difficulty (content, so a new revision when they change; the verdict is
-    kept) and the notes (an :class:`AtomReview` event when they change)."""
+    """Set tags and difficulty and the notes: annotations, each change logged as an
+    :class:`AtomReview` event; no new version, the verdict and approval stay."""
     with transaction.atomic():
         content = atom_content(Atom.objects.get(pk=atom.pk))
-        new = {**content, "tags": tags, "difficulty": difficulty}
-        _update_annotations(atom=atom, content=new, by=by, message="annotated")
+        atom_update(atom=atom, content={**content, "tags": tags, "difficulty": difficulty}, by=by)
         atom_notes_set(atom=atom, notes=notes, by=by)
     return Atom.objects.select_related("author", "reviewed_by").get(pk=atom.pk)
 
 
 def atoms_tag(*, atoms: Iterable[Atom], tag: str, by: User) -> list[str]:
-    """Add ``tag`` to each atom that lacks it (one revision each, verdict kept); returns the
-    slugs changed."""
+    """Add ``tag`` to each atom that lacks it (an annotation: no new version, the verdict
+    and approval stay); returns the slugs changed."""
     changed = []
     for atom in atoms:
         content = atom_content(atom)
         if tag in content["tags"]:
             continue
-        _update_annotations(
-            atom=atom, content={**content, "tags": [*content["tags"], tag]}, by=by, message=f"tagged {tag}"
-        )
+        atom_update(atom=atom, content={**content, "tags": [*content["tags"], tag]}, by=by)
         changed.append(atom.slug)
     return changed
 

@@ -94,11 +94,12 @@ def test_a_code_edit_resets_validation_but_a_tag_edit_keeps_it(loaded: Any, rese
     atom = Atom.objects.get(slug="rotate_left")
     _edit(atom, researcher, tags=["rotation"], difficulty=2)
     atom.refresh_from_db()
-    assert atom.status == ValidationStatus.VALID and atom.verdict == {"ok": True} and atom.version == 2
+    assert atom.status == ValidationStatus.VALID and atom.verdict == {"ok": True} and atom.version == 1
+    assert atom.tags == ["rotation"] and not atom.edited_in_app and atom.revisions.count() == 1
     assert atom.variants.get().status == ValidationStatus.VALID
     _edit(atom, researcher, solution=atom.solution + "\n")
     atom.refresh_from_db()
-    assert atom.status == ValidationStatus.UNVALIDATED and atom.verdict == {}
+    assert atom.status == ValidationStatus.UNVALIDATED and atom.verdict == {} and atom.version == 2
     assert atom.variants.get().status == ValidationStatus.UNVALIDATED
 
 

@@ -186,7 +186,7 @@ def test_viewers_read_the_list_detail_queue_and_export(vera: Client, loaded: Any
 # --- annotation and review ------------------------------------------------------------------
 
 
-def test_annotating_makes_a_revision_for_tags_and_difficulty_and_logs_notes(
+def test_annotating_logs_tags_difficulty_and_notes_without_a_new_version(
     rita: Client, loaded: Any, researcher: Any
 ) -> None:
     atoms_validate(atoms=[Atom.objects.get(slug="digit_sum")])
@@ -197,9 +197,12 @@ def test_annotating_makes_a_revision_for_tags_and_difficulty_and_logs_notes(
     assert html.lstrip().startswith('<section class="card" id="annotations">') and "check -0" in html
     atom = Atom.objects.get(slug="digit_sum")
     assert atom.tags == ["digits", "easy"] and atom.difficulty == 2 and atom.notes == "check -0"
-    assert atom.version == 2 and atom.revisions.get(number=2).changed_fields == ["difficulty", "tags"]
+    assert atom.version == 1 and atom.revisions.count() == 1  # annotations are no content version
     assert atom.status == ValidationStatus.VALID  # a tag does not change what the code does
-    assert AtomReview.objects.get(atom=atom).kind == AtomReview.Kind.NOTES
+    events = {e.kind: e for e in AtomReview.objects.filter(atom=atom)}
+    assert set(events) == {AtomReview.Kind.ANNOTATIONS, AtomReview.Kind.NOTES}
+    assert events[AtomReview.Kind.ANNOTATIONS].changes == {"tags": [["digits"], ["digits", "easy"]], "difficulty": [1, 2]}
+    assert "tags: digits → digits, easy" in html
 
 
 def test_reviewing_records_who_when_and_which_version(rita: Client, loaded: Any, researcher: Any) -> None:
@@ -233,7 +236,7 @@ def test_bulk_actions_tag_and_review_the_ticked_atoms(rita: Client, loaded: Any)
     assert response.status_code == 302 and response["Location"] == "/atoms/?topic=lists"
     for slug in picked:
         atom = Atom.objects.get(slug=slug)
-        assert atom.tags[-1] == "core" and atom.version == 2
+        assert atom.tags[-1] == "core" and atom.version == 1 and not atom.edited_in_app
     rita.post("/atoms/bulk/", {"action": "review", "state": "approved", "slugs": picked})
     assert set(Atom.objects.filter(review_state="approved").values_list("slug", flat=True)) == set(picked)
     response = rita.post("/atoms/bulk/", {"action": "tag", "tag": "", "slugs": picked}, follow=True)
@@ -281,8 +284,9 @@ def test_import_applies_every_good_line_and_validates_them(rita: Client, loaded:
     assert "<b>2</b> atoms written (1 new, 1 changed)" in html and "line 2: missing field" in html
     assert Atom.objects.get(slug="digit_sum_copy").status == ValidationStatus.VALID
     rotate = Atom.objects.get(slug="rotate_left")
-    assert rotate.difficulty == 3 and rotate.version == 2
-    assert rotate.revisions.get(number=2).message == "imported from atoms.jsonl"
+    # a new difficulty is an annotation: logged, no new version
+    assert rotate.difficulty == 3 and rotate.version == 1
+    assert rotate.reviews.get(kind="annotations").changes == {"difficulty": [1, 3]}
 
 
 def test_import_refuses_a_file_that_is_not_utf8(rita: Client, db: Any) -> None:
