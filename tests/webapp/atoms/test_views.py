@@ -201,7 +201,10 @@ def test_annotating_logs_tags_difficulty_and_notes_without_a_new_version(
     assert atom.status == ValidationStatus.VALID  # a tag does not change what the code does
     events = {e.kind: e for e in AtomReview.objects.filter(atom=atom)}
     assert set(events) == {AtomReview.Kind.ANNOTATIONS, AtomReview.Kind.NOTES}
-    assert events[AtomReview.Kind.ANNOTATIONS].changes == {"tags": [["digits"], ["digits", "easy"]], "difficulty": [1, 2]}
+    assert events[AtomReview.Kind.ANNOTATIONS].changes == {
+        "tags": [["digits"], ["digits", "easy"]],
+        "difficulty": [1, 2],
+    }
     assert "tags: digits → digits, easy" in html
 
 
