@@ -45,7 +45,7 @@ def test_build_preview_freeze_and_download_a_mixture(
     assert page.locator("#preview-table tr[data-source=atom_modify] .rows").inner_text() == "600"
     assert page.locator("#preview-table tr[data-source=atom_base] .rows").inner_text() == "1"
 
-    page.click("#freeze")
+    page.click("#freeze-button")
     link = page.locator(".snapshot-link")
     link.wait_for(timeout=60_000)
     sha = link.inner_text().strip()

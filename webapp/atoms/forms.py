@@ -18,9 +18,10 @@ from django import forms
 from webapp.atoms.checks import FieldProblems, atom_problems, by_field
 from webapp.atoms.content import Content
 from webapp.atoms.library.spec import ALLOWED_TYPES
-from webapp.atoms.models import Atom, Lang, ReviewState
+from webapp.atoms.models import Atom, Lang, ReviewState, ValidationStatus
 from webapp.atoms.records import RecordError, check_cases, check_slug, parse_cases_json
 from webapp.atoms.selectors import atom_slug_taken
+from webapp.core.forms import Form
 
 TYPE_CHOICES = [(t, t) for t in sorted(ALLOWED_TYPES)]
 DIFFICULTY_CHOICES = [(d, str(d)) for d in (1, 2, 3, 4, 5)]
@@ -68,7 +69,7 @@ class AtomForm(forms.Form):
     #: The parameter table arrives as param_name/param_type lists; this field only carries
     #: its errors, so they show next to the table.
     params = forms.CharField(required=False, widget=forms.HiddenInput)
-    returns = forms.ChoiceField(choices=TYPE_CHOICES)
+    returns = forms.ChoiceField(choices=TYPE_CHOICES, initial="int")
     prompt_en = _text(required=False)
     prompt_zh = _text(required=False)
     original_lang = forms.ChoiceField(choices=Lang.choices, initial=Lang.EN)
@@ -85,8 +86,27 @@ class AtomForm(forms.Form):
     modify_cases_source = forms.ChoiceField(choices=CASE_SOURCES, initial="json", required=False)
     message = forms.CharField(max_length=300, required=False, help_text="what you changed, for the history")
 
+    #: How the page names each field (in the "not saved" summary, for instance).
+    LABELS: dict[str, str] = {
+        "params": "Parameters",
+        "returns": "Return type",
+        "prompt_en": "English prompt",
+        "prompt_zh": "Chinese prompt",
+        "original_lang": "Written first in",
+        "solution": "Reference solution",
+        "cases_json": "Cases",
+        "modify_change": "What the variant changes",
+        "modify_prompt_en": "Variant English prompt",
+        "modify_prompt_zh": "Variant Chinese prompt",
+        "modify_solution": "Variant solution",
+        "modify_cases_json": "Variant cases",
+        "message": "Revision note",
+    }
+
     def __init__(self, *args: Any, atom: Atom | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name, label in self.LABELS.items():
+            self.fields[name].label = label
         self.atom = atom
         if atom is not None:
             self.fields["slug"].disabled = True  # renaming would break runs that name it
@@ -133,6 +153,13 @@ class AtomForm(forms.Form):
             rows = list(self._initial_params)
         return rows + [ParamRow("", "int") for _ in range(SPARE_PARAM_ROWS)]
 
+    def json_broken(self, prefix: str) -> bool:
+        """Whether the submitted JSON of these cases is what the author edited and it does
+        not parse (so nothing was saved and the table cannot follow it)."""
+        return self.is_bound and self.data.get(f"{prefix}cases_source") != "table" and bool(
+            self.errors.get(f"{prefix}cases_json")
+        )
+
     def case_cells(self, prefix: str) -> list[CaseCell]:
         """The case table as typed, or built from the JSON when the JSON was the source."""
         if self.is_bound and self.data.get(f"{prefix}cases_source") == "table":
@@ -141,7 +168,7 @@ class AtomForm(forms.Form):
         try:
             cases = check_cases(json.loads(text))
         except (ValueError, RecordError):
-            return _table_rows(self.data, prefix) if self.is_bound else []
+            return []  # the JSON is what was submitted; the table cannot show it (see json_broken)
         return [CaseCell(json.dumps(c["args"], ensure_ascii=False), json.dumps(c["expected"])) for c in cases]
 
     # --- cleaning ----------------------------------------------------------------------------
@@ -279,6 +306,60 @@ def _cases_from_table(data: Any, prefix: str) -> list[dict[str, Any]]:
     return out
 
 
+#: The list's sort orders (keys of ``selectors.SORTS``) as the sort menu names them.
+SORT_CHOICES = [
+    ("topic", "Topic"),
+    ("slug", "Name A–Z"),
+    ("-slug", "Name Z–A"),
+    ("difficulty", "Easiest first"),
+    ("-difficulty", "Hardest first"),
+    ("status", "Validation status"),
+    ("review", "Review state"),
+    ("-updated", "Recently changed"),
+]
+ANY = [("", "any")]
+
+
+class AtomFilterForm(Form):
+    """The list page's filter bar, rendered from these fields (the values are parsed by
+    ``selectors.AtomFilters.from_query``, which ignores anything unknown)."""
+
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "name or prompt, English or 中文"}),
+    )
+    topic = forms.ChoiceField(required=False)
+    status = forms.ChoiceField(required=False, label="Validation", choices=ANY + ValidationStatus.choices)
+    review = forms.ChoiceField(required=False, choices=ANY + ReviewState.choices)
+    difficulty = forms.ChoiceField(
+        required=False, choices=ANY + [(str(d), label) for d, label in DIFFICULTY_CHOICES]
+    )
+    tag = forms.ChoiceField(required=False)
+    lang = forms.ChoiceField(required=False, label="Original language")
+    sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        topics: list[tuple[str, int]],
+        tags: list[str],
+        langs: dict[str, int],
+    ) -> None:
+        super().__init__(data)
+        wanted = str(data.get("topic") or "")
+        topic_choices = [(t, f"{t} ({n})") for t, n in topics]
+        if wanted and wanted not in dict(topics):
+            topic_choices.append((wanted, f"{wanted} (0)"))
+        self.fields["topic"].choices = ANY + topic_choices  # type: ignore[attr-defined]
+        self.fields["tag"].choices = ANY + [(t, t) for t in tags]  # type: ignore[attr-defined]
+        # Every atom has both prompts; this is the one written first, so say how many each has.
+        self.fields["lang"].choices = ANY + [  # type: ignore[attr-defined]
+            (code, f"{label} ({langs.get(code, 0)})") for code, label in Lang.choices
+        ]
+
+
 class AnnotateForm(forms.Form):
     """Tags, difficulty and notes, from the detail page."""
 
@@ -296,10 +377,16 @@ class BulkForm(forms.Form):
 
     ACTIONS = [("tag", "Add tag"), ("review", "Set review state")]
 
-    action = forms.ChoiceField(choices=ACTIONS)
+    action = forms.ChoiceField(choices=ACTIONS, widget=forms.Select(attrs={"aria-label": "Bulk action"}))
     slugs = forms.MultipleChoiceField(choices=[], error_messages={"required": "tick at least one atom"})
-    tag = forms.CharField(required=False, max_length=64)
-    state = forms.ChoiceField(choices=ReviewState.choices, required=False)
+    tag = forms.CharField(
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"placeholder": "tag", "aria-label": "Tag to add", "class": "short"}),
+    )
+    state = forms.ChoiceField(
+        choices=ReviewState.choices, required=False, widget=forms.Select(attrs={"aria-label": "Review state"})
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

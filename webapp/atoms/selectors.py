@@ -13,7 +13,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from webapp.atoms.models import Atom, AtomReview, AtomRevision, ReviewState, ValidationStatus
-from webapp.core.access import Action, require
+from webapp.core.access import Action, require, require_reader
+from webapp.core.queries import json_list_contains
 
 
 def atom_list(
@@ -80,14 +81,6 @@ class AtomFilters:
         return any((self.q, self.topic, self.status, self.review, self.difficulty, self.tag, self.lang))
 
 
-def _tag_filter(tag: str) -> Q:
-    # jsonb containment (@>) on PostgreSQL; SQLite (the `make run` default) has no JSON
-    # containment, so there the tag is matched as its quoted JSON spelling in the text.
-    if connection.vendor == "postgresql":
-        return Q(tags__contains=[tag])
-    return Q(tags__icontains=f'"{tag}"')
-
-
 def _search(q: str) -> Q:
     """Every word must appear (case-insensitively) in the slug or one of the prompts.
 
@@ -117,7 +110,7 @@ def atom_search(*, filters: AtomFilters, ignore_topic: bool = False) -> QuerySet
     if filters.difficulty:
         qs = qs.filter(difficulty=int(filters.difficulty))
     if filters.tag:
-        qs = qs.filter(_tag_filter(filters.tag))
+        qs = qs.filter(json_list_contains("tags", filters.tag))
     if filters.lang:
         qs = qs.filter(original_lang=filters.lang)
     return qs.order_by(*SORTS[filters.sort])
@@ -127,6 +120,18 @@ def atom_list_page_rows(qs: QuerySet[Atom]) -> QuerySet[Atom]:
     """The list page's rows: only the columns it shows, variants and reviewer in two queries
     at most, however many atoms there are."""
     return qs.select_related("reviewed_by").prefetch_related("variants")
+
+
+def atom_export_rows(*, filters: AtomFilters) -> QuerySet[Atom]:
+    """What the export writes: the atoms matching ``filters``, in the list's order, with
+    their variants."""
+    return atom_search(filters=filters).prefetch_related("variants")
+
+
+def atom_lang_counts() -> dict[str, int]:
+    """Atoms per original language (the language the prompt was written in first)."""
+    rows = Atom.objects.order_by().values("original_lang").annotate(n=Count("id"))
+    return {r["original_lang"]: r["n"] for r in rows}
 
 
 def atom_topic_counts(*, filters: AtomFilters) -> list[tuple[str, int]]:
@@ -225,3 +230,25 @@ def review_queue(*, state: str = ReviewState.UNREVIEWED, at: str | None = None) 
         remaining=len(keys),
         position=index + 1,
     )
+
+
+def atom_counts(*, fetched_by: Any) -> dict[str, int]:
+    """How many atoms there are, by validation status and by review state (one query)."""
+    require_reader(fetched_by)
+    rows = Atom.objects.order_by().values_list("status", "review_state").annotate(n=Count("id"))
+    counts = dict.fromkeys(["total", *ValidationStatus.values, *ReviewState.values], 0)
+    for status, review, n in rows:
+        counts["total"] += n
+        counts[status] += n
+        counts[review] += n
+    return counts
+
+
+def atom_recent_changes(*, fetched_by: Any, limit: int = 8) -> list[AtomRevision | AtomReview]:
+    """The latest revisions and review events across all atoms, newest first."""
+    require_reader(fetched_by)
+    revisions = list(AtomRevision.objects.select_related("atom", "author").order_by("-created_at")[:limit])
+    reviews = list(AtomReview.objects.select_related("atom", "by").order_by("-created_at")[:limit])
+    events: list[AtomRevision | AtomReview] = [*revisions, *reviews]
+    events.sort(key=lambda e: e.created_at, reverse=True)
+    return events[:limit]

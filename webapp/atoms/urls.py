@@ -16,6 +16,7 @@ urlpatterns = [
     path("review/<slug:slug>/", views.review_decide, name="atom-review-decide"),
     path("bulk/", views.atom_bulk, name="atom-bulk"),
     path("validate/", views.atoms_validate_all, name="atoms-validate-all"),
+    path("load-library/", views.atoms_load_library, name="atoms-load-library"),
     path("<slug:slug>/", views.atom_detail, name="atom"),
     path("<slug:slug>/edit/", views.atom_edit, name="atom-edit"),
     path("<slug:slug>/validate/", views.atom_validate, name="atom-validate"),

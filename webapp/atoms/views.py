@@ -14,10 +14,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from webapp.atoms import selectors, services
+from webapp.atoms.checks import MIN_CASES
 from webapp.atoms.display import case_rows, changes_diff, line_diff, verdict_line
 from webapp.atoms.forms import (
     TYPE_CHOICES,
     AnnotateForm,
+    AtomFilterForm,
     AtomForm,
     BulkForm,
     ImportForm,
@@ -30,6 +32,9 @@ from webapp.atoms.records import RecordError
 from webapp.core.access import Action, AuthedHttpRequest, allowed
 from webapp.core.highlight import highlight_python
 from webapp.core.htmx import render_page
+from webapp.core.selectors import job_can_cancel, job_get
+from webapp.mixtures.selectors import snapshots_with_atom, snapshots_with_chains
+from webapp.synthesis.selectors import chain_keys_using_atom, composites_using_atom
 
 PAGE_SIZE = 50
 
@@ -51,42 +56,39 @@ def atom_list(request: AuthedHttpRequest) -> HttpResponse:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("job", None)
     query_no_topic = query.copy()
     query_no_topic.pop("topic", None)
+    topic_counts = selectors.atom_topic_counts(filters=filters)
+    job = None
+    if request.GET.get("job", "").isdigit():
+        job = job_get(job_id=int(request.GET["job"]), fetched_by=request.user)
     context = {
         "filters": filters,
+        "filter_form": AtomFilterForm(
+            request.GET, topics=topic_counts, tags=selectors.atom_tags(), langs=selectors.atom_lang_counts()
+        ),
         "page": page,
         "query": query.urlencode(),
         "query_no_topic": query_no_topic.urlencode(),
-        "topic_counts": selectors.atom_topic_counts(filters=filters),
-        "tags": selectors.atom_tags(),
-        "statuses": ValidationStatus.choices,
-        "review_states": ReviewState.choices,
-        "sorts": SORT_LABELS,
-        "bulk_form": BulkForm(),
+        "topic_counts": topic_counts,
+        "bulk_form": BulkForm(auto_id="bulk_%s"),
         "next_url": request.get_full_path(),
+        "job": job,
+        "can_cancel": job is not None and job_can_cancel(job=job, user=request.user),
     }
     return render_page(request, "atoms/list.html", context, partial="results")
 
 
-SORT_LABELS = [
-    ("topic", "Topic"),
-    ("slug", "Name A–Z"),
-    ("-slug", "Name Z–A"),
-    ("difficulty", "Easiest first"),
-    ("-difficulty", "Hardest first"),
-    ("status", "Validation status"),
-    ("review", "Review state"),
-    ("-updated", "Recently changed"),
-]
-
-
 @require_GET
 def atom_export(request: AuthedHttpRequest) -> StreamingHttpResponse:
-    """The whole library as atom records (JSONL), the format the import reads."""
-    atoms = selectors.atom_list().iterator(chunk_size=200)
+    """The atoms the list shows under the same filters (all of them without any), as atom
+    records (JSONL), the format the import reads."""
+    filters = selectors.AtomFilters.from_query(request.GET)
+    atoms = selectors.atom_export_rows(filters=filters).iterator(chunk_size=200)
     response = StreamingHttpResponse(export_lines(atoms), content_type="application/x-ndjson; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="atoms.jsonl"'
+    name = "atoms-filtered.jsonl" if filters.active else "atoms.jsonl"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
@@ -116,11 +118,24 @@ def _detail_context(request: AuthedHttpRequest, atom: Atom, **extra: Any) -> dic
         ],
         "revisions": [(r, changes_diff(r.changes)) for r in revisions],
         "reviews": selectors.atom_reviews(atom=atom),
+        **_used_in(request, atom),
         "annotate_form": AnnotateForm(
             initial={"tags": ", ".join(atom.tags), "difficulty": atom.difficulty, "notes": atom.notes}
         ),
         "review_states": ReviewState.choices,
         **extra,
+    }
+
+
+def _used_in(request: AuthedHttpRequest, atom: Atom) -> dict[str, Any]:
+    """What is made of this atom: composites, and snapshots with its rows or theirs."""
+    composites, composite_count = composites_using_atom(slug=atom.slug, fetched_by=request.user, limit=20)
+    chains = chain_keys_using_atom(slug=atom.slug, fetched_by=request.user)
+    return {
+        "composites": composites,
+        "composite_count": composite_count,
+        "snapshots": snapshots_with_atom(slug=atom.slug, fetched_by=request.user),
+        "snapshots_via": snapshots_with_chains(chain_keys=chains, fetched_by=request.user),
     }
 
 
@@ -200,9 +215,17 @@ def _editor_context(form: AtomForm, atom: Atom | None, *, saved: bool = False) -
                 "summary": summary,
                 "line": verdict_line(summary) if summary else "",
                 "warnings": form.warnings.get(f"{prefix}cases", []),
+                "json_broken": form.json_broken(prefix),
             }
         )
+    unsaved = [
+        (form[name].label if name in form.fields else "form", error)
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
     return {
+        "unsaved": unsaved,
+        "min_cases": MIN_CASES,
         "form": form,
         "atom": atom,
         "saved": saved,
@@ -344,6 +367,20 @@ def atom_bulk(request: AuthedHttpRequest) -> HttpResponse:
         done = services.atoms_review(atoms=atoms, state=state, by=request.user)
         messages.info(request, f"Set {len(done)} atom(s) to {ReviewState(state).label.lower()}.")
     return HttpResponseRedirect(back)
+
+
+@require_POST
+@allowed(Action.ATOM_CHANGE)
+def atoms_load_library(request: AuthedHttpRequest) -> HttpResponse:
+    """Load the hand-written library (what ``manage.py load_atoms`` does) and queue the
+    validation of what changed; back to the list, which shows the job's bar."""
+    report = services.library_load(by=request.user)
+    changed = report.created + report.updated + report.forced
+    messages.success(request, f"Atom library loaded: {report.summary()}.")
+    if not changed:
+        return redirect("atoms")
+    job = services.atoms_validate_enqueue(by=request.user, slugs=changed)
+    return redirect(f"{reverse('atoms')}?job={job.pk}")
 
 
 @require_POST

@@ -6,22 +6,14 @@ from typing import Any
 
 from django.http import HttpRequest
 
-#: The product's sections, in navigation order: (label, url name, issue that builds it).
-SECTIONS: tuple[tuple[str, str], ...] = (
-    ("Atoms", "atoms"),
-    ("Composites", "composites"),
-    ("Datasets", "datasets"),
-    ("Runs", "runs"),
-    ("Evaluations", "evaluations"),
-    ("Studies", "studies"),
-)
+from webapp.core.dashboard import SECTIONS
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """The navigation entries and which one is current."""
+    """The navigation entries (``webapp.core.dashboard.SECTIONS``) and which one is current."""
     path = request.path
     return {
         "nav_sections": [
-            {"label": label, "slug": slug, "active": path.startswith(f"/{slug}/")} for label, slug in SECTIONS
+            {"label": s.label, "slug": s.slug, "active": path.startswith(f"/{s.slug}/")} for s in SECTIONS
         ]
     }

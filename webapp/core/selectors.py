@@ -7,7 +7,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 
 from webapp.core.access import Action, Refused, can, require_reader
-from webapp.core.models import BackgroundJob
+from webapp.core.models import BackgroundJob, JobStatus
 
 
 def job_get(*, job_id: int, fetched_by: Any) -> BackgroundJob:
@@ -29,3 +29,10 @@ def job_get_for_cancel(*, job_id: int, user: Any) -> BackgroundJob:
     if not job_can_cancel(job=job, user=user):
         raise Refused("Only the researcher who started this job, or an admin, can cancel it.")
     return job
+
+
+def job_list_active(*, fetched_by: Any, limit: int = 10) -> list[BackgroundJob]:
+    """Jobs queued or running now, oldest first (what the workers are busy with)."""
+    require_reader(fetched_by)
+    active = BackgroundJob.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+    return list(active.select_related("created_by").order_by("created_at")[:limit])

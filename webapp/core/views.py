@@ -10,15 +10,21 @@ from django.views.decorators.http import require_GET, require_POST
 
 from webapp.core import health, jobs, selectors
 from webapp.core.access import AuthedHttpRequest
-from webapp.core.context_processors import SECTIONS
-from webapp.core.htmx import render_page
+from webapp.core.dashboard import dashboard as build_dashboard
+from webapp.core.dashboard import section
+from webapp.core.htmx import announce_finished, render_page
 from webapp.core.services import queues_roundtrip
 
 
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """The landing page after login."""
-    return render_page(request, "core/dashboard.html", {"sections": SECTIONS})
+def dashboard(request: AuthedHttpRequest) -> HttpResponse:
+    """Where a researcher starts: each workflow stage with its counts, the next step, the
+    jobs running now and recent activity."""
+    context = {
+        "board": build_dashboard(request.user),
+        "jobs": selectors.job_list_active(fetched_by=request.user),
+    }
+    return render_page(request, "core/dashboard.html", context)
 
 
 @require_GET
@@ -53,11 +59,11 @@ def livez(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def section_placeholder(request: HttpRequest, slug: str) -> HttpResponse:
-    """A section whose issue has not landed yet says so instead of a 404."""
-    labels = dict((s, label) for label, s in SECTIONS)
-    if slug not in labels:
+    """A section that is not built yet says so (and what it will hold) instead of a 404."""
+    stage = section(slug)
+    if stage is None:
         raise Http404(slug)
-    return render_page(request, "core/placeholder.html", {"title": labels[slug]})
+    return render_page(request, "core/placeholder.html", {"stage": stage})
 
 
 @require_GET
@@ -65,7 +71,9 @@ def job_detail(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
     """A job's progress: the whole page, or its self-polling bar for htmx."""
     job = selectors.job_get(job_id=job_id, fetched_by=request.user)
     can_cancel = selectors.job_can_cancel(job=job, user=request.user)
-    return render_page(request, "core/job.html", {"job": job, "can_cancel": can_cancel}, partial="progress")
+    context = {"job": job, "can_cancel": can_cancel}
+    response = render_page(request, "core/job.html", context, partial="progress")
+    return announce_finished(request, response, job)
 
 
 @require_POST
@@ -74,7 +82,8 @@ def job_cancel(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
     job = selectors.job_get_for_cancel(job_id=job_id, user=request.user)
     jobs.job_cancel(job=job)
     job.refresh_from_db()
-    return render_page(request, "core/job.html", {"job": job, "can_cancel": True}, partial="progress")
+    response = render_page(request, "core/job.html", {"job": job, "can_cancel": True}, partial="progress")
+    return announce_finished(request, response, job)
 
 
 def refused(request: HttpRequest, exception: PermissionDenied | None = None) -> HttpResponse:

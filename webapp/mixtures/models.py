@@ -121,6 +121,30 @@ class Snapshot(models.Model):
         return sorted(self.counts.get("role", {}))
 
 
+class SnapshotMember(models.Model):
+    """What a snapshot is made of, for links from atoms and composites to the snapshots that
+    hold them: one row per atom with rows of its own in the snapshot (``kind="atom"``,
+    ``ref`` its slug) and per composite chain (``kind="composite"``, ``ref`` its chain key,
+    which names the same composite across synthesis runs). Written once, at freeze."""
+
+    class Kind(models.TextChoices):
+        ATOM = "atom", "Atom"
+        COMPOSITE = "composite", "Composite"
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="members")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    ref = models.CharField(max_length=400)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "kind", "ref"], name="snapshot_member_unique")
+        ]
+        indexes = [models.Index(fields=["kind", "ref"], name="snapshot_member_ref")]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot.short} {self.kind} {self.ref}"
+
+
 class Benchmark(models.Model):
     """An imported HumanEval-format benchmark, served as source ``benchmark:<name>``."""
 

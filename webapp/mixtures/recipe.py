@@ -24,8 +24,11 @@ from typing import Any, TypeVar
 
 from webapp.mixtures.models import ItemLang, ItemRole
 
-#: 100 x up-sampling is far beyond the paper's 600% and keeps a typo from writing gigabytes.
-MAX_RATIO = Decimal(10_000)
+#: The range the product promises (DESIGN.md): 1% down-sampling to 600% up-sampling. The
+#: builder states it beside the ratio and refuses a ratio outside it with this message.
+MIN_RATIO = Decimal(1)
+MAX_RATIO = Decimal(600)
+RATIO_RANGE = f"{MIN_RATIO}%–{MAX_RATIO}%"
 
 T = TypeVar("T")
 
@@ -35,15 +38,18 @@ class RecipeError(ValueError):
 
 
 def parse_ratio(value: Any) -> Decimal:
-    """A ratio in percent as an exact decimal (``"250"``, ``2.5``, ``"0.5"``); > 0 and ≤ 10000."""
+    """A ratio in percent as an exact decimal (``"250"``, ``2.5``, ``"1%"``), within
+    :data:`MIN_RATIO` … :data:`MAX_RATIO`."""
+    text = str(value).strip().rstrip("%").strip()
     try:
-        ratio = Decimal(str(value).strip().rstrip("%"))
+        ratio = Decimal(text)
     except InvalidOperation as exc:
-        raise RecipeError(f"ratio {value!r} is not a number of percent") from exc
-    if not ratio.is_finite() or ratio <= 0:
-        raise RecipeError(f"ratio {value!r} must be above 0%")
-    if ratio > MAX_RATIO:
-        raise RecipeError(f"ratio {value!r} is above {MAX_RATIO}%")
+        raise RecipeError(f"ratio {value!r} is not a number of percent (e.g. 100)") from exc
+    if not ratio.is_finite() or not MIN_RATIO <= ratio <= MAX_RATIO:
+        raise RecipeError(
+            f"ratio {text}% is outside {RATIO_RANGE}: 1% keeps about one record in a hundred, "
+            "600% repeats every record six times"
+        )
     return ratio
 
 

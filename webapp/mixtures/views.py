@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -19,52 +20,52 @@ from webapp.core.selectors import job_can_cancel
 from webapp.mixtures import selectors, services
 from webapp.mixtures.contamination import BLOCKING, KINDS, LABELS, Params
 from webapp.mixtures.forms import (
-    LANG_CHOICES,
-    ROLE_CHOICES,
+    BLANK_ROW,
+    RATIO_RANGE,
     BenchmarkUploadForm,
     MixtureNewForm,
     RecipeForm,
+    RecipeRow,
 )
 from webapp.mixtures.models import Mixture, MixtureVersion
 from webapp.mixtures.storage import snapshot_file
 from webapp.mixtures.tokenizing import tokenizer_names
 
 BUILDER = "mixtures/builder.html"
-#: What a new item row starts as: every record once, English, for training.
-BLANK_ROW = {"source": "", "ratio": "100", "lang": "en", "role": "train"}
+PAGE_SIZE = 50
 
 
 # --- mixtures -------------------------------------------------------------------------------
 
 
+def _list_page(request: AuthedHttpRequest, form: MixtureNewForm, *, status: int = 200) -> HttpResponse:
+    context = {"mixtures": selectors.mixture_list(fetched_by=request.user), "form": form}
+    return render_page(request, "mixtures/list.html", context, status=status)
+
+
 @require_GET
 def mixture_list(request: AuthedHttpRequest) -> HttpResponse:
     """The section's entry page: every mixture, and a form to start one."""
-    context = {
-        "mixtures": selectors.mixture_list(),
-        "form": MixtureNewForm(),
-    }
-    return render_page(request, "mixtures/list.html", context)
+    return _list_page(request, MixtureNewForm())
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @allowed(Action.MIXTURE_CHANGE)
 def mixture_new(request: AuthedHttpRequest) -> HttpResponse:
-    """Create an empty mixture and open its builder."""
+    """Create an empty mixture and open its builder (GET shows the form on the list page)."""
+    if request.method == "GET":
+        return _list_page(request, MixtureNewForm())
     form = MixtureNewForm(request.POST)
     if form.is_valid():
         try:
             mixture = services.mixture_create(
-                name=form.cleaned_data["name"],
-                seed=form.cleaned_data["seed"],
-                by=request.user,
+                name=form.cleaned_data["name"], seed=form.cleaned_data["seed"], by=request.user
             )
         except services.RecipeError as exc:
             form.add_error("name", str(exc))
         else:
             return redirect("mixture", mixture_id=mixture.pk)
-    context = {"mixtures": selectors.mixture_list(), "form": form}
-    return render_page(request, "mixtures/list.html", context, status=400)
+    return _list_page(request, form, status=400)
 
 
 def _builder_context(
@@ -73,16 +74,16 @@ def _builder_context(
     version: MixtureVersion = mixture.latest
     if recipe is None:
         recipe = RecipeForm.from_version(version.seed, version.tokenizer, version.items)
+    sources = source_names()
+    rows = recipe.rows or [RecipeRow(dict(BLANK_ROW))]
     return {
         "mixture": mixture,
         "version": version,
         "recipe": recipe,
-        "rows": recipe.rows or [BLANK_ROW],
-        "sources": source_names(),
-        "langs": LANG_CHOICES,
-        "roles": ROLE_CHOICES,
+        "rows": [(row.form(sources), row.error) for row in rows],
+        "ratio_range": RATIO_RANGE,
         "tokenizers": tokenizer_names(),
-        "snapshots": selectors.snapshot_list().filter(version__mixture=mixture),
+        "snapshots": selectors.snapshot_list(fetched_by=request.user).filter(version__mixture=mixture),
         **extra,
     }
 
@@ -90,21 +91,24 @@ def _builder_context(
 @require_GET
 def mixture_builder(request: AuthedHttpRequest, mixture_id: int) -> HttpResponse:
     """The builder: the latest version's recipe, a live preview, the freeze button, and
-    (after a freeze was queued, ``?job=ID``) its progress."""
-    mixture = selectors.mixture_get(mixture_id=mixture_id)
+    (after a freeze was queued, ``?job=ID``) its progress. The status partial (header,
+    freeze progress, snapshots) refreshes itself when the freeze job finishes."""
+    mixture = selectors.mixture_get(mixture_id=mixture_id, fetched_by=request.user)
     job = None
     if request.GET.get("job", "").isdigit():
-        job = selectors.freeze_job_get(job_id=int(request.GET["job"]))
-    return render_page(request, BUILDER, _builder_context(request, mixture, job=job))
+        job = selectors.freeze_job_get(job_id=int(request.GET["job"]), fetched_by=request.user)
+    context = _builder_context(
+        request, mixture, job=job, can_cancel=job is not None and job_can_cancel(job=job, user=request.user)
+    )
+    return render_page(request, BUILDER, context, partial="status")
 
 
 @require_GET
 def mixture_item_row(request: AuthedHttpRequest) -> HttpResponse:
     """One empty item row (the builder's "Add source" button appends it)."""
-    context = {"row": BLANK_ROW, "sources": source_names()}
-    return render_page(
-        request, BUILDER, {**context, "langs": LANG_CHOICES, "roles": ROLE_CHOICES}, partial="item-row"
-    )
+    require(request.user, Action.MIXTURE_CHANGE)
+    row = RecipeRow(dict(BLANK_ROW))
+    return render_page(request, BUILDER, {"form": row.form(source_names()), "error": ""}, partial="item-row")
 
 
 @require_POST
@@ -112,7 +116,9 @@ def mixture_preview(request: AuthedHttpRequest) -> HttpResponse:
     """Counts each item would contribute, before anything is saved or frozen."""
     recipe = RecipeForm.from_post(request.POST)
     lines = services.mixture_preview(items=recipe.items)
-    totals = {role: sum(x.rows for x in lines if x.item.role == role) for role, _ in ROLE_CHOICES}
+    totals = {"train": 0, "eval": 0}
+    for line in lines:
+        totals[line.item.role] = totals.get(line.item.role, 0) + line.rows
     context = {"lines": lines, "recipe": recipe, "total": sum(totals.values()), "totals": totals}
     return render_page(request, BUILDER, context, partial="preview")
 
@@ -120,7 +126,7 @@ def mixture_preview(request: AuthedHttpRequest) -> HttpResponse:
 def _recipe_action(request: AuthedHttpRequest, mixture_id: int, *, freeze: bool) -> HttpResponse:
     mixture = selectors.mixture_get_for_change(mixture_id=mixture_id, user=request.user)
     recipe = RecipeForm.from_post(request.POST)
-    if not recipe.errors:
+    if recipe.valid:
         try:
             if freeze:
                 job = services.mixture_freeze_enqueue(
@@ -140,7 +146,9 @@ def _recipe_action(request: AuthedHttpRequest, mixture_id: int, *, freeze: bool)
             )
             messages.success(request, f"Saved as version {version.number}.")
             return redirect("mixture", mixture_id=mixture.pk)
-        except (services.RecipeError, services.TokenizerError) as exc:
+        except services.TokenizerError as exc:
+            recipe.field_errors["tokenizer"] = str(exc)
+        except services.RecipeError as exc:
             recipe.errors.append(str(exc))
     return render_page(request, BUILDER, _builder_context(request, mixture, recipe), status=400)
 
@@ -157,29 +165,26 @@ def mixture_freeze(request: AuthedHttpRequest, mixture_id: int) -> HttpResponse:
     return _recipe_action(request, mixture_id, freeze=True)
 
 
-@require_GET
-def freeze_status(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
-    """A freeze job's progress, and a link to its snapshot once it finished."""
-    job = selectors.freeze_job_get(job_id=job_id)
-    context = {"job": job, "can_cancel": job_can_cancel(job=job, user=request.user)}
-    return render_page(request, BUILDER, context, partial="freeze")
-
-
 # --- snapshots ------------------------------------------------------------------------------
 
 
 @require_GET
 def snapshot_list(request: AuthedHttpRequest) -> HttpResponse:
     """Every frozen snapshot, newest first."""
-    return render_page(request, "mixtures/snapshots.html", {"snapshots": selectors.snapshot_list()})
+    return render_page(
+        request, "mixtures/snapshots.html", {"snapshots": selectors.snapshot_list(fetched_by=request.user)}
+    )
 
 
 def _contamination_context(request: AuthedHttpRequest, sha: str) -> dict[str, Any]:
-    snapshot = selectors.snapshot_get(sha=sha)
-    context: dict[str, Any] = {"snapshot": snapshot, "eval_choices": selectors.snapshot_eval_choices()}
+    snapshot = selectors.snapshot_get(sha=sha, fetched_by=request.user)
+    context: dict[str, Any] = {
+        "snapshot": snapshot,
+        "eval_choices": selectors.snapshot_eval_choices(fetched_by=request.user),
+    }
     wanted = request.GET.get("eval", "")
     if wanted and "train" in snapshot.roles:
-        other = selectors.snapshot_get(sha=wanted)
+        other = selectors.snapshot_get(sha=wanted, fetched_by=request.user)
         try:
             params = Params(
                 ngram=int(request.GET.get("ngram") or 8), jaccard=float(request.GET.get("jaccard") or 0.5)
@@ -200,10 +205,13 @@ def _contamination_context(request: AuthedHttpRequest, sha: str) -> dict[str, An
 
 @require_GET
 def snapshot_detail(request: AuthedHttpRequest, sha: str) -> HttpResponse:
-    """A snapshot's recipe, counts, token statistics, first rows, downloads and a
-    contamination report against a chosen eval snapshot (``?eval=HASH``)."""
+    """A snapshot's recipe, counts, token statistics, first rows, downloads, the reports
+    computed with it, and a contamination report against a chosen eval snapshot
+    (``?eval=HASH``)."""
     context = _contamination_context(request, sha)
-    context["sample"] = selectors.snapshot_sample(snapshot=context["snapshot"])
+    snapshot = context["snapshot"]
+    context["sample"] = selectors.snapshot_sample(snapshot=snapshot)
+    context["reports"] = selectors.snapshot_reports(snapshot=snapshot, fetched_by=request.user)
     return render_page(request, "mixtures/snapshot.html", context)
 
 
@@ -217,18 +225,21 @@ def snapshot_contamination(request: AuthedHttpRequest, sha: str) -> HttpResponse
 
 @require_GET
 def snapshot_download(request: AuthedHttpRequest, sha: str, fmt: str) -> FileResponse:
-    """The snapshot as JSONL (its stored file) or Parquet (derived once, then kept)."""
-    snapshot = selectors.snapshot_get(sha=sha)
+    """The snapshot as JSONL (its stored file, named by its own SHA-256) or Parquet (derived
+    once, then kept; its bytes differ, so its name says it was derived from that JSONL)."""
+    snapshot = selectors.snapshot_get(sha=sha, fetched_by=request.user)
     if fmt == "parquet":
         path = services.snapshot_parquet(snapshot=snapshot)
         content_type = "application/vnd.apache.parquet"
+        filename = services.parquet_filename(snapshot)
     else:
         path = str(snapshot_file(snapshot.sha256))
         content_type = "application/jsonl"
+        filename = f"{snapshot.sha256}.jsonl"
     return FileResponse(
         open(path, "rb"),  # FileResponse closes it
         as_attachment=True,
-        filename=f"{snapshot.sha256}.{fmt}",
+        filename=filename,
         content_type=content_type,
     )
 
@@ -260,10 +271,38 @@ def benchmark_list(request: AuthedHttpRequest) -> HttpResponse:
                 messages.success(
                     request, f"Imported {benchmark.problem_count} problems as benchmark:{benchmark.name}."
                 )
-                return redirect("benchmarks")
+                return redirect("benchmark", name=benchmark.name)
         status = 400
-    context = {
-        "benchmarks": selectors.benchmark_list(),
-        "form": form,
-    }
+    context = {"benchmarks": selectors.benchmark_list(fetched_by=request.user), "form": form}
     return render_page(request, "mixtures/benchmarks.html", context, status=status)
+
+
+@require_GET
+def benchmark_detail(request: AuthedHttpRequest, name: str) -> HttpResponse:
+    """One benchmark: its problems page by page, and the mixtures and snapshots using it."""
+    benchmark = selectors.benchmark_get(name=name, fetched_by=request.user)
+    source = selectors.benchmark_source(benchmark)
+    page = Paginator(selectors.benchmark_problems(benchmark=benchmark), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "benchmark": benchmark,
+        "source": source,
+        "page": page,
+        "mixtures": selectors.mixtures_using_source(source=source, fetched_by=request.user),
+        "snapshots": selectors.snapshots_using_source(source=source, fetched_by=request.user),
+    }
+    return render_page(request, "mixtures/benchmark.html", context, partial="problems")
+
+
+@require_POST
+def benchmark_delete(request: AuthedHttpRequest, name: str) -> HttpResponse:
+    """Delete a benchmark no mixture draws from; snapshots keep their rows (files)."""
+    benchmark = selectors.benchmark_get_for_change(name=name, user=request.user)
+    try:
+        services.benchmark_delete(benchmark=benchmark, by=request.user)
+    except services.BenchmarkInUse as exc:
+        messages.error(request, str(exc))
+        return redirect("benchmark", name=name)
+    messages.success(request, f"Deleted benchmark:{name}. Snapshots that hold its rows keep them.")
+    return redirect("benchmarks")

@@ -6,17 +6,21 @@ from typing import Any
 
 from django import forms
 
+from webapp.core.forms import Form
 from webapp.synthesis.pipeline import SynthesisConfig
 from webapp.synthesis.pipeline.params import parse_pools
 
 
-class SynthesizeForm(forms.Form):
+class SynthesizeForm(Form):
     """Pools, depth range, seed and the pair-disjointness option."""
 
-    pools = forms.CharField(initial="A=1000,B=300,C=300", help_text="NAME=COUNT, comma separated")
+    pools = forms.CharField(
+        initial="A=1000,B=300,C=300",
+        help_text="NAME=COUNT, comma separated; a finished run replaces the stored pools of these names",
+    )
     depth_min = forms.IntegerField(initial=2, min_value=1, max_value=6, label="Depth from")
     depth_max = forms.IntegerField(initial=3, min_value=1, max_value=6, label="Depth to")
-    seed = forms.IntegerField(initial=0)
+    seed = forms.IntegerField(initial=0, help_text="the same seed and atoms give the same composites")
     cases = forms.IntegerField(initial=8, min_value=6, max_value=30, label="Cases per composite")
     disjoint_pairs = forms.BooleanField(
         required=False, label="Also keep ordered pairs of adjacent atoms apart between pools"

@@ -43,6 +43,11 @@ class SynthesisRun(models.Model):
         """Pool name → asked-for size."""
         return dict(self.params.get("pools", {}))
 
+    @property
+    def pools_text(self) -> str:
+        """The asked-for pools as a person writes them: ``A=50, B=20, C=20``."""
+        return ", ".join(f"{name}={n}" for name, n in self.pools.items())
+
 
 class Composite(models.Model):
     """A valid composite: chain of atoms, generated reference, prompts and recorded cases."""

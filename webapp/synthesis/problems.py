@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from webapp.synthesis.models import Composite
-from webapp.synthesis.selectors import pool_sizes
+from webapp.synthesis.selectors import stored_pools
 
 PREFIX = "composite:"
 LANGS: tuple[str, ...] = ("en", "zh")
@@ -49,7 +49,7 @@ class CompositeProblems:
     claims: tuple[str, ...] = (PREFIX,)
 
     def names(self) -> list[str]:
-        return [f"{PREFIX}{pool}" for pool in pool_sizes()]
+        return [f"{PREFIX}{pool}" for pool in stored_pools()]
 
     def records(
         self, name: str, *, lang: str | None = None, include_invalid: bool = False
@@ -58,7 +58,7 @@ class CompositeProblems:
         if lang is not None and lang not in LANGS:
             raise ValueError(f"unknown lang {lang!r}; choose from {', '.join(LANGS)}")
         pool = name.removeprefix(PREFIX)
-        if pool not in pool_sizes():
+        if pool not in stored_pools():
             known = ", ".join(self.names()) or "none stored"
             raise ValueError(f"no composite pool {pool!r}; available: {known}")
         return self._records(pool, lang or "en")

@@ -10,6 +10,7 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from webapp.core.access import require_reader
+from webapp.core.queries import json_list_contains
 from webapp.synthesis.models import Composite, SynthesisRun
 
 
@@ -22,6 +23,7 @@ class CompositeFilters:
     shape: str = ""
     atom: str = ""
     topic: str = ""
+    chain: str = ""  # a chain key: the composite a snapshot row names, whatever run stored it
 
     @classmethod
     def from_query(cls, query: Any) -> CompositeFilters:
@@ -41,9 +43,11 @@ def composite_list(*, fetched_by: Any, filters: CompositeFilters | None = None) 
     if f.shape:
         qs = qs.filter(shape=f.shape)
     if f.atom:
-        qs = qs.filter(chain__contains=[f.atom])
+        qs = qs.filter(json_list_contains("chain", f.atom))
     if f.topic:
-        qs = qs.filter(topics__contains=[f.topic])
+        qs = qs.filter(json_list_contains("topics", f.topic))
+    if f.chain:
+        qs = qs.filter(chain_key=f.chain)
     return qs.defer("solution", "cases", "prompt_zh", "structure").order_by("pool", "index")
 
 
@@ -53,13 +57,33 @@ def composite_get(*, fetched_by: Any, composite_id: int) -> Composite:
     return get_object_or_404(Composite.objects.select_related("run"), pk=composite_id)
 
 
-def pool_sizes() -> dict[str, int]:
-    """Stored pool name → number of composites, by name."""
+def composites_using_atom(*, slug: str, fetched_by: Any, limit: int = 50) -> tuple[list[Composite], int]:
+    """Up to ``limit`` stored composites whose chain uses the atom ``slug``, and how many
+    there are in all."""
+    qs = composite_list(fetched_by=fetched_by, filters=CompositeFilters(atom=slug))
+    return list(qs[:limit]), qs.count()
+
+
+def chain_keys_using_atom(*, slug: str, fetched_by: Any) -> list[str]:
+    """Chain keys of every stored composite that uses the atom ``slug``."""
+    qs = composite_list(fetched_by=fetched_by, filters=CompositeFilters(atom=slug))
+    return list(qs.values_list("chain_key", flat=True))
+
+
+def stored_pools() -> dict[str, int]:
+    """Stored pool name → number of composites, by name, for code that serves no user (the
+    problem registry behind commands and tasks); pages use :func:`pool_sizes`."""
     rows = Composite.objects.values("pool").annotate(n=Count("id")).order_by("pool")
     return {r["pool"]: r["n"] for r in rows}
 
 
-def facet_values() -> dict[str, list[Any]]:
+def pool_sizes(*, fetched_by: Any) -> dict[str, int]:
+    """Stored pool name → number of composites, by name."""
+    require_reader(fetched_by)
+    return stored_pools()
+
+
+def facet_values(*, fetched_by: Any) -> dict[str, list[Any]]:
     """The values the filters offer: pools, depths, shapes, atoms and topics in use."""
     chains = Composite.objects.values_list("chain", "topics")
     atoms: set[str] = set()
@@ -68,7 +92,7 @@ def facet_values() -> dict[str, list[Any]]:
         atoms.update(chain)
         topics.update(tops)
     return {
-        "pools": list(pool_sizes()),
+        "pools": list(pool_sizes(fetched_by=fetched_by)),
         "depths": sorted(set(Composite.objects.values_list("depth", flat=True))),
         "shapes": sorted(set(Composite.objects.values_list("shape", flat=True))),
         "atoms": sorted(atoms),

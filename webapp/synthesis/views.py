@@ -12,6 +12,7 @@ from webapp.core.access import Action, AuthedHttpRequest, allowed
 from webapp.core.highlight import highlight_python
 from webapp.core.htmx import render_page
 from webapp.core.selectors import job_can_cancel
+from webapp.mixtures.selectors import snapshots_with_chains
 from webapp.synthesis import selectors
 from webapp.synthesis.diagram import chain_diagram
 from webapp.synthesis.forms import SynthesizeForm
@@ -32,8 +33,8 @@ def composite_list(request: AuthedHttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "filters": filters,
-        "facets": selectors.facet_values(),
-        "pools": selectors.pool_sizes(),
+        "facets": selectors.facet_values(fetched_by=request.user),
+        "pools": selectors.pool_sizes(fetched_by=request.user),
         "runs": selectors.run_list(fetched_by=request.user, limit=5),
         "query": query.urlencode(),
     }
@@ -42,12 +43,14 @@ def composite_list(request: AuthedHttpRequest) -> HttpResponse:
 
 @require_GET
 def composite_detail(request: AuthedHttpRequest, composite_id: int) -> HttpResponse:
-    """One composite: chain diagram, highlighted code, both prompts, the cases."""
+    """One composite: chain diagram, highlighted code, both prompts, the cases, the atoms
+    it is made of and the snapshots that hold it."""
     composite = selectors.composite_get(fetched_by=request.user, composite_id=composite_id)
     context = {
         "c": composite,
         "diagram": chain_diagram(composite.structure),
         "code": highlight_python(composite.solution, cssclass="highlight"),
+        "snapshots": snapshots_with_chains(chain_keys=[composite.chain_key], fetched_by=request.user),
     }
     return render_page(request, "synthesis/detail.html", context)
 
@@ -65,7 +68,9 @@ def synthesize(request: AuthedHttpRequest) -> HttpResponse:
 
 @require_GET
 def run_detail(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
-    """A run's parameters and its live progress bar (the job partial polls itself)."""
+    """A run's parameters, its live progress bar and, once it finished, what it stored (the
+    status partial refreshes itself when the job announces its end)."""
     run = selectors.run_get(fetched_by=request.user, run_id=run_id)
     can_cancel = run.job is not None and job_can_cancel(job=run.job, user=request.user)
-    return render_page(request, "synthesis/run.html", {"run": run, "job": run.job, "can_cancel": can_cancel})
+    context = {"run": run, "job": run.job, "can_cancel": can_cancel}
+    return render_page(request, "synthesis/run.html", context, partial="status")

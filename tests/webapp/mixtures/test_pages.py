@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -45,12 +46,20 @@ def test_a_researcher_creates_a_mixture_saves_a_recipe_and_previews_it(loaded: A
     assert b'value="atom_modify" selected' in page.content
 
 
-def test_a_bad_ratio_is_shown_back_and_nothing_is_saved(loaded: Any, researcher: Any) -> None:
+@pytest.mark.parametrize("ratio", ["0", "700"])
+def test_a_ratio_outside_1_to_600_percent_is_refused_in_its_row_and_nothing_is_saved(
+    loaded: Any, researcher: Any, ratio: str
+) -> None:
     mixture = mixture_create(name="m", by=None)
-    bad = {"seed": "1", "source": ["atom_base"], "ratio": ["0"], "lang": ["en"], "role": ["train"]}
+    bad = {"seed": "1", "source": ["atom_base"], "ratio": [ratio], "lang": ["en"], "role": ["train"]}
     response = _client(researcher).post(reverse("mixture-freeze", args=[mixture.pk]), bad)
-    assert response.status_code == 400 and b"row 1: ratio &#x27;0&#x27; must be above 0%" in response.content
-    assert mixture.latest.items == []
+    html = response.content.decode()
+    assert response.status_code == 400
+    row = html.split('<tr class="item has-error">', 1)[1].split("</tr>", 1)[0]
+    assert f'value="{ratio}"' in row  # what was typed is shown back, in its row
+    assert f"ratio {ratio}% is outside 1%–600%" in row
+    assert "from 1%–600%" in html  # the form states the range before anyone trips on it
+    assert mixture.latest.items == [] and not mixture.latest.snapshots.exists()
 
 
 def test_viewers_read_but_cannot_change(loaded: Any, viewer: Any) -> None:

@@ -29,7 +29,7 @@ def test_ratio_count_splits_whole_repeats_and_a_sample(n: int, ratio: str, expec
     assert ratio_count(n, Decimal(ratio)) == expected
 
 
-@pytest.mark.parametrize("bad", ["0", "-5", "abc", "10001", "nan"])
+@pytest.mark.parametrize("bad", ["0", "0.5", "-5", "abc", "601", "700", "10001", "nan"])
 def test_ratio_outside_the_allowed_range_is_refused(bad: str) -> None:
     with pytest.raises(RecipeError):
         Item(source="atom_base", ratio=bad)  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ preview), ``freezing`` (snapshots), ``parquet``, ``benchmarks`` (imports) and
 
 from webapp.mixtures.benchmarks import BenchmarkImportError
 from webapp.mixtures.recipe import RecipeError
-from webapp.mixtures.services.benchmarks import benchmark_import
+from webapp.mixtures.services.benchmarks import BenchmarkInUse, benchmark_delete, benchmark_import
 from webapp.mixtures.services.contamination import (
     ContaminationError,
     contamination_check,
@@ -20,17 +20,19 @@ from webapp.mixtures.services.freezing import (
     snapshot_rows,
 )
 from webapp.mixtures.services.mixtures import mixture_create, mixture_save
-from webapp.mixtures.services.parquet import PARQUET_COLUMNS, snapshot_parquet
+from webapp.mixtures.services.parquet import PARQUET_COLUMNS, parquet_filename, snapshot_parquet
 from webapp.mixtures.services.rows import PreviewLine, item_records, item_rows, mixture_preview
 from webapp.mixtures.tokenizing import TokenizerError
 
 __all__ = [
     "PARQUET_COLUMNS",
     "BenchmarkImportError",
+    "BenchmarkInUse",
     "ContaminationError",
     "PreviewLine",
     "RecipeError",
     "TokenizerError",
+    "benchmark_delete",
     "benchmark_import",
     "contamination_check",
     "contamination_report",
@@ -40,6 +42,7 @@ __all__ = [
     "mixture_freeze_enqueue",
     "mixture_preview",
     "mixture_save",
+    "parquet_filename",
     "recipe_of",
     "snapshot_freeze",
     "snapshot_freeze_enqueue",

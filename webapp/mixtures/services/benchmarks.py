@@ -7,8 +7,9 @@ import re
 from django.db import transaction
 
 from webapp.accounts.models import User
+from webapp.core.access import Action, require
 from webapp.mixtures.benchmarks import BenchmarkImportError, parse_benchmark
-from webapp.mixtures.models import Benchmark, BenchmarkProblem
+from webapp.mixtures.models import Benchmark, BenchmarkProblem, Mixture
 
 BENCHMARK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -42,3 +43,26 @@ def benchmark_import(
         BenchmarkProblem(benchmark=benchmark, position=i, **p) for i, p in enumerate(problems)
     )
     return benchmark
+
+
+class BenchmarkInUse(Exception):
+    """A mixture still draws from the benchmark (the message names it)."""
+
+
+@transaction.atomic
+def benchmark_delete(*, benchmark: Benchmark, by: User) -> None:
+    """Delete a benchmark and its problems. Refused while the latest version of a mixture
+    draws from it (its next freeze would fail); frozen snapshots keep their rows, which
+    live in their files."""
+    require(by, Action.BENCHMARK_CHANGE)
+    source = f"benchmark:{benchmark.name}"
+    users = [
+        m.name
+        for m in Mixture.objects.order_by("name")
+        if any(i.get("source") == source for i in m.latest.items)
+    ]
+    if users:
+        raise BenchmarkInUse(
+            f"{source} is used by mixture {', '.join(users)}; remove it from the recipe first"
+        )
+    benchmark.delete()

@@ -4,7 +4,7 @@ snapshot's rows back."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -13,7 +13,7 @@ from django.utils import timezone
 from webapp.accounts.models import User
 from webapp.core.jobs import job_create
 from webapp.core.models import BackgroundJob
-from webapp.mixtures.models import ItemRole, Mixture, MixtureVersion, Snapshot
+from webapp.mixtures.models import ItemRole, Mixture, MixtureVersion, Snapshot, SnapshotMember
 from webapp.mixtures.recipe import Item, RecipeError, items_from_json
 from webapp.mixtures.services.mixtures import mixture_save
 from webapp.mixtures.services.rows import item_rows
@@ -21,6 +21,23 @@ from webapp.mixtures.storage import read_snapshot, record_line, snapshot_relpath
 from webapp.mixtures.tokenizing import TokenizerError, length_stats, token_counter
 
 Progress = Callable[[int, int, str], None]
+
+
+#: Problem-record sources whose rows are one atom's own (``meta.atoms`` names it).
+ATOM_RECORD_SOURCES = frozenset({"atom_base", "atom_modify", "atom_translate", "prompt_translation"})
+
+
+def members_of(rows: Iterable[dict[str, Any]]) -> set[tuple[str, str]]:
+    """``(kind, ref)`` for each atom with rows of its own and each composite chain in
+    ``rows`` (see :class:`~webapp.mixtures.models.SnapshotMember`)."""
+    out: set[tuple[str, str]] = set()
+    for r in rows:
+        meta = r.get("meta") or {}
+        if r.get("source") == "composite" and meta.get("chain_key"):
+            out.add((SnapshotMember.Kind.COMPOSITE, str(meta["chain_key"])))
+        elif r.get("source") in ATOM_RECORD_SOURCES:
+            out.update((SnapshotMember.Kind.ATOM, str(slug)) for slug in meta.get("atoms") or ())
+    return out
 
 
 def recipe_of(version: MixtureVersion) -> dict[str, Any]:
@@ -92,7 +109,7 @@ def _freeze(version: MixtureVersion, by: User | None, on_progress: Progress | No
         raise RecipeError(f"{version} selects no rows")
     sha, _, size = write_snapshot([record_line(r) for r in rows])
     counts, token_stats = _stats(rows, version.tokenizer)
-    snapshot, _ = Snapshot.objects.get_or_create(
+    snapshot, created = Snapshot.objects.get_or_create(
         version=version,
         sha256=sha,
         defaults={
@@ -105,6 +122,11 @@ def _freeze(version: MixtureVersion, by: User | None, on_progress: Progress | No
             "created_by": by,
         },
     )
+    if created:
+        SnapshotMember.objects.bulk_create(
+            [SnapshotMember(snapshot=snapshot, kind=k, ref=r) for k, r in sorted(members_of(rows))],
+            batch_size=1000,
+        )
     if on_progress:
         on_progress(total, total, f"snapshot {sha[:12]}: {len(rows)} rows")
     return snapshot

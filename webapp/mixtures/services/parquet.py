@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from webapp.mixtures.models import Snapshot
 from webapp.mixtures.storage import read_snapshot, snapshot_file, write_atomically
@@ -50,3 +51,11 @@ def snapshot_parquet(*, snapshot: Snapshot) -> str:
     pq.write_table(table, sink)
     write_atomically(path, [sink.getvalue().to_pybytes()])
     return str(path)
+
+
+def parquet_filename(snapshot: Snapshot) -> str:
+    """The download name of a snapshot's Parquet file. Its bytes are not the JSONL's, so it
+    is not named by the JSONL's hash alone: ``<mixture>-v<N>.from-jsonl-<12 hex>.parquet``
+    says which snapshot it was derived from without passing for that file's hash."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", str(snapshot.recipe.get("name") or "snapshot")).strip("-")
+    return f"{name or 'snapshot'}-v{snapshot.recipe.get('version', '?')}.from-jsonl-{snapshot.short}.parquet"

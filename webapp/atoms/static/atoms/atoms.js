@@ -32,6 +32,8 @@
     if (!body || !body.lastElementChild) return;
     var row = body.lastElementChild.cloneNode(true);
     row.querySelectorAll("input").forEach(function (i) { i.value = ""; });
+    // A new row starts from its select's default (data-default), not a copy of the last choice.
+    row.querySelectorAll("select[data-default]").forEach(function (s) { s.value = s.getAttribute("data-default"); });
     body.appendChild(row);
   });
 
