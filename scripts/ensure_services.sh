@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure what the test suite talks to is up: PostgreSQL, Redis, and Debian's Chromium for
-# the browser tests. Starts or installs only what is missing; safe to run repeatedly.
+# the browser tests (with a CJK font, so screenshots show the Chinese prompts instead of
+# boxes). Starts or installs only what is missing; safe to run repeatedly.
 set -euo pipefail
 
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
@@ -20,6 +21,7 @@ echo "redis: $(redis-cli -h 127.0.0.1 -p 6379 ping)"
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive

@@ -27,7 +27,7 @@ if ! "$PY" -c "import redis,sys; redis.Redis.from_url(sys.argv[1], socket_timeou
 fi
 
 "$PY" manage.py migrate --noinput
-"$PY" manage.py create_admin
+admin_said="$("$PY" manage.py create_admin)"  # shown last, where it cannot be missed
 "$PY" manage.py seed
 
 .venv/bin/celery -A webapp.celery_app worker -Q cpu,events -n cpu@%h --concurrency 2 -l INFO >var/log/worker-cpu.log 2>&1 &
@@ -37,6 +37,12 @@ pids+=($!)
 "$PY" manage.py runserver "127.0.0.1:$PORT" --noreload &
 pids+=($!)
 
+for _ in $(seq 1 60); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.5; done
 echo
-echo "Atomlab is up at http://127.0.0.1:$PORT/  (worker logs in var/log/; Ctrl-C stops everything)"
+echo "=================================================================================="
+echo "  Atomlab is up at http://127.0.0.1:$PORT/"
+echo "  $admin_said"
+echo "  More accounts: the Users page, or manage.py create_user NAME --role researcher"
+echo "  Worker logs in var/log/; Ctrl-C stops everything."
+echo "=================================================================================="
 wait -n "${pids[@]}"

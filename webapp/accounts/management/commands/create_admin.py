@@ -27,6 +27,9 @@ class Command(BaseCommand):
             username=opts["username"], password=opts["password"], email=opts["email"]
         )
         if password is None:
-            self.stdout.write(f"admin {user.username!r} already exists; nothing changed")
+            self.stdout.write(
+                f"admin {user.username!r} already exists; nothing changed (log in with the password "
+                f"printed when it was created; manage.py changepassword {user.username} sets a new one)"
+            )
         else:
             self.stdout.write(self.style.SUCCESS(f"created admin {user.username!r} with password {password}"))
