@@ -14,6 +14,7 @@ from webapp.core.access import require_role
 PUBLIC = {
     "login",  # the way in
     "livez",  # container liveness probe; reveals nothing but "ok"
+    "favicon",  # a redirect to the static icon; browsers ask for it before logging in
 }
 
 

@@ -26,6 +26,40 @@ def _activity(event: AtomRevision | AtomReview) -> Activity:
     return Activity(event.created_at, text, url, who)
 
 
+def _grouped(events: list[AtomRevision | AtomReview]) -> list[Activity]:
+    """One line per event, except that a burst of the same kind of event by the same person
+    in the same minute (a library load, a bulk tag, an import) reads as one line."""
+    out: list[Activity] = []
+    burst: list[AtomRevision | AtomReview] = []
+
+    def key(e: AtomRevision | AtomReview) -> tuple[str, str, str, object]:
+        kind = e.reason if isinstance(e, AtomRevision) else e.kind
+        who = e.author_id if isinstance(e, AtomRevision) else e.by_id
+        return (type(e).__name__, kind, e.created_at.strftime("%Y%m%d%H%M"), who)
+
+    def flush() -> None:
+        if len(burst) < 3:
+            out.extend(_activity(e) for e in burst)
+        else:
+            first = _activity(burst[0])
+            what = (
+                burst[0].get_reason_display()
+                if isinstance(burst[0], AtomRevision)
+                else burst[0].get_kind_display()
+            )
+            out.append(
+                Activity(first.when, f"{len(burst)} atoms: {what.lower()}", reverse("atoms"), first.who)
+            )
+        burst.clear()
+
+    for event in events:
+        if burst and key(burst[-1]) != key(event):
+            flush()
+        burst.append(event)
+    flush()
+    return out
+
+
 def summary(user: Any) -> StageState:
     """Counts by validation and review; ready once an atom passes in the sandbox."""
     n = selectors.atom_counts(fetched_by=user)
@@ -42,7 +76,7 @@ def summary(user: Any) -> StageState:
         ),
         Count("awaiting review", n["unreviewed"], reverse("atom-review-queue")),
     ]
-    recent = [_activity(e) for e in selectors.atom_recent_changes(fetched_by=user)]
+    recent = _grouped(selectors.atom_recent_changes(fetched_by=user, limit=200))[:8]
     if n["total"] == 0:
         return StageState(
             counts,

@@ -135,6 +135,8 @@ class StageCard:
     stage: Stage
     state: StageState | None
     is_next: bool = False
+    #: The stage comes after the next step: its own to-do waits for that one.
+    waits_for: Stage | None = None
     #: The stage's call to action, when this user may follow it.
     link: Link | None = None
 
@@ -159,6 +161,8 @@ def dashboard(user: Any, *, recent: int = 12) -> Dashboard:
     next_card = next((c for c in cards if c.state is None or not c.state.ready), None)
     if next_card is not None:
         next_card.is_next = True
+        for card in cards[cards.index(next_card) + 1 :]:
+            card.waits_for = next_card.stage
     events = [a for c in cards if c.state for a in c.state.recent]
     events.sort(key=lambda a: a.when, reverse=True)
     return Dashboard(cards=cards, next_card=next_card, recent=events[:recent])

@@ -9,6 +9,8 @@ next to their field by the same template.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
@@ -25,8 +27,11 @@ class FieldWithWarnings(BoundField):
 class Form(forms.Form):
     """The base of the app's forms: labels without a trailing colon, fields with warnings."""
 
-    label_suffix = ""
     bound_field_class = FieldWithWarnings
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")  # Django's default, ":", reads as clutter here
+        super().__init__(*args, **kwargs)
 
 
 class FormRenderer(TemplatesSetting):

@@ -7,6 +7,7 @@ urlpatterns = [
     path("health", views.health_page, name="health"),
     path("health/roundtrip", views.health_roundtrip, name="health-roundtrip"),
     path("livez", views.livez, name="livez"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("jobs/<int:job_id>/", views.job_detail, name="job"),
     path("jobs/<int:job_id>/cancel", views.job_cancel, name="job-cancel"),
     path("runs/", views.section_placeholder, {"slug": "runs"}, name="runs"),

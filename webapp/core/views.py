@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -63,6 +64,13 @@ def health_roundtrip(request: AuthedHttpRequest) -> HttpResponse:
     """Send a ping through every queue and show the answers (an htmx fragment)."""
     results = queues_roundtrip(by=request.user)
     return render_page(request, "core/health.html", {"roundtrip": results}, partial="roundtrip")
+
+
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says (downloads, error pages)."""
+    return HttpResponsePermanentRedirect(static("core/favicon.svg"))
 
 
 @login_not_required

@@ -58,7 +58,7 @@ def test_a_ratio_outside_1_to_600_percent_is_refused_in_its_row_and_nothing_is_s
     row = html.split('<tr class="item has-error">', 1)[1].split("</tr>", 1)[0]
     assert f'value="{ratio}"' in row  # what was typed is shown back, in its row
     assert f"ratio {ratio}% is outside 1%–600%" in row
-    assert "from 1%–600%" in html  # the form states the range before anyone trips on it
+    assert "percentage of its records, 1%–600%" in html  # the form states the range up front
     assert mixture.latest.items == [] and not mixture.latest.snapshots.exists()
 
 

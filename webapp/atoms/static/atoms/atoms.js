@@ -48,6 +48,7 @@
     var cases = [];
     for (var i = 0; i < rows.length; i++) {
       var inputs = rows[i].querySelectorAll("input");
+      if (inputs.length < 2) continue; // a message row, not a case
       var a = inputs[0].value.trim(), x = inputs[1].value.trim();
       if (!a && !x) continue;
       var args = parse(a), expected = parse(x);
