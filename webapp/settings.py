@@ -40,6 +40,8 @@ ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+#: A stale form gets the app's refusal page with what to do.
+CSRF_FAILURE_VIEW = "webapp.core.views.csrf_refused"
 
 DATABASES = {
     "default": parse_database_url(

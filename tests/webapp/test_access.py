@@ -98,3 +98,57 @@ def test_livez_answers_without_login(client: Any) -> None:
     response = client.get(reverse("livez"))
     assert response.status_code == 200
     assert response.content == b"ok\n"
+
+
+# --- the refusal page and the one rule per action ------------------------------------------
+
+
+def test_a_refused_page_is_the_apps_page_with_the_reason(client: Any, viewer: Any) -> None:
+    client.force_login(viewer)
+    response = client.get(reverse("atom-new"))
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "This needs the researcher role." in html and "You are signed in as <b>vera</b>" in html
+    assert 'class="topbar"' in html and "Not allowed" in html  # the app's layout, not a bare 403
+
+
+def test_a_refused_htmx_request_answers_with_the_reason_for_the_flash_area(client: Any, viewer: Any) -> None:
+    client.force_login(viewer)
+    response = client.post(reverse("health-roundtrip"), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 403 and "<html" not in html
+    assert response["HX-Retarget"] == "#flash" and response["HX-Reswap"] == "innerHTML"
+    assert "This needs the researcher role." in html
+
+
+def test_a_stale_form_gets_the_refusal_page_not_djangos_csrf_page(viewer: Any) -> None:
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(viewer)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 403
+    assert "This form was out of date" in response.content.decode()
+
+
+def test_each_action_needs_the_role_the_rule_names(viewer: Any, researcher: Any, admin_user: Any) -> None:
+    from webapp.core.access import NEEDS, Action, Refused, can, require
+
+    assert set(NEEDS) == set(Action)  # every action has a rule
+    assert can(researcher, Action.ATOM_CHANGE) and not can(viewer, Action.ATOM_CHANGE)
+    assert can(admin_user, Action.USERS_MANAGE) and not can(researcher, Action.USERS_MANAGE)
+    with pytest.raises(Refused, match="This needs the admin role."):
+        require(researcher, Action.USERS_MANAGE)
+
+
+def test_the_template_helper_refuses_an_unknown_action_name(viewer: Any) -> None:
+    from django.template import Context, Template
+
+    template = Template('{% if user|can:"atom.chnage" %}x{% endif %}')
+    with pytest.raises(ValueError):
+        template.render(Context({"user": viewer}))
+
+
+def test_favicon_is_served_without_login(client: Any) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("core/favicon.svg")

@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from webapp.core import health, jobs, selectors
-from webapp.core.access import AuthedHttpRequest
+from webapp.core.access import AuthedHttpRequest, Refused
 from webapp.core.dashboard import dashboard as build_dashboard
 from webapp.core.dashboard import section
 from webapp.core.htmx import announce_finished, render_page
@@ -123,3 +123,10 @@ def refused(request: HttpRequest, exception: PermissionDenied | None = None) -> 
         response["HX-Retarget"] = "#flash"
         response["HX-Reswap"] = "innerHTML"
     return response
+
+
+def csrf_refused(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: a stale form gets the refusal page with what to do, not
+    Django's bare CSRF page."""
+    message = "This form was out of date (your session changed or expired): reload the page and try again."
+    return refused(request, Refused(message))
