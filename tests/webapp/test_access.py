@@ -137,7 +137,7 @@ def test_each_action_needs_the_role_the_rule_names(viewer: Any, researcher: Any,
     assert set(NEEDS) == set(Action)  # every action has a rule
     assert can(researcher, Action.ATOM_CHANGE) and not can(viewer, Action.ATOM_CHANGE)
     assert can(admin_user, Action.USERS_MANAGE) and not can(researcher, Action.USERS_MANAGE)
-    with pytest.raises(Refused, match="This needs the admin role."):
+    with pytest.raises(Refused, match=r"This needs the admin role\."):
         require(researcher, Action.USERS_MANAGE)
 
 

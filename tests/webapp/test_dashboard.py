@@ -67,7 +67,7 @@ def test_valid_atoms_make_composites_the_next_step(researcher: Any) -> None:
     step = _next_step(html)
     assert "No composites yet. Synthesise pools" in step and reverse("synthesize") in step
     atoms_card = html.split('data-stage="atoms"', 2)[-1].split("</section>", 1)[0]
-    assert "<b class=\"tone-ok\">100</b> valid" in atoms_card and "100 atoms: created" in html
+    assert '<b class="tone-ok">100</b> valid' in atoms_card and "100 atoms: created" in html
 
 
 @pytest.mark.django_db(transaction=True)
@@ -86,7 +86,9 @@ def test_each_finished_stage_hands_on_to_the_next_until_runs_which_are_not_built
         ("pool A", 6),
         ("pool B", 3),
     ]
-    mixture = mixture_create(name="first", by=researcher, items=[Item(source="composite:A", ratio=Decimal(100))])
+    mixture = mixture_create(
+        name="first", by=researcher, items=[Item(source="composite:A", ratio=Decimal(100))]
+    )
     assert "Mixture first is not frozen yet" in _next_step(_page(researcher))
     snapshot_freeze(version=mixture.latest, by=researcher)
     html = _page(researcher)
