@@ -317,3 +317,58 @@ def test_the_editor_form_builder_round_trips_a_library_atom(rita: Client, loaded
     data = editor_post("digit_sum", library_content("digit_sum"))
     rita.post("/atoms/digit_sum/edit/", data, **HTMX)
     assert Atom.objects.get(slug="digit_sum").version == 1
+
+
+# --- links, export, annotations, viewers -----------------------------------------------------
+
+
+def test_export_writes_what_the_list_shows_under_its_filters(vera: Client, loaded: Any) -> None:
+    listed = _slugs(vera.get("/atoms/?topic=strings&difficulty=1").content.decode())
+    page = vera.get("/atoms/?topic=strings&difficulty=1").content.decode()
+    assert 'href="/atoms/export/atoms.jsonl?topic=strings&amp;difficulty=1"' in page
+    response = vera.get("/atoms/export/atoms.jsonl?topic=strings&difficulty=1")
+    records = [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
+    assert [r["slug"] for r in records] == listed and 0 < len(records) < 10
+    assert 'filename="atoms-filtered.jsonl"' in response["Content-Disposition"]
+
+
+def test_bulk_tag_keeps_the_version_and_the_approval(rita: Client, loaded: Any, researcher: Any) -> None:
+    rita.post("/atoms/digit_sum/review/", {"state": "approved"})
+    rita.post("/atoms/bulk/", {"action": "tag", "tag": "core", "slugs": ["digit_sum"]})
+    atom = Atom.objects.get(slug="digit_sum")
+    assert atom.tags[-1] == "core" and atom.version == 1 and atom.revisions.count() == 1
+    assert atom.review_state == ReviewState.APPROVED and not atom.review_is_stale and not atom.edited_in_app
+    html = rita.get("/atoms/digit_sum/").content.decode()
+    assert "(edited in the app)" not in html and "tags: digits → digits, core" in html
+
+
+def test_the_original_language_filter_says_how_many_atoms_each_language_has(
+    vera: Client, loaded: Any
+) -> None:
+    html = vera.get("/atoms/").content.decode()
+    lang = html.split('name="lang"', 1)[1].split("</select>", 1)[0]
+    assert "Original language" in html and "Written in" not in html
+    assert ">English (100)</option>" in lang and ">Chinese (0)</option>" in lang
+
+
+def test_viewers_see_no_write_controls(vera: Client, loaded: Any) -> None:
+    pages = [vera.get(url).content.decode() for url in ("/atoms/", "/atoms/digit_sum/", "/atoms/review/")]
+    for html in pages:
+        for control in (
+            "New atom",
+            "Validate all",
+            'name="slugs"',
+            "Save annotations",
+            "/edit/",
+            'data-hotkey="a"',
+        ):
+            assert control not in html, control
+    assert "<kbd>j</kbd> next" in pages[2] and "<kbd>a</kbd> approve" not in pages[2]
+
+
+def test_import_results_link_to_the_atoms(rita: Client, loaded: Any) -> None:
+    good = {"slug": "digit_sum_copy", **library_content("digit_sum")}
+    html = rita.post(
+        "/atoms/import/", {"file": _upload(json.dumps(good)), "apply": "1"}, **HTMX
+    ).content.decode()
+    assert '<a href="/atoms/digit_sum_copy/"><code>digit_sum_copy</code></a>' in html

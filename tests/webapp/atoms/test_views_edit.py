@@ -149,3 +149,51 @@ def test_without_htmx_a_save_redirects_to_the_edit_page(rita: Client) -> None:
     assert response.status_code == 302 and response["Location"] == "/atoms/plain_post/edit/"
     page = rita.get(response["Location"]).content.decode()
     assert 'data-status="valid"' in page and "plain_post: version 1, valid." in page
+
+
+# --- what the editor says, and where ---------------------------------------------------------
+
+
+def test_the_form_states_the_case_minimum_and_starts_new_rows_and_returns_at_int(rita: Client) -> None:
+    html = rita.get("/atoms/new/").content.decode()
+    assert html.count("At least 6 cases") == 2  # beside the atom's and the variant's cases
+    returns = html.split('name="returns"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="int" selected>' in returns
+    types = re.findall(r'<select name="param_type"[^>]*>(.*?)</select>', html, re.S)
+    assert types and all("<option selected>int</option>" in t for t in types)
+
+
+def test_malformed_cases_json_says_nothing_was_saved_and_where(rita: Client, loaded: Any) -> None:
+    content = library_content("digit_sum")
+    post = editor_post("digit_sum", content, cases_json='[{"args": [1], "expected": 1},')
+    html = rita.post("/atoms/digit_sum/edit/", post, **HTMX).content.decode()
+    status = html.split('id="save-status"', 1)[1].split("</div>", 1)[0]
+    assert 'data-status="unsaved"' in status and "Not saved." in status
+    assert "Version 1 is unchanged" in status and "Cases: not valid JSON: line 1, column 31" in status
+    assert "Invalid" not in status and "draft" not in status  # nothing was kept as a draft
+    assert "The JSON below does not parse, so nothing was saved and this table cannot show it" in html
+    assert "not valid JSON" in _msgs(html, "cases")
+    cases_table = html.split('data-cases=""', 1)[1].split("</table>", 1)[0]
+    assert '"args"' not in cases_table and 'value="[0]"' not in cases_table  # no stale cases beside it
+    atom = Atom.objects.get(slug="digit_sum")
+    assert atom.version == 1 and atom.cases == content["cases"]
+
+
+def test_a_saved_draft_ends_its_status_with_one_period(rita: Client, loaded: Any) -> None:
+    post = editor_post(
+        "digit_sum", library_content("digit_sum"), solution="def digit_sum(n: int) -> int:\n  (\n"
+    )
+    html = rita.post("/atoms/digit_sum/edit/", post, **HTMX).content.decode()
+    status = re.sub(r"\s+", " ", html.split('id="save-status"', 1)[1].split("<ul", 1)[0])
+    assert "✗ Invalid, kept as a draft." in status and ".." not in status
+
+
+def test_saving_again_does_not_multiply_the_empty_parameter_rows(rita: Client, loaded: Any) -> None:
+    content = library_content("rotate_left")  # two parameters
+    counts = []
+    for _ in range(3):
+        html = rita.post(
+            "/atoms/rotate_left/edit/", editor_post("rotate_left", content), **HTMX
+        ).content.decode()
+        counts.append(html.count('name="param_name"'))
+    assert counts == [4, 4, 4]  # the two parameters and two spare rows, every time
