@@ -125,3 +125,24 @@ def test_health_says_the_sandbox_service_is_down_when_unreachable(
     assert response.status_code == 503
     assert _row_state(html, "sandbox") == "down"
     assert "Error" in html.split('data-check="sandbox"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_the_health_page_shows_at_once_and_fetches_the_queue_rows(
+    client: Any, viewer: Any, monkeypatch: Any
+) -> None:
+    from webapp.core import health
+
+    client.force_login(viewer)
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the page itself must not wait for the workers")
+
+    monkeypatch.setattr(health, "check_queues", slow)
+    page = client.get(reverse("health")).content.decode()
+    assert _row_state(page, "database") == "up" and 'data-check="sandbox"' in page
+    rows = page.split('id="queue-rows"', 1)[1].split("</tbody>", 1)[0]
+    assert 'hx-get="/health?part=queues" hx-trigger="load"' in rows and "checking…" in rows
+
+    monkeypatch.setattr(health, "check_queues", lambda: [health.Check("queue cpu", False, "no worker online")])
+    part = client.get(reverse("health") + "?part=queues", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in part and _row_state(part, "queue cpu") == "down" and "no worker online" in part

@@ -113,3 +113,81 @@ def test_benchmark_upload_imports_or_names_the_bad_line(
     assert response.status_code == 302
     assert Benchmark.objects.get(name="humaneval").problem_count == 164
     assert b"benchmark:humaneval" in client.get(reverse("benchmarks")).content
+
+
+# --- the messages and links of issue 12 -------------------------------------------------------
+
+
+def test_get_on_new_mixture_shows_the_form_instead_of_a_blank_405(researcher: Any, db: Any) -> None:
+    response = _client(researcher).get(reverse("mixture-new"))
+    assert response.status_code == 200 and 'id="new-mixture"' in response.content.decode()
+
+
+def test_the_parquet_download_is_not_named_by_the_jsonl_hash_alone(loaded: Any, viewer: Any) -> None:
+    mixture = mixture_create(name="paper 1", by=None, items=[Item(source="atom_base", ratio=Decimal(10))])
+    snapshot = snapshot_freeze(version=mixture.latest, by=None)
+    client = _client(viewer)
+    jsonl = client.get(reverse("snapshot-download", args=[snapshot.sha256, "jsonl"]))
+    parquet = client.get(reverse("snapshot-download", args=[snapshot.sha256, "parquet"]))
+    assert f'filename="{snapshot.sha256}.jsonl"' in jsonl["Content-Disposition"]
+    name = f"paper-1-v1.from-jsonl-{snapshot.short}.parquet"
+    assert f'filename="{name}"' in parquet["Content-Disposition"]
+    assert snapshot.sha256 not in parquet["Content-Disposition"]
+
+
+def test_a_snapshot_records_its_atoms_and_composites_and_lists_its_reports(loaded: Any, viewer: Any) -> None:
+    train = mixture_create(name="train", by=None, items=[Item(source="atom_base", ratio=Decimal(100))])
+    held = mixture_create(
+        name="held", by=None, items=[Item(source="atom_modify", ratio=Decimal(100), role="eval")]
+    )
+    t, e = (snapshot_freeze(version=m.latest, by=None) for m in (train, held))
+    assert t.members.filter(kind="atom").count() == 100 and not t.members.filter(kind="composite").exists()
+    client = _client(viewer)
+    client.get(reverse("snapshot", args=[t.sha256]), {"eval": e.sha256})
+    for snapshot, other in ((t, e), (e, t)):
+        html = client.get(reverse("snapshot", args=[snapshot.sha256])).content.decode()
+        reports = html.split('id="reports"', 1)[1].split("</table>", 1)[0]
+        assert f'href="/datasets/snapshots/{other.sha256}/"' in reports and "(this)" in reports
+    atom_page = client.get(reverse("atom", args=["digit_sum"])).content.decode()
+    snapshots = atom_page.split('id="atom-snapshots"', 1)[1].split("</ul>", 1)[0]
+    assert t.short in snapshots and e.short in snapshots and "(its own rows)" in snapshots
+
+
+def test_viewers_get_the_recipe_as_text_without_controls(loaded: Any, viewer: Any) -> None:
+    mixture = mixture_create(name="m", by=None, items=[Item(source="atom_base", ratio=Decimal(50))])
+    html = _client(viewer).get(reverse("mixture", args=[mixture.pk])).content.decode()
+    form = html.split('id="mixture-form"', 1)[1].split("</form>", 1)[0]
+    assert "<select" not in form and "data-remove-row" not in form and "Freeze" not in form
+    assert 'type="hidden" name="ratio" value="50"' in form  # the preview still reads the recipe
+
+
+def test_a_benchmark_opens_lists_its_problems_and_is_deleted_only_when_no_mixture_uses_it(
+    db: Any, researcher: Any, humaneval_path: Path
+) -> None:
+    client = _client(researcher)
+    with humaneval_path.open("rb") as fh:
+        response = client.post(reverse("benchmarks"), {"name": "humaneval", "file": fh})
+    assert response["Location"] == reverse("benchmark", args=["humaneval"])
+    listing = client.get(reverse("benchmarks")).content.decode()
+    assert f'href="{reverse("benchmark", args=["humaneval"])}"' in listing
+    page = client.get(reverse("benchmark", args=["humaneval"])).content.decode()
+    assert "HumanEval/0" in page and "page 1 of 4" in page
+    second = client.get(reverse("benchmark", args=["humaneval"]), {"page": 2}).content.decode()
+    assert "HumanEval/50" in second and "HumanEval/0</code>" not in second
+    mixture = mixture_create(
+        name="uses-it", by=None, items=[Item(source="benchmark:humaneval", ratio=Decimal(100), role="eval")]
+    )
+    refused = client.post(reverse("benchmark-delete", args=["humaneval"]), follow=True).content.decode()
+    assert "benchmark:humaneval is used by mixture uses-it; remove it from the recipe first" in refused
+    assert Benchmark.objects.filter(name="humaneval").exists()
+    _empty_recipe(mixture)
+    response = client.post(reverse("benchmark-delete", args=["humaneval"]), follow=True)
+    assert "Deleted benchmark:humaneval." in response.content.decode()
+    assert not Benchmark.objects.exists()
+
+
+def _empty_recipe(mixture: Mixture) -> None:
+    """Take every source out of ``mixture``'s recipe."""
+    from webapp.mixtures.services import mixture_save
+
+    mixture_save(mixture=mixture, by=None, seed=0, tokenizer="whitespace", items=[])
