@@ -143,6 +143,7 @@ def test_the_health_page_shows_at_once_and_fetches_the_queue_rows(
     rows = page.split('id="queue-rows"', 1)[1].split("</tbody>", 1)[0]
     assert 'hx-get="/health?part=queues" hx-trigger="load"' in rows and "checking…" in rows
 
-    monkeypatch.setattr(health, "check_queues", lambda: [health.Check("queue cpu", False, "no worker online")])
+    down = [health.Check("queue cpu", False, "no worker online")]
+    monkeypatch.setattr(health, "check_queues", lambda: down)
     part = client.get(reverse("health") + "?part=queues", HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in part and _row_state(part, "queue cpu") == "down" and "no worker online" in part
