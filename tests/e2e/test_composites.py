@@ -42,9 +42,12 @@ def test_the_progress_bar_moves_until_the_run_finishes(
     assert "valid: 500" in page.locator(".job-counters").inner_text()
     page.screenshot(path="var/e2e-synthesis-run.png")
 
-    page.click("text=See the stored composites")
-    page.select_option("#f-pool", "B")
+    # The run's page refreshed itself with what the run stored, pool by pool.
+    page.wait_for_selector("#stored")
+    assert "pool B: 100 composites" in page.inner_text("#stored")
+    page.click("#stored a:text('pool B')")
     page.wait_for_selector("text=composite/B/000001")
+    assert page.locator("#f-pool").input_value() == "B"
     assert page.locator("#results").get_by_text("composite/A/000001").count() == 0
     page.click("text=composite/B/000001")
     assert page.locator("h1").inner_text() == "composite/B/000001"
