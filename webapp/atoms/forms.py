@@ -48,8 +48,22 @@ def parse_tags(text: str) -> list[str]:
 
 @dataclass
 class ParamRow:
+    """One row of the parameter table."""
+
     name: str
     type: str
+
+    def type_select(self, number: int) -> str:
+        """The row's type menu, from the one list of allowed types (a stored type outside it
+        is kept as an extra choice, so opening an old atom does not silently change it)."""
+        choices = list(TYPE_CHOICES)
+        if self.type not in dict(choices):
+            choices.append((self.type, self.type))
+        widget = forms.Select(
+            choices=choices,
+            attrs={"aria-label": f"parameter {number} type", "data-default": "int"},
+        )
+        return widget.render("param_type", self.type)  # safe HTML: Django marks a widget's output
 
 
 @dataclass
@@ -159,6 +173,11 @@ class AtomForm(forms.Form):
         return self.is_bound and self.data.get(f"{prefix}cases_source") != "table" and bool(
             self.errors.get(f"{prefix}cases_json")
         )
+
+    @property
+    def param_table(self) -> list[tuple[ParamRow, str]]:
+        """The parameter rows with their type menus, for the template."""
+        return [(row, row.type_select(i)) for i, row in enumerate(self.param_rows, start=1)]
 
     def case_cells(self, prefix: str) -> list[CaseCell]:
         """The case table as typed, or built from the JSON when the JSON was the source."""
@@ -360,7 +379,7 @@ class AtomFilterForm(Form):
         ]
 
 
-class AnnotateForm(forms.Form):
+class AnnotateForm(Form):
     """Tags, difficulty and notes, from the detail page."""
 
     tags = forms.CharField(required=False, help_text="comma separated")
@@ -403,5 +422,15 @@ class BulkForm(forms.Form):
         return data
 
 
-class ImportForm(forms.Form):
+class ReviewQueueForm(Form):
+    """Which review queue to walk."""
+
+    state = forms.ChoiceField(
+        choices=ReviewState.choices,
+        label="Queue",
+        widget=forms.Select(attrs={"aria-label": "Queue", "data-autosubmit": ""}),
+    )
+
+
+class ImportForm(Form):
     file = forms.FileField(help_text="JSONL: one atom record per line, as the export writes")

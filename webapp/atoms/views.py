@@ -17,13 +17,13 @@ from webapp.atoms import selectors, services
 from webapp.atoms.checks import MIN_CASES
 from webapp.atoms.display import case_rows, changes_diff, line_diff, verdict_line
 from webapp.atoms.forms import (
-    TYPE_CHOICES,
     AnnotateForm,
     AtomFilterForm,
     AtomForm,
     BulkForm,
     ImportForm,
     ReviewForm,
+    ReviewQueueForm,
     parse_tags,
 )
 from webapp.atoms.importing import decode_upload, export_lines
@@ -231,7 +231,6 @@ def _editor_context(form: AtomForm, atom: Atom | None, *, saved: bool = False) -
         "saved": saved,
         "verdict": verdict,
         "editors": editors,
-        "types": [t for t, _ in TYPE_CHOICES],
         "action": reverse("atom-edit", args=[atom.slug]) if atom else reverse("atom-new"),
     }
 
@@ -304,6 +303,7 @@ def _queue_context(request: AuthedHttpRequest, state: str, at: str | None) -> di
         "state": state,
         "state_label": ReviewState(state).label.lower(),
         "review_states": ReviewState.choices,
+        "queue_form": ReviewQueueForm(initial={"state": state}, auto_id="queue_%s"),
     }
     if slot.atom is not None:
         verdict = slot.atom.verdict or {}

@@ -160,7 +160,7 @@ def test_the_form_states_the_case_minimum_and_starts_new_rows_and_returns_at_int
     returns = html.split('name="returns"', 1)[1].split("</select>", 1)[0]
     assert '<option value="int" selected>' in returns
     types = re.findall(r'<select name="param_type"[^>]*>(.*?)</select>', html, re.S)
-    assert types and all("<option selected>int</option>" in t for t in types)
+    assert types and all('<option value="int" selected>int</option>' in t for t in types)
 
 
 def test_malformed_cases_json_says_nothing_was_saved_and_where(rita: Client, loaded: Any) -> None:
