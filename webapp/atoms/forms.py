@@ -371,10 +371,10 @@ class AtomFilterForm(Form):
         topic_choices = [(t, f"{t} ({n})") for t, n in topics]
         if wanted and wanted not in dict(topics):
             topic_choices.append((wanted, f"{wanted} (0)"))
-        self.fields["topic"].choices = ANY + topic_choices  # type: ignore[attr-defined]
-        self.fields["tag"].choices = ANY + [(t, t) for t in tags]  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["topic"]).choices = ANY + topic_choices
+        cast(forms.ChoiceField, self.fields["tag"]).choices = ANY + [(t, t) for t in tags]
         # Every atom has both prompts; this is the one written first, so say how many each has.
-        self.fields["lang"].choices = ANY + [  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["lang"]).choices = ANY + [
             (code, f"{label} ({langs.get(code, 0)})") for code, label in Lang.choices
         ]
 

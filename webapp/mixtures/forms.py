@@ -4,7 +4,7 @@ a benchmark upload."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import QueryDict
@@ -34,7 +34,7 @@ class ItemRowForm(Form):
         choices = [("", "—"), *((s, s) for s in sources)]
         if row.get("source") and row["source"] not in sources:
             choices.append((row["source"], f"{row['source']} (missing)"))
-        self.fields["source"].choices = choices  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["source"]).choices = choices
 
 
 @dataclass
