@@ -346,7 +346,7 @@ class AtomFilterForm(Form):
     q = forms.CharField(
         required=False,
         label="Search",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "name or prompt (English or 中文)"}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "name or prompt text"}),
     )
     topic = forms.ChoiceField(required=False)
     status = forms.ChoiceField(required=False, label="Validation", choices=ANY + ValidationStatus.choices)
