@@ -57,6 +57,8 @@ ARTIFACT_ROOT = env_str("ARTIFACT_ROOT", str(VAR_DIR / "artifacts"))
 
 #: When set, the web side judges through this sandbox HTTP service instead of a local pool.
 SANDBOX_URL = env_str("SANDBOX_URL", "")
+#: The sandbox service's shared token (sent as ``Authorization: Bearer``), when it has one.
+SANDBOX_TOKEN = env_str("SANDBOX_TOKEN", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
