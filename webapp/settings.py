@@ -17,6 +17,7 @@ from webapp.env import (
     env_str,
     parse_database_url,
     parse_redis_url,
+    secret_key_problem,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,18 +28,28 @@ if ATOMLAB_ENV not in ("development", "production", "test"):
     raise SettingsError(f"ATOMLAB_ENV={ATOMLAB_ENV!r} must be development, production or test")
 PRODUCTION = ATOMLAB_ENV == "production"
 
-DEBUG = env_bool("DEBUG", not PRODUCTION)
+# Off unless asked for (DEBUG=1): a traceback page or the technical 404, which lists every
+# URL pattern, must never reach a user of `make run` by default.
+DEBUG = env_bool("DEBUG", False)
+if DEBUG and PRODUCTION:
+    raise SettingsError("DEBUG=1 is refused in production: it shows tracebacks and settings to users")
 
 _secret = env_str("SECRET_KEY", "")
 if not _secret:
     if PRODUCTION:
         raise SettingsError("SECRET_KEY is not set; production refuses to start without one")
     _secret = dev_secret_key(VAR_DIR)
+elif PRODUCTION and (_weak := secret_key_problem(_secret)):
+    raise SettingsError(
+        f"{_weak}; generate one with: python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+    )
 SECRET_KEY = _secret
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
 )
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise SettingsError("ALLOWED_HOSTS is not set; production answers no request without it (a,b,c)")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 DATABASES = {
@@ -145,8 +156,27 @@ STORAGES = {
     },
 }
 
-SESSION_COOKIE_SECURE = PRODUCTION
-CSRF_COOKIE_SECURE = PRODUCTION
+# --- HTTPS -----------------------------------------------------------------------------------
+# Production speaks HTTPS only: HTTP is redirected, browsers are told by HSTS to never try
+# plain HTTP again, and cookies carry the Secure flag. A set-up that really serves plain HTTP
+# (a private network, TLS ended by something that does not forward the scheme) says so with
+# ATOMLAB_PLAIN_HTTP=1, which turns all of that off and silences the matching deploy checks.
+PLAIN_HTTP = env_bool("ATOMLAB_PLAIN_HTTP", False)
+_HTTPS = PRODUCTION and not PLAIN_HTTP
+SECURE_SSL_REDIRECT = _HTTPS
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0) if _HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# Liveness probes talk plain HTTP to the container itself.
+SECURE_REDIRECT_EXEMPT = [r"^livez$"]
+# Behind a proxy that ends TLS and sets X-Forwarded-Proto (and strips it from clients).
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = _HTTPS
+CSRF_COOKIE_SECURE = _HTTPS
+SILENCED_SYSTEM_CHECKS = (
+    ["security.W004", "security.W008", "security.W012", "security.W016"] if PRODUCTION and PLAIN_HTTP else []
+)
 
 # --- Celery (the Django-side app; the GPU worker has its own in training_worker) ----------
 CELERY_BROKER_URL = REDIS_URL

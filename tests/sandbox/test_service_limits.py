@@ -72,12 +72,19 @@ def service(*args: str, token: str = "", workers: int = 1) -> Iterator[tuple[str
             proc.wait()
 
 
-def post(url: str, body: bytes, headers: dict[str, str] | None = None, timeout: float = 60) -> tuple[int, Any]:
+def post(
+    url: str, body: bytes, headers: dict[str, str] | None = None, timeout: float = 60
+) -> tuple[int, Any]:
     """One POST to /v1/judge_batch on a fresh connection: (status, decoded JSON)."""
     host, port = url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
     try:
-        conn.request("POST", "/v1/judge_batch", body=body, headers={"Content-Type": "application/json", **(headers or {})})
+        conn.request(
+            "POST",
+            "/v1/judge_batch",
+            body=body,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
         response = conn.getresponse()
         return response.status, json.loads(response.read())
     finally:
