@@ -17,10 +17,12 @@ from django import forms
 
 from webapp.atoms.checks import FieldProblems, field_problems
 from webapp.atoms.content import Content
+from webapp.atoms.importing import MAX_IMPORT_BYTES
 from webapp.atoms.library.spec import ALLOWED_TYPES
 from webapp.atoms.models import Atom, Lang, ReviewState
 from webapp.atoms.records import RecordError, check_cases, check_slug, parse_cases_json
 from webapp.atoms.selectors import atom_slug_taken
+from webapp.core import jsonlimit
 
 TYPE_CHOICES = [(t, t) for t in sorted(ALLOWED_TYPES)]
 DIFFICULTY_CHOICES = [(d, str(d)) for d in (1, 2, 3, 4, 5)]
@@ -139,7 +141,7 @@ class AtomForm(forms.Form):
             return _table_rows(self.data, prefix)
         text = self[f"{prefix}cases_json"].value() or "[]"
         try:
-            cases = check_cases(json.loads(text))
+            cases = check_cases(jsonlimit.loads(text))
         except (ValueError, RecordError):
             return _table_rows(self.data, prefix) if self.is_bound else []
         return [CaseCell(json.dumps(c["args"], ensure_ascii=False), json.dumps(c["expected"])) for c in cases]
@@ -264,7 +266,7 @@ def _cases_from_table(data: Any, prefix: str) -> list[dict[str, Any]]:
     out = []
     for i, cell in enumerate(_table_rows(data, prefix)):
         try:
-            args = json.loads(cell.args)
+            args = jsonlimit.loads(cell.args)
         except json.JSONDecodeError as exc:
             raise RecordError(
                 f"case {i}: args are not valid JSON ({exc.msg}); write them as a list, e.g. [1, 2]"
@@ -272,7 +274,7 @@ def _cases_from_table(data: Any, prefix: str) -> list[dict[str, Any]]:
         if not isinstance(args, list):
             raise RecordError(f"case {i}: args must be a JSON list, e.g. [1, 2]")
         try:
-            expected = json.loads(cell.expected)
+            expected = jsonlimit.loads(cell.expected)
         except json.JSONDecodeError as exc:
             raise RecordError(f"case {i}: expected is not valid JSON ({exc.msg})") from exc
         out.append({"args": args, "expected": expected})
@@ -318,3 +320,11 @@ class BulkForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(help_text="JSONL: one atom record per line, as the export writes")
+
+    def clean_file(self) -> Any:
+        # Refused by its size before a byte of it is read (a 220 MB file was read whole).
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            mb = MAX_IMPORT_BYTES // (1024 * 1024)
+            raise forms.ValidationError(f"the file is {upload.size / 2**20:.0f} MB; at most {mb} MB")
+        return upload

@@ -360,12 +360,14 @@ class ImportResult:
         return dict(Atom.objects.filter(slug__in=self.applied).values_list("slug", "status"))
 
 
-def atoms_import(*, text: str, by: User, apply: bool, filename: str = "") -> ImportResult:
+def atoms_import(*, text: str | Iterable[str], by: User, apply: bool, filename: str = "") -> ImportResult:
     """Dry-run (``apply=False``) or apply an import of atom records (JSONL).
 
     Every good line is written on its own (a new atom, or a new revision of an existing
     one), so one bad or conflicting line loses nothing else; such a line is reported as
     rejected with the reason. Imported atoms are queued for validation in the sandbox.
+    ``text`` is the whole file or its lines (an upload is read a line at a time); the plan is
+    complete before anything is written.
     """
     plan = import_plan(text)
     result = ImportResult(plan=plan)

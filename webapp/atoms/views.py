@@ -25,7 +25,7 @@ from webapp.atoms.forms import (
     ReviewForm,
     parse_tags,
 )
-from webapp.atoms.importing import decode_upload, export_lines
+from webapp.atoms.importing import export_lines, upload_lines
 from webapp.atoms.models import Atom, ReviewState, ValidationStatus
 from webapp.atoms.records import RecordError
 from webapp.core.access import role_required
@@ -372,15 +372,14 @@ def atom_import(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            text = decode_upload(upload.read())
-        except RecordError as exc:
-            form.add_error("file", str(exc))
-        else:
             ctx["result"] = services.atoms_import(
-                text=text,
+                text=upload_lines(upload.file),  # a line at a time, never the whole file
                 by=request.user,  # type: ignore[arg-type]  # role_required checked it
                 apply=request.POST.get("apply") == "1",
                 filename=upload.name,
             )
+        except RecordError as exc:
+            form.add_error("file", str(exc))
+        else:
             ctx["filename"] = upload.name
     return render_page(request, "atoms/import.html", ctx, partial="result")

@@ -241,7 +241,7 @@ def benchmark_list(request: HttpRequest) -> HttpResponse:
             try:
                 benchmark = services.benchmark_import(
                     name=form.cleaned_data["name"],
-                    data=upload.read(),
+                    data=upload.file,  # streamed line by line, never read whole
                     by=request.user,  # type: ignore[arg-type]
                     file_name=upload.name,
                     replace=form.cleaned_data["replace"],
