@@ -86,6 +86,9 @@ class AtomForm(forms.Form):
     modify_cases_json = _text(required=False, rows=8, spellcheck="false", **{"class": "code"})
     modify_cases_source = forms.ChoiceField(choices=CASE_SOURCES, initial="json", required=False)
     message = forms.CharField(max_length=300, required=False, help_text="what you changed, for the history")
+    #: The version the editor was opened at, so a save over someone else's newer one is
+    #: caught (services.EditConflict) instead of silently undoing it.
+    base_version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, atom: Atom | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -116,6 +119,7 @@ class AtomForm(forms.Form):
                 "modify_prompt_zh": modify.get("prompt_zh", ""),
                 "modify_solution": modify.get("solution", ""),
                 "modify_cases_json": cases_to_json(modify.get("cases", [])),
+                "base_version": atom.version if atom is not None else None,
             },
         )
         form._initial_params = [ParamRow(p["name"], p["type"]) for p in content["params"]]

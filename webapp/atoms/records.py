@@ -52,9 +52,13 @@ def record_line(slug: str, content: Content) -> str:
 
 
 def check_slug(value: Any) -> str:
-    """A slug is a Python identifier of at most 64 characters (it names the entry point)."""
+    """A slug is an ASCII Python identifier of at most 64 characters (it names the entry
+    point and appears in URLs)."""
     if not isinstance(value, str) or not value:
         raise RecordError("slug is required")
+    if not value.isascii():
+        # Python accepts 数组求和 as an identifier, but URLs and file names want ASCII.
+        raise RecordError(f"slug {value!r} must be ASCII: letters a-z, A-Z, digits and _ (e.g. sum_array)")
     if not value.isidentifier():
         raise RecordError(f"slug {value!r} is not a Python identifier (letters, digits, _)")
     if keyword.iskeyword(value):

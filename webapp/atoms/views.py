@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from webapp.accounts.models import Role
 from webapp.atoms import selectors, services
-from webapp.atoms.display import case_rows, changes_diff, line_diff, verdict_line
+from webapp.atoms.display import case_rows, changes_diff, conflict_fields, line_diff, verdict_line
 from webapp.atoms.forms import (
     TYPE_CHOICES,
     AnnotateForm,
@@ -216,10 +216,11 @@ def _editor_context(form: AtomForm, atom: Atom | None, *, saved: bool = False) -
     }
 
 
-def _editor_response(request: HttpRequest, form: AtomForm, atom: Atom | None, *, saved: bool) -> HttpResponse:
-    response = render_page(
-        request, "atoms/edit.html", _editor_context(form, atom, saved=saved), partial="editor"
-    )
+def _editor_response(
+    request: HttpRequest, form: AtomForm, atom: Atom | None, *, saved: bool, **extra: Any
+) -> HttpResponse:
+    context = {**_editor_context(form, atom, saved=saved), **extra}
+    response = render_page(request, "atoms/edit.html", context, partial="editor")
     if saved and atom is not None:
         response["HX-Push-Url"] = reverse("atom-edit", args=[atom.slug])
     return response
@@ -236,6 +237,17 @@ def _save(request: HttpRequest, atom: Atom | None) -> HttpResponse:
             by=request.user,  # type: ignore[arg-type]  # role checked by the caller
             atom=atom,
             message=form.cleaned_data.get("message", ""),
+            base_version=form.cleaned_data.get("base_version"),
+        )
+    except services.EditConflict as conflict:
+        fields = conflict_fields(conflict.content, form.content())
+        # Keep what this author typed; the next save is made knowingly over the new version.
+        data = request.POST.copy()
+        data["base_version"] = str(conflict.current.version)
+        form = AtomForm(data, atom=conflict.current)
+        form.is_valid()
+        return _editor_response(
+            request, form, conflict.current, saved=False, conflict=conflict, conflict_fields=fields
         )
     except services.SlugTaken:
         form.add_error(
