@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from webapp.accounts.models import Role
 from webapp.core.access import require_role
 from webapp.core.models import BackgroundJob
-from webapp.mixtures.models import Benchmark, Mixture, Snapshot
+from webapp.mixtures.models import Benchmark, Mixture, MixtureVersion, Snapshot
 from webapp.mixtures.problems import snapshot_by_hash
 from webapp.mixtures.storage import read_snapshot
 
@@ -62,6 +62,14 @@ def snapshot_eval_choices() -> list[Snapshot]:
 def freeze_job_get(*, job_id: int) -> BackgroundJob:
     """A freeze job (any logged-in user may watch it)."""
     return get_object_or_404(BackgroundJob, pk=job_id, kind="mixtures.freeze")
+
+
+def freeze_job_mixture_id(*, job: BackgroundJob) -> int | None:
+    """The mixture a freeze job belongs to (``None`` when its version is gone)."""
+    version_id = (job.params or {}).get("version_id")
+    if not isinstance(version_id, int):
+        return None
+    return MixtureVersion.objects.filter(pk=version_id).values_list("mixture_id", flat=True).first()
 
 
 def benchmark_list() -> QuerySet[Benchmark]:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from webapp.accounts.models import Role
 from webapp.core.access import role_required
-from webapp.core.htmx import render_page
+from webapp.core.htmx import fragment_only, render_page
 from webapp.core.problems import source_names
 from webapp.core.selectors import job_can_cancel
 from webapp.mixtures import selectors, services
@@ -102,6 +102,7 @@ def mixture_builder(request: HttpRequest, mixture_id: int) -> HttpResponse:
 
 
 @require_GET
+@fragment_only(part_of="the mixture builder", page_url="datasets")
 def mixture_item_row(request: HttpRequest) -> HttpResponse:
     """One empty item row (the builder's "Add source" button appends it)."""
     context = {"row": BLANK_ROW, "sources": source_names()}
@@ -111,6 +112,7 @@ def mixture_item_row(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@fragment_only(part_of="the mixture builder", page_url="datasets")
 def mixture_preview(request: HttpRequest) -> HttpResponse:
     """Counts each item would contribute, before anything is saved or frozen."""
     recipe = RecipeForm.from_post(request.POST)
@@ -149,7 +151,17 @@ def mixture_freeze(request: HttpRequest, mixture_id: int) -> HttpResponse:
     return _recipe_action(request, mixture_id, freeze=True)
 
 
+def _freeze_status_page(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A freeze's progress opened in the browser: its mixture's builder, which shows it."""
+    job = selectors.freeze_job_get(job_id=job_id)
+    mixture_id = selectors.freeze_job_mixture_id(job=job)
+    if mixture_id is None:
+        return redirect("datasets")
+    return redirect(f"{reverse('mixture', args=[mixture_id])}?job={job.pk}")
+
+
 @require_GET
+@fragment_only(part_of="the mixture builder", page_url="datasets", fallback=_freeze_status_page)
 def freeze_status(request: HttpRequest, job_id: int) -> HttpResponse:
     """A freeze job's progress, and a link to its snapshot once it finished."""
     job = selectors.freeze_job_get(job_id=job_id)
