@@ -19,6 +19,7 @@ from webapp.accounts.models import User
 from webapp.core.jobs import job_create
 from webapp.core.models import BackgroundJob
 from webapp.core.problems import UnknownSource, problem_records, source_names
+from webapp.mixtures import budget
 from webapp.mixtures.benchmarks import BenchmarkImportError, parse_benchmark
 from webapp.mixtures.contamination import BLOCKING, LABELS, Params, Report, contamination
 from webapp.mixtures.models import (
@@ -31,7 +32,7 @@ from webapp.mixtures.models import (
     Role,
     Snapshot,
 )
-from webapp.mixtures.recipe import Item, RecipeError, apply_ratio, items_from_json, ratio_count, rng_for
+from webapp.mixtures.recipe import Item, RecipeError, apply_ratio, items_from_json, rng_for
 from webapp.mixtures.storage import (
     read_snapshot,
     record_line,
@@ -56,6 +57,7 @@ def _check_recipe(*, tokenizer: str, items: Sequence[Item]) -> None:
     for item in items:
         if item.source not in known:
             raise RecipeError(f"unknown source {item.source!r}")
+    budget.check_size(items)  # counted, never built: a snapshot past the limit is refused
 
 
 @transaction.atomic
@@ -187,17 +189,20 @@ class PreviewLine:
 
 def mixture_preview(*, items: Sequence[Item]) -> list[PreviewLine]:
     """Per item: records available, full repeats, sampled extras and rows, without freezing
-    (an item whose source fails carries the error instead)."""
+    or building any record (an item whose source fails carries the error instead).
+    :class:`budget.BudgetError` for more items than a recipe may have."""
+    if len(items) > budget.MAX_ITEMS:
+        raise budget.BudgetError(f"a recipe may have at most {budget.MAX_ITEMS} sources, not {len(items)}")
     lines = []
+    counts: budget.Counts = {}
     for item in items:
         line = PreviewLine(item=item)
         try:
-            line.available = len(item_records(item))
+            line.available = budget.available(item, counts)
         except RecipeError as exc:
             line.error = str(exc)
         else:
-            line.repeats, line.sampled = ratio_count(line.available, item.ratio)
-            line.rows = line.repeats * line.available + line.sampled
+            line.rows, line.repeats, line.sampled = budget.item_rows(item, line.available)
         lines.append(line)
     return lines
 

@@ -18,6 +18,7 @@ from webapp.core.htmx import fragment_only, render_page
 from webapp.core.problems import source_names
 from webapp.core.selectors import job_can_cancel
 from webapp.mixtures import selectors, services
+from webapp.mixtures.budget import BudgetError, check_total
 from webapp.mixtures.contamination import BLOCKING, KINDS, LABELS, Params
 from webapp.mixtures.forms import (
     LANG_CHOICES,
@@ -112,13 +113,24 @@ def mixture_item_row(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@role_required(Role.RESEARCHER)  # part of writing a recipe; counting sources is not free
 @fragment_only(part_of="the mixture builder", page_url="datasets")
 def mixture_preview(request: HttpRequest) -> HttpResponse:
-    """Counts each item would contribute, before anything is saved or frozen."""
+    """Counts each item would contribute, before anything is saved or frozen; a recipe past
+    the size budget says so here, before a save or freeze is refused for it."""
     recipe = RecipeForm.from_post(request.POST)
-    lines = services.mixture_preview(items=recipe.items)
+    try:
+        lines = services.mixture_preview(items=recipe.items)
+    except BudgetError as exc:
+        recipe.errors.append(str(exc))
+        lines = []
     totals = {role: sum(x.rows for x in lines if x.item.role == role) for role, _ in ROLE_CHOICES}
-    context = {"lines": lines, "recipe": recipe, "total": sum(totals.values()), "totals": totals}
+    total = sum(totals.values())
+    try:
+        check_total(total)
+    except BudgetError as exc:
+        recipe.errors.append(str(exc))
+    context = {"lines": lines, "recipe": recipe, "total": total, "totals": totals}
     return render_page(request, BUILDER, context, partial="preview")
 
 
