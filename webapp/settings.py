@@ -6,6 +6,7 @@ Every variable has a default that makes ``make run`` work on one machine; produc
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from webapp.env import (
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
     "webapp.accounts",
     "webapp.core",
     "webapp.atoms",
@@ -99,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout into lockout_response().
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "webapp.urls"
@@ -122,6 +126,21 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "accounts.User"
+# --- Login throttling (django-axes) -----------------------------------------------------------
+# Failed logins are counted per (username, client address) in the database; at the limit,
+# that pair is refused (even with the right password) until the cool-off has passed. Keying
+# on the pair keeps a stranger from locking a colleague out from elsewhere.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("LOGIN_COOLOFF_SECONDS", 15 * 60, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "webapp.accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # its start-up banner would precede every manage.py command's output
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"

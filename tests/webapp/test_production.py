@@ -23,7 +23,16 @@ def manage(*args: str, **env_overrides: str) -> subprocess.CompletedProcess[str]
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "ATOMLAB_ENV", "ATOMLAB_PLAIN_HTTP")
+        # DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it in this process; no deployment has it.
+        if k
+        not in (
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "ATOMLAB_ENV",
+            "ATOMLAB_PLAIN_HTTP",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        )
     }
     env["DATABASE_URL"] = "sqlite:///:memory:"
     env.update(env_overrides)
