@@ -77,5 +77,5 @@ def test_a_fragment_address_opened_in_the_browser_says_where_to_go(page: Any, li
     response = page.goto(f"{live_server.url}/datasets/mixtures/item-row")
     assert response is not None and response.status == 400
     page.screenshot(path="var/e2e-fragment-only.png")
-    page.click("text=Go to the mixture builder")
+    page.click("text=Go to Datasets")
     page.wait_for_url(f"{live_server.url}/datasets/")

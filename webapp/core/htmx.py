@@ -40,12 +40,13 @@ def is_htmx(request: HttpRequest) -> bool:
 
 
 def fragment_only(
-    *, part_of: str, page_url: str, fallback: Callable[..., HttpResponse] | None = None
+    *, part_of: str, page_url: str, page_label: str, fallback: Callable[..., HttpResponse] | None = None
 ) -> Callable[[ViewFunc], ViewFunc]:
     """For a view that only makes sense as an htmx fragment inside another page: a plain
     request gets ``fallback(request, *args, **kwargs)`` (typically a redirect to the whole
     page) or, without one, a 400 page naming the page it belongs to (``part_of``, a phrase
-    such as "the mixture builder", and the URL name ``page_url``), never a template error."""
+    such as "the mixture builder", and a link to the URL name ``page_url`` labelled
+    ``page_label``), never a template error."""
 
     def decorate(view: ViewFunc) -> ViewFunc:
         @wraps(view)
@@ -54,7 +55,7 @@ def fragment_only(
                 return view(request, *args, **kwargs)
             if fallback is not None:
                 return fallback(request, *args, **kwargs)
-            context = {"part_of": part_of, "page_url": reverse(page_url)}
+            context = {"part_of": part_of, "page_url": reverse(page_url), "page_label": page_label}
             return render(request, "core/fragment_only.html", context, status=400)
 
         return cast(ViewFunc, wrapper)

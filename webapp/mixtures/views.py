@@ -103,7 +103,7 @@ def mixture_builder(request: HttpRequest, mixture_id: int) -> HttpResponse:
 
 
 @require_GET
-@fragment_only(part_of="the mixture builder", page_url="datasets")
+@fragment_only(part_of="the mixture builder", page_url="datasets", page_label="Datasets")
 def mixture_item_row(request: HttpRequest) -> HttpResponse:
     """One empty item row (the builder's "Add source" button appends it)."""
     context = {"row": BLANK_ROW, "sources": source_names()}
@@ -114,7 +114,7 @@ def mixture_item_row(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(Role.RESEARCHER)  # part of writing a recipe; counting sources is not free
-@fragment_only(part_of="the mixture builder", page_url="datasets")
+@fragment_only(part_of="the mixture builder", page_url="datasets", page_label="Datasets")
 def mixture_preview(request: HttpRequest) -> HttpResponse:
     """Counts each item would contribute, before anything is saved or frozen; a recipe past
     the size budget says so here, before a save or freeze is refused for it."""
@@ -173,7 +173,9 @@ def _freeze_status_page(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @require_GET
-@fragment_only(part_of="the mixture builder", page_url="datasets", fallback=_freeze_status_page)
+@fragment_only(
+    part_of="the mixture builder", page_url="datasets", page_label="Datasets", fallback=_freeze_status_page
+)
 def freeze_status(request: HttpRequest, job_id: int) -> HttpResponse:
     """A freeze job's progress, and a link to its snapshot once it finished."""
     job = selectors.freeze_job_get(job_id=job_id)
