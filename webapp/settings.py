@@ -69,6 +69,9 @@ REDIS_URL = parse_redis_url("REDIS_URL", env_str("REDIS_URL", "redis://127.0.0.1
 #: Where snapshots, checkpoints and generations live (DESIGN.md, "Artifacts").
 ARTIFACT_ROOT = env_str("ARTIFACT_ROOT", str(VAR_DIR / "artifacts"))
 
+#: Rows one snapshot may hold; a recipe past it is refused (webapp/mixtures/budget.py).
+MIXTURE_MAX_ROWS = env_int("MIXTURE_MAX_ROWS", 500_000, minimum=1)
+
 #: When set, the web side judges through this sandbox HTTP service instead of a local pool.
 SANDBOX_URL = env_str("SANDBOX_URL", "")
 #: The sandbox service's shared token (sent as ``Authorization: Bearer``), when it has one.
