@@ -182,7 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
         """``/health``: ``status`` is ``ok``, ``degraded`` (a worker is dead) or ``down``."""
         if self.path.split("?")[0] == "/health":
             health = self.server.pool.health()
-            health["queued"] = max(0, self.server.admission.admitted)
+            health["admitted"] = max(0, self.server.admission.admitted)  # judging or queued
             health["auth"] = bool(self.server.token)
             self._reply(HTTPStatus.OK, health)
         else:
