@@ -35,10 +35,21 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--timeout", type=float, default=5.0, help="seconds per program")
     ev.add_argument("--workers", type=int, default=None, help="sandbox workers (default: cores)")
     ev.add_argument("--out", type=Path, default=None, help="results file (default: <samples>_results.jsonl)")
-    sv = sub.add_parser("serve", help="run the HTTP service")
+    sv = sub.add_parser(
+        "serve",
+        help="run the HTTP service",
+        description="Run the HTTP service. SANDBOX_TOKEN (required beyond loopback) is the "
+        "shared token callers send as 'Authorization: Bearer <token>'; SANDBOX_MAX_* "
+        "variables set the server-side limits (see sandbox/README.md).",
+    )
     sv.add_argument("--port", type=int, required=True)
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--workers", type=int, default=None)
+    sv.add_argument("--max-timeout", type=float, default=None, help="seconds per program at most")
+    sv.add_argument("--max-memory", type=int, default=None, help="MB per program at most")
+    sv.add_argument("--max-inflight", type=int, default=None, help="batches judged at once")
+    sv.add_argument("--max-queued", type=int, default=None, help="batches waiting; past this, 503")
+    sv.add_argument("--read-timeout", type=float, default=None, help="seconds for a request body")
     sub.add_parser("probe", help="print which isolation layers work here")
     return parser
 
@@ -99,9 +110,20 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(scores), flush=True)  # the last line on stdout, by contract
         return 0
     if args.command == "serve":
-        from sandbox.server import serve
+        from sandbox.server import ServiceConfigError, ServiceLimits, serve
 
-        serve(args.host, args.port, args.workers)
+        try:
+            limits = ServiceLimits.from_env(
+                max_timeout_s=args.max_timeout,
+                max_memory_mb=args.max_memory,
+                max_inflight=args.max_inflight,
+                max_queued=args.max_queued,
+                read_timeout_s=args.read_timeout,
+            )
+            serve(args.host, args.port, args.workers, limits=limits)
+        except ServiceConfigError as exc:
+            print(f"sandbox: configuration error: {exc}", file=sys.stderr)
+            return 2
         return 0
     from sandbox.pool import isolation_probe
 

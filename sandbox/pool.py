@@ -326,10 +326,21 @@ class SandboxPool:
         return self.report.summary
 
     def health(self) -> dict[str, Any]:
-        """``{"ok", "isolation", "workers", "layers", "errors"}``."""
+        """``{"ok", "status", "isolation", "workers", "workers_alive", "layers", "errors"}``.
+
+        ``status`` is ``ok`` when every worker is alive, ``degraded`` when one is dead (its
+        slot starts a new one for its next program, so judging goes on at reduced width),
+        ``down`` when the pool is closed; ``ok`` is true only for ``ok``."""
         alive = sum(1 for w in self._workers if w is not None and w.alive())
+        if self._closed:
+            status = "down"
+        elif alive < self.size:
+            status = "degraded"
+        else:
+            status = "ok"
         return {
-            "ok": not self._closed,
+            "ok": status == "ok",
+            "status": status,
             "isolation": self.isolation,
             "workers": self.size,
             "workers_alive": alive,

@@ -144,6 +144,17 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+def wait_until(page: Any, expression: str, timeout_s: float = 15) -> None:
+    """Poll ``expression`` in the page until it is truthy. Unlike ``page.wait_for_function``,
+    which evaluates its string with ``eval`` inside the page, this goes through the DevTools
+    protocol, which the site's Content-Security-Policy (no 'unsafe-eval') does not block."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_s} s: {expression}")
+        page.wait_for_timeout(50)
+
+
 def login(page: Any, live_server: Any, username: str, password: str = PASSWORD) -> None:
     """Log in through the real login form."""
     page.goto(f"{live_server.url}/accounts/login/")

@@ -74,5 +74,26 @@ def test_gpu_worker_reserves_a_gpu_and_consumes_only_the_gpu_queue() -> None:
 def test_app_services_share_the_artifacts_volume() -> None:
     compose = _compose()
     assert "artifacts" in compose["volumes"]
-    for name in ("web", "worker-cpu", "worker-gpu", "sandbox"):
+    for name in ("web", "worker-cpu", "worker-gpu"):
         assert "artifacts:/data/artifacts" in compose["services"][name]["volumes"]
+
+
+def test_the_sandbox_service_gets_only_what_it_needs() -> None:
+    """It runs untrusted code: no app secret, no database or Redis, no artifacts, only its
+    token; everything that judges through it sends the same token."""
+    services = _compose()["services"]
+    sandbox = services["sandbox"]
+    env = sandbox.get("environment", {})
+    assert not {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "POSTGRES_PASSWORD", "ARTIFACT_ROOT"} & set(env)
+    flat = yaml.safe_dump(sandbox)
+    for secret in ("SECRET_KEY", "POSTGRES_PASSWORD", "postgres", "redis:", "artifacts"):
+        assert secret not in flat, f"the sandbox service sees {secret}"
+    assert not sandbox.get("volumes"), "the sandbox needs no volume"
+    assert not sandbox.get("depends_on"), "the sandbox depends on nothing of the app"
+    assert env["SANDBOX_TOKEN"] == "${SANDBOX_TOKEN:?set SANDBOX_TOKEN}"
+    command = sandbox["command"]
+    assert command[command.index("--host") + 1] == "0.0.0.0"  # so the token is required
+    for name in ("web", "worker-cpu", "worker-gpu"):
+        app_env = services[name]["environment"]
+        assert app_env["SANDBOX_URL"] == "http://sandbox:8090"
+        assert app_env["SANDBOX_TOKEN"] == env["SANDBOX_TOKEN"]

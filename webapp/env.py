@@ -121,6 +121,23 @@ def parse_redis_url(name: str, raw: str) -> str:
     return raw
 
 
+#: Django's own bar for a secret key (``security.W009``): long, varied, not a placeholder.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE = 5
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` is too weak to sign sessions in production, or ``None`` when it is fine."""
+    if key.startswith("django-insecure"):
+        return "SECRET_KEY is Django's insecure placeholder (django-insecure-…)"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"SECRET_KEY is {len(key)} characters; production needs at least {SECRET_KEY_MIN_LENGTH}"
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE:
+        need = SECRET_KEY_MIN_UNIQUE
+        return f"SECRET_KEY uses {len(set(key))} distinct characters; production needs {need} or more"
+    return None
+
+
 def dev_secret_key(var_dir: Path) -> str:
     """A development secret generated once into ``var/secret_key`` and reused afterwards."""
     path = var_dir / "secret_key"

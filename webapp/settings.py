@@ -6,7 +6,10 @@ Every variable has a default that makes ``make run`` work on one machine; produc
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+
+from csp.constants import NONE, SELF
 
 from webapp.env import (
     SettingsError,
@@ -17,6 +20,7 @@ from webapp.env import (
     env_str,
     parse_database_url,
     parse_redis_url,
+    secret_key_problem,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,18 +31,28 @@ if ATOMLAB_ENV not in ("development", "production", "test"):
     raise SettingsError(f"ATOMLAB_ENV={ATOMLAB_ENV!r} must be development, production or test")
 PRODUCTION = ATOMLAB_ENV == "production"
 
-DEBUG = env_bool("DEBUG", not PRODUCTION)
+# Off unless asked for (DEBUG=1): a traceback page or the technical 404, which lists every
+# URL pattern, must never reach a user of `make run` by default.
+DEBUG = env_bool("DEBUG", False)
+if DEBUG and PRODUCTION:
+    raise SettingsError("DEBUG=1 is refused in production: it shows tracebacks and settings to users")
 
 _secret = env_str("SECRET_KEY", "")
 if not _secret:
     if PRODUCTION:
         raise SettingsError("SECRET_KEY is not set; production refuses to start without one")
     _secret = dev_secret_key(VAR_DIR)
+elif PRODUCTION and (_weak := secret_key_problem(_secret)):
+    raise SettingsError(
+        f"{_weak}; generate one with: python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+    )
 SECRET_KEY = _secret
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
 )
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise SettingsError("ALLOWED_HOSTS is not set; production answers no request without it (a,b,c)")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 #: A stale form gets the app's refusal page with what to do.
 CSRF_FAILURE_VIEW = "webapp.core.views.csrf_refused"
@@ -57,8 +71,13 @@ REDIS_URL = parse_redis_url("REDIS_URL", env_str("REDIS_URL", "redis://127.0.0.1
 #: Where snapshots, checkpoints and generations live (DESIGN.md, "Artifacts").
 ARTIFACT_ROOT = env_str("ARTIFACT_ROOT", str(VAR_DIR / "artifacts"))
 
+#: Rows one snapshot may hold; a recipe past it is refused (webapp/mixtures/budget.py).
+MIXTURE_MAX_ROWS = env_int("MIXTURE_MAX_ROWS", 500_000, minimum=1)
+
 #: When set, the web side judges through this sandbox HTTP service instead of a local pool.
 SANDBOX_URL = env_str("SANDBOX_URL", "")
+#: The sandbox service's shared token (sent as ``Authorization: Bearer``), when it has one.
+SANDBOX_TOKEN = env_str("SANDBOX_TOKEN", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -70,6 +89,8 @@ INSTALLED_APPS = [
     "django.forms",  # its widget templates, for the project-wide form renderer below
     "django_htmx",
     "template_partials",
+    "axes",
+    "csp",
     "webapp.accounts",
     "webapp.core",
     "webapp.atoms",
@@ -89,6 +110,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout into lockout_response().
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "webapp.urls"
@@ -115,6 +139,40 @@ TEMPLATES = [
 FORM_RENDERER = "webapp.core.forms.FormRenderer"
 
 AUTH_USER_MODEL = "accounts.User"
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------
+# Scripts and styles come only from this site's static files: no inline <script>, <style>,
+# style="" or on*="" in templates (behaviours live in static/*/app.js-style files, htmx is
+# told not to inject its indicator styles or eval). An injected tag therefore runs nothing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# --- Login throttling (django-axes) -----------------------------------------------------------
+# Failed logins are counted per (username, client address) in the database; at the limit,
+# that pair is refused (even with the right password) until the cool-off has passed. Keying
+# on the pair keeps a stranger from locking a colleague out from elsewhere.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("LOGIN_COOLOFF_SECONDS", 15 * 60, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "webapp.accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # its start-up banner would precede every manage.py command's output
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -149,8 +207,27 @@ STORAGES = {
     },
 }
 
-SESSION_COOKIE_SECURE = PRODUCTION
-CSRF_COOKIE_SECURE = PRODUCTION
+# --- HTTPS -----------------------------------------------------------------------------------
+# Production speaks HTTPS only: HTTP is redirected, browsers are told by HSTS to never try
+# plain HTTP again, and cookies carry the Secure flag. A set-up that really serves plain HTTP
+# (a private network, TLS ended by something that does not forward the scheme) says so with
+# ATOMLAB_PLAIN_HTTP=1, which turns all of that off and silences the matching deploy checks.
+PLAIN_HTTP = env_bool("ATOMLAB_PLAIN_HTTP", False)
+_HTTPS = PRODUCTION and not PLAIN_HTTP
+SECURE_SSL_REDIRECT = _HTTPS
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0) if _HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# Liveness probes talk plain HTTP to the container itself.
+SECURE_REDIRECT_EXEMPT = [r"^livez$"]
+# Behind a proxy that ends TLS and sets X-Forwarded-Proto (and strips it from clients).
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = _HTTPS
+CSRF_COOKIE_SECURE = _HTTPS
+SILENCED_SYSTEM_CHECKS = (
+    ["security.W004", "security.W008", "security.W012", "security.W016"] if PRODUCTION and PLAIN_HTTP else []
+)
 
 # --- Celery (the Django-side app; the GPU worker has its own in training_worker) ----------
 CELERY_BROKER_URL = REDIS_URL

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import login
+from tests.conftest import login, wait_until
 from tests.factories import UserFactory
 from tests.webapp.atoms.helpers import library_content
 from webapp.atoms.library import load_library
@@ -137,7 +137,7 @@ def test_the_list_filters_as_you_type_and_leads_to_the_detail(page: Any, live_se
     assert page.locator("tr[data-slug]").count() == 50
     page.screenshot(path="var/e2e-atoms-list.png")
     page.fill("#id_q", "rotate")
-    page.wait_for_function("document.querySelectorAll('tr[data-slug]').length < 50")
+    wait_until(page, "document.querySelectorAll('tr[data-slug]').length < 50")
     assert "q=rotate" in page.url  # the filtered list has its own address
     page.click("text=rotate_left")
     page.wait_for_url(f"{live_server.url}/atoms/rotate_left/")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import login
+from tests.conftest import login, wait_until
 from tests.factories import UserFactory
 from tests.webapp.mixtures.conftest import WORKER_ARTIFACT_ROOT
 from webapp.mixtures.models import Snapshot
@@ -38,10 +38,10 @@ def test_build_preview_freeze_and_download_a_mixture(
     rows.nth(0).locator("select[name=source]").select_option("atom_modify")
     rows.nth(0).locator("input[name=ratio]").fill("600")
     page.click("#add-source")
-    page.wait_for_function("document.querySelectorAll('#items tr.item').length === 2")
+    wait_until(page, "document.querySelectorAll('#items tr.item').length === 2")
     rows.nth(1).locator("select[name=source]").select_option("atom_base")
     rows.nth(1).locator("input[name=ratio]").fill("1")
-    page.wait_for_function("document.querySelector('#preview-total')?.textContent === '601'")
+    wait_until(page, "document.querySelector('#preview-total')?.textContent === '601'")
     assert page.locator("#preview-table tr[data-source=atom_modify] .rows").inner_text() == "600"
     assert page.locator("#preview-table tr[data-source=atom_base] .rows").inner_text() == "1"
 

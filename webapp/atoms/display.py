@@ -8,6 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from webapp.atoms.content import content_diff
+
 
 def as_json(value: Any) -> str:
     """Compact, readable JSON for a table cell."""
@@ -91,3 +93,25 @@ def verdict_line(summary: dict[str, Any] | None) -> str:
     if summary.get("error"):
         line += f" ({summary['error']})"
     return line
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    """One field on which the saved version and the editor's differ, both in full."""
+
+    field: str
+    theirs: str
+    yours: str
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else "\n".join(_as_lines(value))
+
+
+def conflict_fields(theirs: dict[str, Any], yours: dict[str, Any]) -> list[FieldConflict]:
+    """The fields that differ between the stored content (``theirs``, saved by someone else
+    after the editor opened) and the editor's (``yours``), variant fields as ``modify.*``."""
+    return [
+        FieldConflict(name, _as_text(old), _as_text(new))
+        for name, (old, new) in sorted(content_diff(theirs, yours).items())
+    ]

@@ -17,10 +17,12 @@ from django import forms
 
 from webapp.atoms.checks import FieldProblems, atom_problems, by_field
 from webapp.atoms.content import Content
+from webapp.atoms.importing import MAX_IMPORT_BYTES
 from webapp.atoms.library.spec import ALLOWED_TYPES
 from webapp.atoms.models import Atom, Lang, ReviewState, ValidationStatus
 from webapp.atoms.records import RecordError, check_cases, check_slug, parse_cases_json
 from webapp.atoms.selectors import atom_slug_taken
+from webapp.core import jsonlimit
 from webapp.core.forms import Form
 
 TYPE_CHOICES = [(t, t) for t in sorted(ALLOWED_TYPES)]
@@ -99,6 +101,9 @@ class AtomForm(forms.Form):
     modify_cases_json = _text(required=False, rows=8, spellcheck="false", **{"class": "code"})
     modify_cases_source = forms.ChoiceField(choices=CASE_SOURCES, initial="json", required=False)
     message = forms.CharField(max_length=300, required=False, help_text="what you changed, for the history")
+    #: The version the editor was opened at, so a save over someone else's newer one is
+    #: caught (services.EditConflict) instead of silently undoing it.
+    base_version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     #: How the page names each field (in the "not saved" summary, for instance).
     LABELS: dict[str, str] = {
@@ -148,6 +153,7 @@ class AtomForm(forms.Form):
                 "modify_prompt_zh": modify.get("prompt_zh", ""),
                 "modify_solution": modify.get("solution", ""),
                 "modify_cases_json": cases_to_json(modify.get("cases", [])),
+                "base_version": atom.version if atom is not None else None,
             },
         )
         form._initial_params = [ParamRow(p["name"], p["type"]) for p in content["params"]]
@@ -185,7 +191,7 @@ class AtomForm(forms.Form):
             return _table_rows(self.data, prefix)
         text = self[f"{prefix}cases_json"].value() or "[]"
         try:
-            cases = check_cases(json.loads(text))
+            cases = check_cases(jsonlimit.loads(text))
         except (ValueError, RecordError):
             return []  # the JSON is what was submitted; the table cannot show it (see json_broken)
         return [CaseCell(json.dumps(c["args"], ensure_ascii=False), json.dumps(c["expected"])) for c in cases]
@@ -310,7 +316,7 @@ def _cases_from_table(data: Any, prefix: str) -> list[dict[str, Any]]:
     out = []
     for i, cell in enumerate(_table_rows(data, prefix)):
         try:
-            args = json.loads(cell.args)
+            args = jsonlimit.loads(cell.args)
         except json.JSONDecodeError as exc:
             raise RecordError(
                 f"case {i}: args are not valid JSON ({exc.msg}); write them as a list, e.g. [1, 2]"
@@ -318,7 +324,7 @@ def _cases_from_table(data: Any, prefix: str) -> list[dict[str, Any]]:
         if not isinstance(args, list):
             raise RecordError(f"case {i}: args must be a JSON list, e.g. [1, 2]")
         try:
-            expected = json.loads(cell.expected)
+            expected = jsonlimit.loads(cell.expected)
         except json.JSONDecodeError as exc:
             raise RecordError(f"case {i}: expected is not valid JSON ({exc.msg})") from exc
         out.append({"args": args, "expected": expected})
@@ -434,3 +440,11 @@ class ReviewQueueForm(Form):
 
 class ImportForm(Form):
     file = forms.FileField(help_text="JSONL: one atom record per line, as the export writes")
+
+    def clean_file(self) -> Any:
+        # Refused by its size before a byte of it is read (a 220 MB file was read whole).
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            mb = MAX_IMPORT_BYTES // (1024 * 1024)
+            raise forms.ValidationError(f"the file is {upload.size / 2**20:.0f} MB; at most {mb} MB")
+        return upload

@@ -9,13 +9,15 @@ rejected line never stops the others: each good line is applied on its own.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import IO
 
 from webapp.atoms.checks import atom_problems
 from webapp.atoms.content import ATOM_FIELDS, VARIANT_FIELDS, Content, content_diff
 from webapp.atoms.models import Atom, AtomVariant, VariantKind
 from webapp.atoms.records import RecordError, parse_record, record_line
+from webapp.core import jsonlimit
 
 #: Uploads above this are refused before parsing (the 100-atom library is ~250 KB).
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -78,26 +80,33 @@ def _existing_contents(slugs: list[str]) -> dict[str, tuple[Atom, Content]]:
     return out
 
 
-def decode_upload(data: bytes) -> str:
-    """The upload as text; :class:`RecordError` for a file that is too big or not UTF-8."""
-    if len(data) > MAX_IMPORT_BYTES:
-        raise RecordError(f"the file is {len(data)} bytes; at most {MAX_IMPORT_BYTES}")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RecordError(f"the file is not UTF-8 text (byte {exc.start})") from exc
+def upload_lines(stream: IO[bytes]) -> Iterator[str]:
+    """The lines of an uploaded file as text, read one at a time (a file is never read
+    whole); :class:`RecordError` once it passes :data:`MAX_IMPORT_BYTES` or for a line
+    that is not UTF-8."""
+    total = 0
+    for number, raw in enumerate(iter(lambda: stream.readline(MAX_IMPORT_BYTES + 1), b""), start=1):
+        total += len(raw)
+        if total > MAX_IMPORT_BYTES:
+            raise RecordError(f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise RecordError(f"the file is not UTF-8 text (line {number}, byte {exc.start})") from exc
 
 
-def import_plan(text: str) -> ImportPlan:
-    """What importing ``text`` (JSONL, one record per line; blank lines are skipped) would do."""
+def import_plan(text: str | Iterable[str]) -> ImportPlan:
+    """What importing ``text`` (JSONL, one record per line; blank lines are skipped), or its
+    lines one by one, would do."""
     lines: list[PlanLine] = []
     parsed: list[tuple[PlanLine, Content]] = []
     seen: dict[str, int] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
+    rows = text.splitlines() if isinstance(text, str) else text
+    for number, raw in enumerate(rows, start=1):
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
+            obj = jsonlimit.loads(raw)
         except json.JSONDecodeError as exc:
             lines.append(
                 PlanLine(number, Action.REJECT, reason=f"not valid JSON: column {exc.colno}: {exc.msg}")

@@ -26,6 +26,7 @@ import keyword
 from typing import Any
 
 from webapp.atoms.content import ATOM_FIELDS, VARIANT_FIELDS, Content
+from webapp.core import jsonlimit
 
 #: Fields a record may leave out, with the value they take.
 DEFAULTS: dict[str, Any] = {"original_lang": "en", "difficulty": 1, "tags": []}
@@ -51,9 +52,13 @@ def record_line(slug: str, content: Content) -> str:
 
 
 def check_slug(value: Any) -> str:
-    """A slug is a Python identifier of at most 64 characters (it names the entry point)."""
+    """A slug is an ASCII Python identifier of at most 64 characters (it names the entry
+    point and appears in URLs)."""
     if not isinstance(value, str) or not value:
         raise RecordError("slug is required")
+    if not value.isascii():
+        # Python accepts 数组求和 as an identifier, but URLs and file names want ASCII.
+        raise RecordError(f"slug {value!r} must be ASCII: letters a-z, A-Z, digits and _ (e.g. sum_array)")
     if not value.isidentifier():
         raise RecordError(f"slug {value!r} is not a Python identifier (letters, digits, _)")
     if keyword.iskeyword(value):
@@ -82,8 +87,8 @@ def check_cases(value: Any, *, label: str = "cases") -> list[dict[str, Any]]:
 def parse_cases_json(text: str, *, label: str = "cases") -> list[dict[str, Any]]:
     """Cases from JSON text; the error names the line and column of a JSON syntax error."""
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
+        value = jsonlimit.loads(text)
+    except json.JSONDecodeError as exc:  # and JSONDepthError, its subclass
         raise RecordError(f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
     return check_cases(value, label=label)
 

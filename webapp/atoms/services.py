@@ -117,9 +117,27 @@ def atom_create(
     return atom
 
 
+class EditConflict(Exception):
+    """Someone saved the atom after the editor was opened: saving would silently undo their
+    change (a lost update). Carries what is stored now, so both versions can be shown."""
+
+    def __init__(self, *, base_version: int, current: Atom, content: Content, by: str) -> None:
+        super().__init__(f"version {current.version} was saved by {by} since version {base_version}")
+        self.base_version = base_version
+        self.current = current
+        self.content = content
+        self.by = by
+
+
 @transaction.atomic
 def atom_update(
-    *, atom: Atom, content: Content, by: User | None, message: str = "", reason: str = RevisionReason.EDIT
+    *,
+    atom: Atom,
+    content: Content,
+    by: User | None,
+    message: str = "",
+    reason: str = RevisionReason.EDIT,
+    base_version: int | None = None,
 ) -> AtomRevision | None:
     """Replace the atom's content: the one rule for every path (editor, annotations panel,
     bulk tag, import, library load).
@@ -129,9 +147,17 @@ def atom_update(
     A change to only :data:`~webapp.atoms.content.ANNOTATION_FIELDS` (tags, difficulty) is
     no new version: the fields change in place, an :class:`AtomReview` event logs it, and
     the version, the verdict and the approval stay. Returns the new revision, or ``None``
-    when no version was made (nothing changed, or annotations only)."""
+    when no version was made (nothing changed, or annotations only).
+
+    ``base_version`` is the version the editor was opened at: when the atom has moved on
+    since, :class:`EditConflict` is raised and nothing is written. The row lock makes two
+    saves from the same version take turns, so the second one always sees the first."""
     atom = Atom.objects.select_for_update().get(pk=atom.pk)
     old = atom_content(atom)
+    if base_version is not None and atom.version != base_version:
+        last = atom.revisions.select_related("author").order_by("-number").first()
+        author = last.author.username if last is not None and last.author is not None else "someone"
+        raise EditConflict(base_version=base_version, current=atom, content=old, by=author)
     changes = content_diff(old, content)
     if not changes:
         return None
@@ -272,14 +298,23 @@ class SlugTaken(Exception):
     """Another atom already has the slug (raised instead of a bare IntegrityError)."""
 
 
-def atom_save(*, slug: str, content: Content, by: User, atom: Atom | None = None, message: str = "") -> Atom:
+def atom_save(
+    *,
+    slug: str,
+    content: Content,
+    by: User,
+    atom: Atom | None = None,
+    message: str = "",
+    base_version: int | None = None,
+) -> Atom:
     """Create (``atom`` is ``None``) or update an atom, then validate it in the sandbox now.
 
     The content is stored whatever validation finds: a reference that fails, or does not
     even parse, is kept as a draft with status ``invalid`` and the verdict that says why, so
     an author's work is never lost. Validation runs after the write has committed (the
     sandbox call must not hold a row lock) and saves its verdict only if nobody edited the
-    atom in between. Raises :class:`SlugTaken` when creating over an existing slug.
+    atom in between. Raises :class:`SlugTaken` when creating over an existing slug, and
+    :class:`EditConflict` when ``base_version`` (the version the editor opened) is stale.
     """
     if atom is None:
         try:
@@ -288,7 +323,7 @@ def atom_save(*, slug: str, content: Content, by: User, atom: Atom | None = None
         except IntegrityError as exc:
             raise SlugTaken(slug) from exc
     else:
-        atom_update(atom=atom, content=content, by=by, message=message)
+        atom_update(atom=atom, content=content, by=by, message=message, base_version=base_version)
     # Judge what was stored (the instance passed in may hold the content before the edit).
     atoms_validate(atoms=[Atom.objects.get(pk=atom.pk)])
     return Atom.objects.select_related("author", "reviewed_by").get(pk=atom.pk)
@@ -371,12 +406,14 @@ class ImportResult:
         return dict(Atom.objects.filter(slug__in=self.applied).values_list("slug", "status"))
 
 
-def atoms_import(*, text: str, by: User, apply: bool, filename: str = "") -> ImportResult:
+def atoms_import(*, text: str | Iterable[str], by: User, apply: bool, filename: str = "") -> ImportResult:
     """Dry-run (``apply=False``) or apply an import of atom records (JSONL).
 
     Every good line is written on its own (a new atom, or a new revision of an existing
     one), so one bad or conflicting line loses nothing else; such a line is reported as
     rejected with the reason. Imported atoms are queued for validation in the sandbox.
+    ``text`` is the whole file or its lines (an upload is read a line at a time); the plan is
+    complete before anything is written.
     """
     plan = import_plan(text)
     result = ImportResult(plan=plan)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from webapp.atoms import selectors, services
 from webapp.atoms.checks import MIN_CASES
-from webapp.atoms.display import case_rows, changes_diff, line_diff, verdict_line
+from webapp.atoms.display import case_rows, changes_diff, conflict_fields, line_diff, verdict_line
 from webapp.atoms.forms import (
     AnnotateForm,
     AtomFilterForm,
@@ -26,7 +26,7 @@ from webapp.atoms.forms import (
     ReviewQueueForm,
     parse_tags,
 )
-from webapp.atoms.importing import decode_upload, export_lines
+from webapp.atoms.importing import export_lines, upload_lines
 from webapp.atoms.models import Atom, ReviewState, ValidationStatus
 from webapp.atoms.records import RecordError
 from webapp.core.access import Action, AuthedHttpRequest, allowed
@@ -236,11 +236,10 @@ def _editor_context(form: AtomForm, atom: Atom | None, *, saved: bool = False) -
 
 
 def _editor_response(
-    request: AuthedHttpRequest, form: AtomForm, atom: Atom | None, *, saved: bool
+    request: AuthedHttpRequest, form: AtomForm, atom: Atom | None, *, saved: bool, **extra: Any
 ) -> HttpResponse:
-    response = render_page(
-        request, "atoms/edit.html", _editor_context(form, atom, saved=saved), partial="editor"
-    )
+    context = {**_editor_context(form, atom, saved=saved), **extra}
+    response = render_page(request, "atoms/edit.html", context, partial="editor")
     if saved and atom is not None:
         response["HX-Push-Url"] = reverse("atom-edit", args=[atom.slug])
     return response
@@ -257,6 +256,17 @@ def _save(request: AuthedHttpRequest, atom: Atom | None) -> HttpResponse:
             by=request.user,
             atom=atom,
             message=form.cleaned_data.get("message", ""),
+            base_version=form.cleaned_data.get("base_version"),
+        )
+    except services.EditConflict as conflict:
+        fields = conflict_fields(conflict.content, form.content())
+        # Keep what this author typed; the next save is made knowingly over the new version.
+        data = request.POST.copy()
+        data["base_version"] = str(conflict.current.version)
+        form = AtomForm(data, atom=conflict.current)
+        form.is_valid()
+        return _editor_response(
+            request, form, conflict.current, saved=False, conflict=conflict, conflict_fields=fields
         )
     except services.SlugTaken:
         form.add_error(
@@ -408,15 +418,14 @@ def atom_import(request: AuthedHttpRequest) -> HttpResponse:
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            text = decode_upload(upload.read())
-        except RecordError as exc:
-            form.add_error("file", str(exc))
-        else:
             ctx["result"] = services.atoms_import(
-                text=text,
+                text=upload_lines(upload.file),  # a line at a time, never the whole file
                 by=request.user,
                 apply=request.POST.get("apply") == "1",
                 filename=upload.name,
             )
+        except RecordError as exc:
+            form.add_error("file", str(exc))
+        else:
             ctx["filename"] = upload.name
     return render_page(request, "atoms/import.html", ctx, partial="result")

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from webapp.core.models import BackgroundJob
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
 
 
 def render_page(
@@ -40,3 +45,33 @@ def announce_finished(request: HttpRequest, response: HttpResponse, job: Backgro
         detail = {"id": job.pk, "kind": job.kind, "status": job.status}
         response["HX-Trigger"] = json.dumps({"job-finished": detail})
     return response
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """Whether the request comes from htmx (boosted navigation counts as a page load)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not getattr(htmx, "boosted", False)
+
+
+def fragment_only(
+    *, part_of: str, page_url: str, page_label: str, fallback: Callable[..., HttpResponse] | None = None
+) -> Callable[[ViewFunc], ViewFunc]:
+    """For a view that only makes sense as an htmx fragment inside another page: a plain
+    request gets ``fallback(request, *args, **kwargs)`` (typically a redirect to the whole
+    page) or, without one, a 400 page naming the page it belongs to (``part_of``, a phrase
+    such as "the mixture builder", and a link to the URL name ``page_url`` labelled
+    ``page_label``), never a template error."""
+
+    def decorate(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if is_htmx(request):
+                return view(request, *args, **kwargs)
+            if fallback is not None:
+                return fallback(request, *args, **kwargs)
+            context = {"part_of": part_of, "page_url": reverse(page_url), "page_label": page_label}
+            return render(request, "core/fragment_only.html", context, status=400)
+
+        return cast(ViewFunc, wrapper)
+
+    return decorate

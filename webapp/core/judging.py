@@ -25,7 +25,9 @@ def sandbox_client() -> SandboxClient:
     global _client
     with _lock:
         if _client is None:
-            _client = SandboxClient(url=settings.SANDBOX_URL or None, timeout_s=None)
+            _client = SandboxClient(
+                url=settings.SANDBOX_URL or None, timeout_s=None, token=settings.SANDBOX_TOKEN
+            )
         return _client
 
 
@@ -34,7 +36,7 @@ def sandbox_health() -> dict[str, Any]:
     set, else a one-worker isolation probe on this machine (cached for a minute, ~0.2 s)."""
     global _probe
     if settings.SANDBOX_URL:
-        data = SandboxClient(url=settings.SANDBOX_URL, timeout_s=3.0).health()
+        data = SandboxClient(url=settings.SANDBOX_URL, timeout_s=3.0, token=settings.SANDBOX_TOKEN).health()
         return {**data, "where": settings.SANDBOX_URL}
     now = time.monotonic()
     with _lock:

@@ -1,45 +1,84 @@
 """Parsing a HumanEval-format file: JSONL, gzipped or not, one problem per line with string
-fields ``task_id``, ``prompt``, ``canonical_solution``, ``test`` and ``entry_point``."""
+fields ``task_id``, ``prompt``, ``canonical_solution``, ``test`` and ``entry_point``.
+
+The file is read as a stream, line by line, with caps on what it may decompress to and on
+the length of one line: a 3 MB gzip bomb used to be decompressed whole (6.3 GB resident).
+"""
 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import zlib
+from collections.abc import Iterator
+from typing import IO
+
+from webapp.core import jsonlimit
 
 FIELDS: tuple[str, ...] = ("task_id", "prompt", "canonical_solution", "test", "entry_point")
 #: HumanEval is 200 KB; a file a thousand times larger is a mistake, not a benchmark.
 MAX_BYTES = 200 * 1024 * 1024
+#: The same cap on what a gzipped file may decompress to.
+MAX_DECOMPRESSED_BYTES = MAX_BYTES
+#: HumanEval's longest line is 9 KB; one problem of more than 4 MB is not a problem.
+MAX_LINE_BYTES = 4 * 1024 * 1024
 
 
 class BenchmarkImportError(ValueError):
     """The file is not a HumanEval-format benchmark; the message names the line."""
 
 
-def _decompress(data: bytes) -> bytes:
-    if data[:2] != b"\x1f\x8b":
-        return data
-    try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise BenchmarkImportError(f"the file looks gzipped but cannot be decompressed: {exc}") from exc
+def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """``(line number, line)`` from a plain or gzipped stream, within the caps."""
+    stream.seek(0)
+    magic = stream.read(2)
+    stream.seek(0)
+    gzipped = magic == b"\x1f\x8b"
+    reader: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=stream, mode="rb") if gzipped else stream
+    total = 0
+    lineno = 0
+    while True:
+        try:
+            line = reader.readline(MAX_LINE_BYTES + 1)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise BenchmarkImportError(f"the file looks gzipped but cannot be decompressed: {exc}") from exc
+        if not line:
+            return
+        lineno += 1
+        total += len(line)
+        if total > MAX_DECOMPRESSED_BYTES:
+            what = "decompresses to" if gzipped else "is"
+            raise BenchmarkImportError(
+                f"the file {what} more than {MAX_DECOMPRESSED_BYTES // (1024 * 1024)} MB "
+                f"(stopped at line {lineno}); a benchmark is far smaller"
+            )
+        if len(line) > MAX_LINE_BYTES:
+            raise BenchmarkImportError(
+                f"line {lineno}: longer than {MAX_LINE_BYTES // (1024 * 1024)} MB; one problem is far smaller"
+            )
+        yield lineno, line
 
 
-def parse_benchmark(data: bytes) -> list[dict[str, str]]:
-    """The problems of a HumanEval-format file, in file order. Blank lines are skipped; the
-    first bad line raises :class:`BenchmarkImportError` with its 1-based line number."""
-    if len(data) > MAX_BYTES:
-        raise BenchmarkImportError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
-    text = _decompress(data)
+def parse_benchmark(data: bytes | IO[bytes]) -> list[dict[str, str]]:
+    """The problems of a HumanEval-format file (its bytes, or a binary stream that can seek
+    back to its start), in file order. Blank lines are skipped; the first bad line raises
+    :class:`BenchmarkImportError` with its 1-based line number."""
+    if isinstance(data, bytes):
+        if len(data) > MAX_BYTES:
+            raise BenchmarkImportError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        data = io.BytesIO(data)
     problems: list[dict[str, str]] = []
     seen: dict[str, int] = {}
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+    for lineno, raw in _lines(data):
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw.decode("utf-8"))
+            obj = jsonlimit.loads(raw)
         except UnicodeDecodeError as exc:
             raise BenchmarkImportError(f"line {lineno}: not UTF-8 text ({exc.reason})") from exc
+        except jsonlimit.JSONDepthError as exc:
+            raise BenchmarkImportError(f"line {lineno}: JSON {exc.msg} (column {exc.colno})") from exc
         except json.JSONDecodeError as exc:
             raise BenchmarkImportError(
                 f"line {lineno}: not valid JSON ({exc.msg} at column {exc.colno})"

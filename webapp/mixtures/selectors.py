@@ -19,6 +19,7 @@ from webapp.mixtures.models import (
     BenchmarkProblem,
     ContaminationReport,
     Mixture,
+    MixtureVersion,
     Snapshot,
     SnapshotMember,
 )
@@ -104,6 +105,14 @@ def freeze_job_get(*, job_id: int, fetched_by: Any) -> BackgroundJob:
     """A freeze job (any logged-in user may watch it)."""
     require_reader(fetched_by)
     return get_object_or_404(BackgroundJob, pk=job_id, kind="mixtures.freeze")
+
+
+def freeze_job_mixture_id(*, job: BackgroundJob) -> int | None:
+    """The mixture a freeze job belongs to (``None`` when its version is gone)."""
+    version_id = (job.params or {}).get("version_id")
+    if not isinstance(version_id, int):
+        return None
+    return MixtureVersion.objects.filter(pk=version_id).values_list("mixture_id", flat=True).first()
 
 
 def benchmark_list(*, fetched_by: Any) -> QuerySet[Benchmark]:

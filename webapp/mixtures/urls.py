@@ -12,6 +12,7 @@ urlpatterns = [
     path("mixtures/<int:mixture_id>/", views.mixture_builder, name="mixture"),
     path("mixtures/<int:mixture_id>/save", views.mixture_save, name="mixture-save"),
     path("mixtures/<int:mixture_id>/freeze", views.mixture_freeze, name="mixture-freeze"),
+    path("freeze/<int:job_id>/", views.freeze_status, name="freeze-status"),
     path("snapshots/", views.snapshot_list, name="snapshots"),
     path("snapshots/<str:sha>/", views.snapshot_detail, name="snapshot"),
     path("snapshots/<str:sha>/contamination", views.snapshot_contamination, name="snapshot-contamination"),

@@ -14,10 +14,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from webapp.core.access import Action, AuthedHttpRequest, allowed, require
-from webapp.core.htmx import render_page
+from webapp.core.htmx import announce_finished, fragment_only, render_page
 from webapp.core.problems import source_names
 from webapp.core.selectors import job_can_cancel
 from webapp.mixtures import selectors, services
+from webapp.mixtures.budget import BudgetError, check_total
 from webapp.mixtures.contamination import BLOCKING, KINDS, LABELS, Params
 from webapp.mixtures.forms import (
     BLANK_ROW,
@@ -104,6 +105,7 @@ def mixture_builder(request: AuthedHttpRequest, mixture_id: int) -> HttpResponse
 
 
 @require_GET
+@fragment_only(part_of="the mixture builder", page_url="datasets", page_label="Datasets")
 def mixture_item_row(request: AuthedHttpRequest) -> HttpResponse:
     """One empty item row (the builder's "Add source" button appends it)."""
     require(request.user, Action.MIXTURE_CHANGE)
@@ -112,14 +114,26 @@ def mixture_item_row(request: AuthedHttpRequest) -> HttpResponse:
 
 
 @require_POST
+@allowed(Action.MIXTURE_CHANGE)  # part of writing a recipe; counting sources is not free
+@fragment_only(part_of="the mixture builder", page_url="datasets", page_label="Datasets")
 def mixture_preview(request: AuthedHttpRequest) -> HttpResponse:
-    """Counts each item would contribute, before anything is saved or frozen."""
+    """Counts each item would contribute, before anything is saved or frozen; a recipe past
+    the size budget says so here, before a save or freeze is refused for it."""
     recipe = RecipeForm.from_post(request.POST)
-    lines = services.mixture_preview(items=recipe.items)
+    try:
+        lines = services.mixture_preview(items=recipe.items)
+    except BudgetError as exc:
+        recipe.errors.append(str(exc))
+        lines = []
     totals = {"train": 0, "eval": 0}
     for line in lines:
         totals[line.item.role] = totals.get(line.item.role, 0) + line.rows
-    context = {"lines": lines, "recipe": recipe, "total": sum(totals.values()), "totals": totals}
+    total = sum(totals.values())
+    try:
+        check_total(total)
+    except BudgetError as exc:
+        recipe.errors.append(str(exc))
+    context = {"lines": lines, "recipe": recipe, "total": total, "totals": totals}
     return render_page(request, BUILDER, context, partial="preview")
 
 
@@ -163,6 +177,28 @@ def mixture_save(request: AuthedHttpRequest, mixture_id: int) -> HttpResponse:
 def mixture_freeze(request: AuthedHttpRequest, mixture_id: int) -> HttpResponse:
     """Store the recipe and queue its freeze on the cpu worker."""
     return _recipe_action(request, mixture_id, freeze=True)
+
+
+def _freeze_status_page(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
+    """A freeze's progress opened in the browser: its mixture's builder, which shows it."""
+    job = selectors.freeze_job_get(job_id=job_id, fetched_by=request.user)
+    mixture_id = selectors.freeze_job_mixture_id(job=job)
+    if mixture_id is None:
+        return redirect("datasets")
+    return redirect(f"{reverse('mixture', args=[mixture_id])}?job={job.pk}")
+
+
+@require_GET
+@fragment_only(
+    part_of="the mixture builder", page_url="datasets", page_label="Datasets", fallback=_freeze_status_page
+)
+def freeze_status(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
+    """A freeze job's progress bar (the builder shows it through the job's own address; this
+    one stays for links made before)."""
+    job = selectors.freeze_job_get(job_id=job_id, fetched_by=request.user)
+    context = {"job": job, "can_cancel": job_can_cancel(job=job, user=request.user)}
+    response = render_page(request, "core/job.html", context, partial="progress")
+    return announce_finished(request, response, job)
 
 
 # --- snapshots ------------------------------------------------------------------------------
@@ -260,7 +296,7 @@ def benchmark_list(request: AuthedHttpRequest) -> HttpResponse:
             try:
                 benchmark = services.benchmark_import(
                     name=form.cleaned_data["name"],
-                    data=upload.read(),
+                    data=upload.file,  # streamed line by line, never read whole
                     by=request.user,
                     file_name=upload.name,
                     replace=form.cleaned_data["replace"],

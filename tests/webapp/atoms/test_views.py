@@ -296,7 +296,7 @@ def test_import_refuses_a_file_that_is_not_utf8(rita: Client, db: Any) -> None:
     upload = io.BytesIO(b'{"slug": "caf\xe9"}\n')
     upload.name = "latin1.jsonl"
     html = rita.post("/atoms/import/", {"file": upload, "apply": "0"}, **HTMX).content.decode()
-    assert "the file is not UTF-8 text (byte 13)" in html
+    assert "the file is not UTF-8 text (line 1, byte 13)" in html
 
 
 def test_an_imported_draft_is_kept_and_marked_invalid(rita: Client, db: Any) -> None:

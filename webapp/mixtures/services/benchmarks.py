@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import IO
 
 from django.db import transaction
 
@@ -16,9 +17,10 @@ BENCHMARK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 @transaction.atomic
 def benchmark_import(
-    *, name: str, data: bytes, by: User | None, file_name: str = "", replace: bool = False
+    *, name: str, data: bytes | IO[bytes], by: User | None, file_name: str = "", replace: bool = False
 ) -> Benchmark:
-    """Import a HumanEval-format JSONL (or gzipped JSONL) as source ``benchmark:<name>``.
+    """Import a HumanEval-format JSONL (or gzipped JSONL) as source ``benchmark:<name>``;
+    ``data`` is the file's bytes or a seekable binary stream (read line by line).
 
     The whole file is parsed before anything is written, and the write is one transaction:
     a malformed line raises :class:`BenchmarkImportError` naming its line and leaves no

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from webapp.accounts.models import User
 from webapp.core.problems import source_names
+from webapp.mixtures import budget
 from webapp.mixtures.models import Mixture, MixtureVersion
 from webapp.mixtures.recipe import Item, RecipeError
 from webapp.mixtures.tokenizing import token_counter
@@ -19,6 +20,7 @@ def _check_recipe(*, tokenizer: str, items: Sequence[Item]) -> None:
     for item in items:
         if item.source not in known:
             raise RecipeError(f"unknown source {item.source!r}")
+    budget.check_size(items)  # counted, never built: a snapshot past the limit is refused
 
 
 @transaction.atomic

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from webapp.core.problems import UnknownSource, problem_records
+from webapp.mixtures import budget
 from webapp.mixtures.models import ItemLang
-from webapp.mixtures.recipe import Item, RecipeError, apply_ratio, ratio_count, rng_for
+from webapp.mixtures.recipe import Item, RecipeError, apply_ratio, rng_for
 
 
 def _identity(record: dict[str, Any]) -> tuple[Any, ...]:
@@ -86,16 +87,19 @@ class PreviewLine:
 
 def mixture_preview(*, items: Sequence[Item]) -> list[PreviewLine]:
     """Per item: records available, full repeats, sampled extras and rows, without freezing
-    (an item whose source fails carries the error instead)."""
+    or building any record (an item whose source fails carries the error instead).
+    :class:`budget.BudgetError` for more items than a recipe may have."""
+    if len(items) > budget.MAX_ITEMS:
+        raise budget.BudgetError(f"a recipe may have at most {budget.MAX_ITEMS} sources, not {len(items)}")
     lines = []
+    counts: budget.Counts = {}
     for item in items:
         line = PreviewLine(item=item)
         try:
-            line.available = len(item_records(item))
+            line.available = budget.available(item, counts)
         except RecipeError as exc:
             line.error = str(exc)
         else:
-            line.repeats, line.sampled = ratio_count(line.available, item.ratio)
-            line.rows = line.repeats * line.available + line.sampled
+            line.rows, line.repeats, line.sampled = budget.item_rows(item, line.available)
         lines.append(line)
     return lines

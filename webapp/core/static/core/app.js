@@ -1,19 +1,30 @@
-// Small behaviours any page may use; every page works without this file.
+// Behaviours shared by every page, as event listeners rather than inline handlers: the
+// Content-Security-Policy allows scripts from this site's files only.
 (function () {
   "use strict";
 
   // A button with data-remove-row removes its table row and tells the table body
-  // ("rows-changed"), so whatever summarises the table (the builder's preview) updates.
+  // ("rows-changed"), so an htmx preview bound to that event refreshes.
   document.addEventListener("click", function (e) {
-    var btn = e.target.closest("[data-remove-row]");
+    var btn = e.target.closest && e.target.closest("[data-remove-row]");
     if (!btn) return;
     var body = btn.closest("tbody");
     btn.closest("tr").remove();
     if (body && window.htmx) window.htmx.trigger(body, "rows-changed");
   });
 
-  // A select with data-autosubmit submits its form when changed (the review queue's state).
+  // A <select data-autosubmit> submits its form when changed.
   document.addEventListener("change", function (e) {
-    if (e.target.matches("select[data-autosubmit]") && e.target.form) e.target.form.submit();
+    if (e.target.matches && e.target.matches("[data-autosubmit]") && e.target.form) e.target.form.submit();
   });
+
+  // Progress bars: <span data-percent="N"> gets its width (style attributes are not allowed
+  // in markup under the policy; setting the property from a script is).
+  function bars(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("[data-percent]").forEach(function (el) {
+      el.style.width = Math.max(0, Math.min(100, parseFloat(el.getAttribute("data-percent")) || 0)) + "%";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { bars(document); });
+  document.addEventListener("htmx:load", function (e) { bars(e.target); });
 })();

@@ -26,15 +26,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         path = Path(opts["file"])
         try:
-            data = path.read_bytes()
+            stream = path.open("rb")
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc}") from exc
         try:
-            benchmark = benchmark_import(
-                name=opts["name"], data=data, by=None, file_name=path.name, replace=opts["replace"]
-            )
+            with stream:  # read line by line, never whole
+                benchmark = benchmark_import(
+                    name=opts["name"], data=stream, by=None, file_name=path.name, replace=opts["replace"]
+                )
         except BenchmarkImportError as exc:
             raise CommandError(f"{path}: {exc}") from exc
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc}") from exc
         self.stdout.write(
             f"import_benchmark: {benchmark.problem_count} problems as benchmark:{benchmark.name}"
         )
