@@ -81,7 +81,9 @@ def test_a_viewer_sees_no_write_controls_and_a_refused_url_shows_the_reason(
     assert Atom.objects.get(slug=first).review_state == ReviewState.UNREVIEWED
     page.goto(f"{live_server.url}/datasets/mixtures/{mixture.pk}/")
     assert page.locator("#items select, #items [data-remove-row], #freeze-button, #add-source").count() == 0
-    page.wait_for_selector("#preview-table")  # the preview still reads the recipe
+    assert page.locator("#preview").count() == 0  # the preview is part of writing a recipe
+    page.wait_for_timeout(500)
+    assert page.locator("#flash").inner_text() == ""  # and nothing on the page asked for it
 
     page.goto(f"{live_server.url}/atoms/new/")
     assert page.locator("h1").inner_text() == "Not allowed"
