@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import login
+from tests.conftest import login, wait_until
 from tests.factories import UserFactory
 from tests.webapp.mixtures.conftest import WORKER_ARTIFACT_ROOT
 from webapp.accounts.models import User
@@ -49,9 +49,7 @@ def test_the_dashboard_leads_from_an_empty_database_to_validated_atoms(
     assert "Atom library loaded: 100 created" in page.inner_text(".messages")
     # The validation job runs on the real worker; when it finishes the list refreshes itself.
     page.wait_for_selector('#validate-job .job[data-status="succeeded"]', timeout=120_000)
-    page.wait_for_function(
-        "document.querySelectorAll('#results tr[data-slug] .badge.warn').length === 0", timeout=20_000
-    )
+    wait_until(page, "document.querySelectorAll('#results tr[data-slug] .badge.warn').length === 0", 20)
     assert page.locator("#results tr[data-slug]").first.locator(".badge.ok").count() >= 1
     assert page.evaluate("window.__noReload") is True
     assert Atom.objects.filter(status=ValidationStatus.VALID).count() == 100
@@ -157,11 +155,11 @@ def test_export_writes_what_the_filtered_list_shows(page: Any, live_server: Any)
     _login(page, live_server, "vera", "viewer")
     page.goto(f"{live_server.url}/atoms/")
     page.select_option("#id_topic", "strings")
-    page.wait_for_function("document.querySelectorAll('#results tr[data-slug]').length === 10")
+    wait_until(page, "document.querySelectorAll('#results tr[data-slug]').length === 10")
     page.select_option("#id_difficulty", "1")
-    page.wait_for_function("document.querySelectorAll('#results tr[data-slug]').length < 10")
+    wait_until(page, "document.querySelectorAll('#results tr[data-slug]').length < 10")
     shown = page.locator("#results tr[data-slug]").evaluate_all("rows => rows.map(r => r.dataset.slug)")
-    page.wait_for_function("document.querySelector('#export').getAttribute('href').includes('difficulty=1')")
+    wait_until(page, "document.querySelector('#export').getAttribute('href').includes('difficulty=1')")
     with page.expect_download() as info:
         page.click("#export")
     records = [json.loads(line) for line in Path(info.value.path()).read_text(encoding="utf-8").splitlines()]
