@@ -49,7 +49,7 @@ def gpu_ping(sent_at: float) -> dict[str, object]:
 app.conf.worker_concurrency = 1
 
 
-@app.task(name="atomlab.gpu.run_job", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@app.task(name="atomlab.gpu.run_job", acks_late=True, reject_on_worker_lost=True)
 def run_job(spec_json: str) -> dict[str, object]:
     """Run one JobSpec (its JSON) to its end; progress goes to queue ``events`` as
     ``atomlab.events.progress`` tasks. A second delivery of a job that another worker is
