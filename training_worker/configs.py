@@ -46,7 +46,9 @@ def _check_type(name: str, hint: Any, value: Any) -> Any:
     if origin is Literal:
         choices = get_args(hint)
         if value not in choices or type(value) is not type(choices[0]):
-            raise ConfigError(f"{name}: must be one of {', '.join(map(str, choices))}, got {_describe(value)}")
+            raise ConfigError(
+                f"{name}: must be one of {', '.join(map(str, choices))}, got {_describe(value)}"
+            )
         return value
     if origin is list:
         (item,) = get_args(hint)
@@ -158,7 +160,9 @@ class MethodConfig:
         default=False, metadata={"help": "Train a LoRA adapter (peft) instead of every weight."}
     )
     lora_r: int = field(default=16, metadata={"help": "LoRA rank."})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA scaling numerator (alpha / r scales the update)."})
+    lora_alpha: int = field(
+        default=32, metadata={"help": "LoRA scaling numerator (alpha / r scales the update)."}
+    )
     lora_dropout: float = field(default=0.05, metadata={"help": "Dropout on the LoRA path, in [0, 1)."})
     lora_target_modules: list[str] = field(
         default_factory=lambda: ["all-linear"],
@@ -199,7 +203,9 @@ class MethodConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ConfigError(f"{unknown[0]}: unknown field for {cls.method_name()}; known: {', '.join(sorted(known))}")
+            raise ConfigError(
+                f"{unknown[0]}: unknown field for {cls.method_name()}; known: {', '.join(sorted(known))}"
+            )
         return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:
@@ -301,17 +307,25 @@ class _RLMethodConfig(MethodConfig):
     learning_rate: float = field(
         default=1e-6, metadata={"help": "Peak learning rate; RL wants a much smaller one than SFT."}
     )
-    max_steps: int = field(default=100, metadata={"help": "Total optimizer steps (RL runs are step-budgeted)."})
+    max_steps: int = field(
+        default=100, metadata={"help": "Total optimizer steps (RL runs are step-budgeted)."}
+    )
     per_device_train_batch_size: int = field(
         default=8,
-        metadata={"help": "Completions per device per micro-batch; with gradient accumulation, a multiple of num_generations."},
+        metadata={
+            "help": "Completions per device per micro-batch; with gradient accumulation, a multiple "
+            "of num_generations."
+        },
     )
     num_generations: int = field(
-        default=4, metadata={"help": "Completions sampled per prompt (the group the advantage is computed over)."}
+        default=4,
+        metadata={"help": "Completions sampled per prompt (the group the advantage is computed over)."},
     )
     max_prompt_length: int = field(
         default=512,
-        metadata={"help": "Prompts longer than this many tokens (after the chat template) are left out of the run."},
+        metadata={
+            "help": "Prompts longer than this many tokens (after the chat template) are left out of the run."
+        },
     )
     max_completion_length: int = field(
         default=256, metadata={"help": "Tokens generated per completion at most."}
@@ -356,7 +370,9 @@ class _RLMethodConfig(MethodConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.num_generations < 2:
-            raise ConfigError(f"num_generations: must be >= 2 (advantages compare completions), got {self.num_generations}")
+            raise ConfigError(
+                f"num_generations: must be >= 2 (advantages compare completions), got {self.num_generations}"
+            )
         batch = self.per_device_train_batch_size * self.gradient_accumulation_steps
         if batch % self.num_generations:
             raise ConfigError(
@@ -417,10 +433,14 @@ class GRPOMethodConfig(_RLMethodConfig):
     )
     scale_rewards: Literal["group", "batch", "none"] = field(
         default="group",
-        metadata={"help": "Divide advantages by the reward std of the group, of the batch, or not at all (Dr. GRPO)."},
+        metadata={
+            "help": "Divide advantages by the reward std of the group, of the batch, or not at all "
+            "(Dr. GRPO)."
+        },
     )
     epsilon_high: float | None = field(
-        default=None, metadata={"help": "Upper clipping bound (DAPO's clip-higher, e.g. 0.28); null: epsilon."}
+        default=None,
+        metadata={"help": "Upper clipping bound (DAPO's clip-higher, e.g. 0.28); null: epsilon."},
     )
 
     def __post_init__(self) -> None:

@@ -48,6 +48,8 @@ class ContractError(ValueError):
 
 
 T = TypeVar("T", bound="_Wire")
+#: The JSON types a field accepts (an alias: ProgressEvent has a field called ``type``).
+_Types = tuple[type, ...]
 
 
 def _type_name(types: tuple[type, ...]) -> str:
@@ -62,7 +64,7 @@ class _Wire:
     Subclasses declare ``_FIELD_TYPES``: field name -> the exact JSON types it accepts
     (``bool`` is never accepted for ``int``, nor ``int`` for ``bool``)."""
 
-    _FIELD_TYPES: ClassVar[dict[str, tuple[type, ...]]] = {}
+    _FIELD_TYPES: ClassVar[dict[str, _Types]] = {}
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (``from_dict`` reverses it)."""
@@ -157,7 +159,7 @@ class JobSpec(_Wire):
     attempt: int = 1
     schema_version: int = SCHEMA_VERSION
 
-    _FIELD_TYPES: ClassVar[dict[str, tuple[type, ...]]] = {
+    _FIELD_TYPES: ClassVar[dict[str, _Types]] = {
         "job_id": (str,),
         "kind": (str,),
         "model": (str,),
@@ -221,7 +223,7 @@ class ProgressEvent(_Wire):
     timestamp: float = dataclasses.field(default_factory=time.time)
     schema_version: int = SCHEMA_VERSION
 
-    _FIELD_TYPES: ClassVar[dict[str, tuple[type, ...]]] = {
+    _FIELD_TYPES: ClassVar[dict[str, _Types]] = {
         "job_id": (str,),
         "seq": (int,),
         "type": (str,),
@@ -267,7 +269,7 @@ class ProblemRecord(_Wire):
     meta: dict[str, Any] = dataclasses.field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
-    _FIELD_TYPES: ClassVar[dict[str, tuple[type, ...]]] = {
+    _FIELD_TYPES: ClassVar[dict[str, _Types]] = {
         "task_id": (str,),
         "source": (str,),
         "pool": (str, type(None)),

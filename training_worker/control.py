@@ -30,7 +30,10 @@ KEY_PREFIX = "atomlab:job:"
 LONG_TTL_S = 30 * 24 * 3600
 
 # Refresh or delete the lock only while this worker still holds it.
-_REFRESH = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) else return 0 end"
+_REFRESH = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) "
+    "else return 0 end"
+)
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 

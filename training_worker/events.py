@@ -108,7 +108,9 @@ class Emitter:
         self._counter += 1
         return self._counter
 
-    def emit(self, type: str, payload: dict[str, Any] | None = None, *, step: int | None = None) -> ProgressEvent | None:
+    def emit(
+        self, type: str, payload: dict[str, Any] | None = None, *, step: int | None = None
+    ) -> ProgressEvent | None:
         """Send one event; ``step`` defaults to the last step seen. After a terminal event
         (finished, failed, cancelled) nothing more is sent (a late heartbeat is dropped)."""
         with self._lock:

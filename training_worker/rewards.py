@@ -168,7 +168,9 @@ class SandboxReward:
         from sandbox import JudgeRequest, extract_code
 
         records = [self.records[t] for t in task_ids]
-        codes = [extract_code(text, r.entry_point, r.prompt) for text, r in zip(completions, records, strict=True)]
+        codes = [
+            extract_code(text, r.entry_point, r.prompt) for text, r in zip(completions, records, strict=True)
+        ]
         requests = [
             JudgeRequest(
                 program=code,
@@ -242,7 +244,12 @@ def _rollout_row(step: int, task_id: str, prompt: str, completion: str, judged: 
         "error": (result.error or "")[:1000] or None,
         "flags": list(result.flags),
         "cases": [
-            {"index": c.index, "passed": c.passed, "got": _short(c.got), "error": (c.error or "")[:300] or None}
+            {
+                "index": c.index,
+                "passed": c.passed,
+                "got": _short(c.got),
+                "error": (c.error or "")[:300] or None,
+            }
             for c in result.cases[:20]
         ],
         "stdout": (result.stdout or "")[:500],

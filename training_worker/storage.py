@@ -93,7 +93,7 @@ class Storage:
 
     def _filesystem(self) -> tuple[Any, str]:
         if self._fs is None:
-            import fsspec  # type: ignore[import-untyped]
+            import fsspec
 
             self._fs, self._fs_root = fsspec.core.url_to_fs(self.root)
             self._fs_root = str(self._fs_root).rstrip("/")
@@ -185,10 +185,10 @@ class Storage:
         if self.local:
             path = self.path(key)
             return sorted(p.name for p in path.iterdir()) if path.is_dir() else []
-        fs, path = self._remote(key)
-        if not fs.exists(path):
+        fs, remote = self._remote(key)
+        if not fs.exists(remote):
             return []
-        return sorted(str(p).rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(path, detail=False))
+        return sorted(str(p).rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(remote, detail=False))
 
     def delete(self, key: str) -> None:
         """Remove a file or a directory tree (nothing when it does not exist)."""
@@ -199,9 +199,9 @@ class Storage:
             else:
                 path.unlink(missing_ok=True)
             return
-        fs, path = self._remote(key)
-        if fs.exists(path):
-            fs.rm(path, recursive=True)
+        fs, remote = self._remote(key)
+        if fs.exists(remote):
+            fs.rm(remote, recursive=True)
 
     # --- directories (checkpoints, models) --------------------------------------------
 

@@ -71,7 +71,9 @@ def gpu_app(own_redis: str) -> Any:
 @pytest.fixture(scope="module")
 def gpu_workers(own_redis: str, gpu_app: Any, artifact_root: Path) -> Iterator[list[str]]:
     """Two GPU-queue workers, so that a duplicate delivery can reach a second one."""
-    env = dict(os.environ, REDIS_URL=own_redis, ARTIFACT_ROOT=str(artifact_root), ATOMLAB_HEARTBEAT_SECONDS="1")
+    env = dict(
+        os.environ, REDIS_URL=own_redis, ARTIFACT_ROOT=str(artifact_root), ATOMLAB_HEARTBEAT_SECONDS="1"
+    )
     env["HF_HUB_OFFLINE"] = "1"
     names = [f"gpu{i}-{os.getpid()}@trainw-test" for i in (1, 2)]
     procs = [_start_worker("training_worker.celery_app", "gpu", name, env) for name in names]
@@ -89,7 +91,9 @@ def gpu_workers(own_redis: str, gpu_app: Any, artifact_root: Path) -> Iterator[l
                 proc.kill()
 
 
-def drain_events(redis_url: str, job_id: str, *, until: str | None, timeout: float = 180) -> list[ProgressEvent]:
+def drain_events(
+    redis_url: str, job_id: str, *, until: str | None, timeout: float = 180
+) -> list[ProgressEvent]:
     """The job's events from the ``events`` queue, as the Django side will receive them
     (task ``atomlab.events.progress``, one JSON argument), read with a plain kombu consumer."""
     from kombu import Connection
@@ -107,7 +111,7 @@ def drain_events(redis_url: str, job_id: str, *, until: str | None, timeout: flo
                         break
                     continue
                 assert message.headers["task"] == "atomlab.events.progress"
-                args, kwargs, _ = message.decode()
+                args, _kwargs, _embed = message.decode()
                 message.ack()
                 event = ProgressEvent.from_json(args[0])
                 if event.job_id == job_id:
@@ -131,7 +135,12 @@ def _spec(job_id: str, model: Path, data: Path, root: Path, **config: Any) -> Jo
 
 
 def test_a_job_runs_on_a_real_gpu_worker_and_its_events_arrive_on_the_events_queue(
-    gpu_app: Any, gpu_workers: list[str], own_redis: str, tiny_model: Path, problems_file: Path, artifact_root: Path
+    gpu_app: Any,
+    gpu_workers: list[str],
+    own_redis: str,
+    tiny_model: Path,
+    problems_file: Path,
+    artifact_root: Path,
 ) -> None:
     job_id = new_job_id("celery")
     spec = _spec(job_id, tiny_model, problems_file, artifact_root, max_steps=5, save_steps=5)
@@ -151,7 +160,12 @@ def test_a_job_runs_on_a_real_gpu_worker_and_its_events_arrive_on_the_events_que
 
 
 def test_a_duplicate_delivery_of_a_job_never_runs_it_twice(
-    gpu_app: Any, gpu_workers: list[str], own_redis: str, tiny_model: Path, problems_file: Path, artifact_root: Path
+    gpu_app: Any,
+    gpu_workers: list[str],
+    own_redis: str,
+    tiny_model: Path,
+    problems_file: Path,
+    artifact_root: Path,
 ) -> None:
     job_id = new_job_id("dup")
     # Long enough (a checkpoint every step) for both workers to hold a delivery at once.

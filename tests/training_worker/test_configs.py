@@ -31,20 +31,43 @@ from training_worker.registry import METHODS, UnknownMethod, method
         (SFTMethodConfig, {"use_lora": "yes"}, "use_lora: expected true or false, got 'yes'"),
         (SFTMethodConfig, {"lora_dropout": 1.0}, "lora_dropout: must be in [0.0, 1.0), got 1.0"),
         (SFTMethodConfig, {"lora_target_modules": []}, "lora_target_modules: must be a non-empty list"),
-        (SFTMethodConfig, {"lora_target_modules": ["q_proj", 3]}, "lora_target_modules[1]: expected a string, got 3"),
+        (
+            SFTMethodConfig,
+            {"lora_target_modules": ["q_proj", 3]},
+            "lora_target_modules[1]: expected a string, got 3",
+        ),
         (SFTMethodConfig, {"num_generations": 4}, "num_generations: unknown field for sft; known: "),
-        (GRPOMethodConfig, {"loss_type": "ppo"}, "loss_type: must be one of grpo, dr_grpo, dapo, bnpo, cispo, sapo"),
+        (
+            GRPOMethodConfig,
+            {"loss_type": "ppo"},
+            "loss_type: must be one of grpo, dr_grpo, dapo, bnpo, cispo, sapo",
+        ),
         (GRPOMethodConfig, {"num_generations": 1}, "num_generations: must be >= 2"),
-        (GRPOMethodConfig, {"num_generations": 3}, "num_generations: per_device_train_batch_size x gradient_accumulation_steps (8) must be a multiple of it, got 3"),
-        (GRPOMethodConfig, {"reward_mode": "partial"}, "reward_mode: must be one of binary, fraction, got 'partial'"),
+        (
+            GRPOMethodConfig,
+            {"num_generations": 3},
+            "num_generations: per_device_train_batch_size x gradient_accumulation_steps (8) "
+            "must be a multiple of it, got 3",
+        ),
+        (
+            GRPOMethodConfig,
+            {"reward_mode": "partial"},
+            "reward_mode: must be one of binary, fraction, got 'partial'",
+        ),
         (GRPOMethodConfig, {"temperature": 0}, "temperature: must be > 0, got 0.0"),
         (GRPOMethodConfig, {"epsilon_high": 0.1}, "epsilon_high: must be >= epsilon (0.2), got 0.1"),
-        (GRPOMethodConfig, {"format_reward_weight": 2}, "format_reward_weight: must be in [0.0, 1.0], got 2.0"),
+        (
+            GRPOMethodConfig,
+            {"format_reward_weight": 2},
+            "format_reward_weight: must be in [0.0, 1.0], got 2.0",
+        ),
         (RLOOMethodConfig, {"loss_type": "grpo"}, "loss_type: unknown field for rloo"),
         (RLOOMethodConfig, {"beta": -0.1}, "beta: must be >= 0, got -0.1"),
     ],
 )
-def test_invalid_configs_are_refused_naming_the_field(cls: type[MethodConfig], data: dict, message: str) -> None:
+def test_invalid_configs_are_refused_naming_the_field(
+    cls: type[MethodConfig], data: dict, message: str
+) -> None:
     with pytest.raises(ConfigError) as info:
         cls.from_dict(data)
     assert str(info.value).startswith(message)
@@ -57,7 +80,9 @@ def test_every_field_has_help_text() -> None:
 
 
 def test_a_valid_config_round_trips_through_its_dict() -> None:
-    config = GRPOMethodConfig.from_dict({"learning_rate": 1, "loss_type": "bnpo", "lora_target_modules": ["q_proj"]})
+    config = GRPOMethodConfig.from_dict(
+        {"learning_rate": 1, "loss_type": "bnpo", "lora_target_modules": ["q_proj"]}
+    )
     assert config.learning_rate == 1.0 and isinstance(config.learning_rate, float)
     assert GRPOMethodConfig.from_dict(config.to_dict()) == config
 
@@ -71,13 +96,18 @@ def _accepted(config: MethodConfig, tmp_path: Path) -> tuple[dict[str, Any], Any
     "config",
     [
         SFTMethodConfig(loss_type="dft", use_lora=True, max_steps=10),
-        *[GRPOMethodConfig(loss_type=t, max_steps=10) for t in ("grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo")],
+        *[
+            GRPOMethodConfig(loss_type=t, max_steps=10)
+            for t in ("grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo")
+        ],
         GRPOMethodConfig(scale_rewards="none", epsilon_high=0.28, use_vllm=True, vllm_mode="server"),
         RLOOMethodConfig(normalize_advantages=True, max_steps=10),
     ],
     ids=lambda c: f"{type(c).__name__}-{getattr(c, 'loss_type', '')}",
 )
-def test_every_mapped_kwarg_is_accepted_by_the_installed_trl_config(config: MethodConfig, tmp_path: Path) -> None:
+def test_every_mapped_kwarg_is_accepted_by_the_installed_trl_config(
+    config: MethodConfig, tmp_path: Path
+) -> None:
     import trl
 
     kwargs, args = _accepted(config, tmp_path)
@@ -93,7 +123,9 @@ def test_every_mapped_kwarg_is_accepted_by_the_installed_trl_config(config: Meth
 def test_lora_settings_map_onto_peft() -> None:
     from peft import LoraConfig
 
-    lora = LoraConfig(**SFTMethodConfig(use_lora=True, lora_r=8, lora_target_modules=["q_proj", "v_proj"]).lora_kwargs())
+    lora = LoraConfig(
+        **SFTMethodConfig(use_lora=True, lora_r=8, lora_target_modules=["q_proj", "v_proj"]).lora_kwargs()
+    )
     assert lora.r == 8 and set(lora.target_modules) == {"q_proj", "v_proj"}
     assert LoraConfig(**SFTMethodConfig().lora_kwargs()).target_modules == "all-linear"
 

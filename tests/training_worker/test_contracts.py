@@ -36,7 +36,9 @@ def test_job_spec_round_trips_through_json() -> None:
 
 
 def test_progress_event_round_trips_through_json() -> None:
-    event = ProgressEvent(job_id="42", seq=3, type="metrics", step=10, payload={"loss": 0.5, "rollouts/passed": 0.25})
+    event = ProgressEvent(
+        job_id="42", seq=3, type="metrics", step=10, payload={"loss": 0.5, "rollouts/passed": 0.25}
+    )
     assert ProgressEvent.from_json(event.to_json()) == event
     assert ProgressEvent.from_dict({"job_id": "42", "seq": 1, "type": "heartbeat"}).step == 0
 
@@ -47,7 +49,11 @@ def test_problem_record_round_trips_and_reads_records_without_a_schema_version()
         assert record.schema_version == SCHEMA_VERSION
         again = ProblemRecord.from_json(record.to_json())
         assert again == record and again.cases == data["cases"]
-    humaneval = {**PROBLEMS[0], "cases": [], "test": "def check(candidate):\n    assert candidate(1, 1) == 2\n"}
+    humaneval = {
+        **PROBLEMS[0],
+        "cases": [],
+        "test": "def check(candidate):\n    assert candidate(1, 1) == 2\n",
+    }
     assert ProblemRecord.from_dict(humaneval).judgeable
 
 
@@ -58,19 +64,51 @@ def test_problem_record_round_trips_and_reads_records_without_a_schema_version()
         (JobSpec, {**SPEC, "seed": "7"}, "JobSpec.seed: expected integer, got str"),
         (JobSpec, {**SPEC, "seed": True}, "JobSpec.seed: expected integer, got bool"),
         (JobSpec, {**SPEC, "kind": "ppo"}, "JobSpec.kind: 'ppo' is not one of sft, grpo, rloo, generate"),
-        (JobSpec, {**SPEC, "data_uris": []}, "JobSpec.data_uris: a training job needs at least one snapshot file"),
-        (JobSpec, {**SPEC, "job_id": "a/b"}, "JobSpec.job_id: 'a/b' must be 1-128 letters, digits, '_', '.' or '-'"),
-        (JobSpec, {**SPEC, "resume_step": 5}, "JobSpec.resume_step: give it together with resume_checkpoint, or neither"),
+        (
+            JobSpec,
+            {**SPEC, "data_uris": []},
+            "JobSpec.data_uris: a training job needs at least one snapshot file",
+        ),
+        (
+            JobSpec,
+            {**SPEC, "job_id": "a/b"},
+            "JobSpec.job_id: 'a/b' must be 1-128 letters, digits, '_', '.' or '-'",
+        ),
+        (
+            JobSpec,
+            {**SPEC, "resume_step": 5},
+            "JobSpec.resume_step: give it together with resume_checkpoint, or neither",
+        ),
         (JobSpec, {k: v for k, v in SPEC.items() if k != "model"}, "JobSpec: missing field(s) model"),
-        (JobSpec, {**SPEC, "schema_version": 99}, "JobSpec.schema_version: this worker reads versions 1..1, got 99"),
+        (
+            JobSpec,
+            {**SPEC, "schema_version": 99},
+            "JobSpec.schema_version: this worker reads versions 1..1, got 99",
+        ),
         (ProgressEvent, {"job_id": "1", "seq": 0, "type": "log"}, "ProgressEvent.seq: must be >= 1, got 0"),
-        (ProgressEvent, {"job_id": "1", "seq": 1, "type": "done"}, "ProgressEvent.type: 'done' is not one of"),
-        (ProgressEvent, {"job_id": "1", "seq": 1, "type": "log", "payload": []}, "ProgressEvent.payload: expected object, got list"),
+        (
+            ProgressEvent,
+            {"job_id": "1", "seq": 1, "type": "done"},
+            "ProgressEvent.type: 'done' is not one of",
+        ),
+        (
+            ProgressEvent,
+            {"job_id": "1", "seq": 1, "type": "log", "payload": []},
+            "ProgressEvent.payload: expected object, got list",
+        ),
         (ProblemRecord, {**PROBLEMS[0], "tests": "x"}, "ProblemRecord: unknown field(s) tests"),
         (ProblemRecord, {**PROBLEMS[0], "cases": "[]"}, "ProblemRecord.cases: expected list, got str"),
         (ProblemRecord, {**PROBLEMS[0], "pool": 1}, "ProblemRecord.pool: expected string or null, got int"),
-        (ProblemRecord, {**PROBLEMS[0], "cases": [{"args": [1], "want": 2}]}, "ProblemRecord.cases[0]: unknown field(s) want"),
-        (ProblemRecord, {**PROBLEMS[0], "entry_point": ""}, "ProblemRecord.entry_point: cases and tests need an entry point"),
+        (
+            ProblemRecord,
+            {**PROBLEMS[0], "cases": [{"args": [1], "want": 2}]},
+            "ProblemRecord.cases[0]: unknown field(s) want",
+        ),
+        (
+            ProblemRecord,
+            {**PROBLEMS[0], "entry_point": ""},
+            "ProblemRecord.entry_point: cases and tests need an entry point",
+        ),
     ],
 )
 def test_malformed_wire_objects_are_refused_naming_the_field(cls: type, data: dict, message: str) -> None:
@@ -90,11 +128,14 @@ def test_importing_the_worker_modules_the_web_side_may_use_stays_cheap() -> None
         "import training_worker.contracts, training_worker.configs, training_worker.storage,"
         " training_worker.events, training_worker.registry, training_worker.jobs, training_worker.rewards;"
         "elapsed = time.perf_counter() - t;"
-        "heavy = [m for m in ('torch', 'transformers', 'trl', 'peft', 'datasets', 'fsspec', 'django', 'celery')"
+        "heavy = [m for m in"
+        " ('torch', 'transformers', 'trl', 'peft', 'datasets', 'fsspec', 'django', 'celery')"
         " if m in sys.modules];"
         "print(','.join(heavy)); print(elapsed)"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     heavy, elapsed = result.stdout.split("\n")[:2]
     assert heavy == ""

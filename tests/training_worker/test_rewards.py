@@ -33,7 +33,9 @@ COMPLETIONS = {
     "sys_exit": "import sys\ndef add(a, b):\n    sys.exit(0)",
     "os_exit": "import os\ndef add(a, b):\n    os._exit(0)",
     "module_exit": "import sys\nsys.exit(0)\ndef add(a, b):\n    return a + b",
-    "always_equal": "class Eq:\n    def __eq__(self, other):\n        return True\ndef add(a, b):\n    return Eq()",
+    "always_equal": (
+        "class Eq:\n    def __eq__(self, other):\n        return True\ndef add(a, b):\n    return Eq()"
+    ),
     "forged_output": "def add(a, b):\n    print('All tests passed')\n    return 0",
     "syntax": "def add(a, b)\n    return a + b",
     "raises": "def add(a, b):\n    raise ValueError('no')",
@@ -41,7 +43,9 @@ COMPLETIONS = {
 }
 
 
-def judge(client: SandboxClient, names: list[str], **kw: Any) -> tuple[list[float], list[dict[str, Any]], dict[str, float]]:
+def judge(
+    client: SandboxClient, names: list[str], **kw: Any
+) -> tuple[list[float], list[dict[str, Any]], dict[str, float]]:
     reward = SandboxReward(ADD, client, timeout_s=1.0, **kw)
     metrics: dict[str, float] = {}
     scores = reward(
@@ -53,7 +57,9 @@ def judge(client: SandboxClient, names: list[str], **kw: Any) -> tuple[list[floa
     return scores, reward.drain(), metrics
 
 
-def test_a_rollout_that_exits_or_returns_an_always_equal_object_is_rewarded_zero(client: SandboxClient) -> None:
+def test_a_rollout_that_exits_or_returns_an_always_equal_object_is_rewarded_zero(
+    client: SandboxClient,
+) -> None:
     names = ["sys_exit", "os_exit", "module_exit", "always_equal"]
     scores, rows, _ = judge(client, names, mode="fraction", format_weight=0.1)
     assert scores == [0.0, 0.0, 0.0, 0.0]

@@ -55,7 +55,14 @@ def test_sft_run_completes_with_falling_loss_a_checkpoint_and_ordered_events(mem
 
 
 def test_lora_sft_trains_an_adapter(tiny_model: Path, problems_file: Path, artifact_root: Path) -> None:
-    config = {**SFT_MEMORISE, "max_steps": 4, "save_steps": 4, "use_lora": True, "lora_r": 4, "loss_type": "dft"}
+    config = {
+        **SFT_MEMORISE,
+        "max_steps": 4,
+        "save_steps": 4,
+        "use_lora": True,
+        "lora_r": 4,
+        "loss_type": "dft",
+    }
     run = run_spec(_spec("sft", tiny_model, problems_file, artifact_root, config), artifact_root)
     assert run.outcome.status == "finished", run.of("failed")
     checkpoint = local_path(run.outcome.checkpoint)
@@ -108,7 +115,9 @@ def test_grpo_from_the_sft_checkpoint_earns_reward_from_the_sandbox(
     assert [e.step for e in run.of("generations")] == [1, 2, 3]
 
 
-def test_rloo_runs_a_few_steps(memorised: Run, tiny_model: Path, problems_file: Path, artifact_root: Path) -> None:
+def test_rloo_runs_a_few_steps(
+    memorised: Run, tiny_model: Path, problems_file: Path, artifact_root: Path
+) -> None:
     spec = _spec(
         "rloo", tiny_model, problems_file, artifact_root, {**RL_CONFIG, "max_steps": 2, "save_steps": 2},
         init_checkpoint=memorised.outcome.checkpoint,
@@ -143,7 +152,7 @@ def test_cancel_through_redis_stops_within_a_step_keeps_a_checkpoint_and_resume_
     first = run_spec(spec, artifact_root, control=control, sink=sink)
     events = sink.inner.events
     assert first.outcome.status == "cancelled"
-    cancelled = [e for e in events if e.type == "cancelled"][0]
+    cancelled = next(e for e in events if e.type == "cancelled")
     # The flag is seen at the next step boundary: a step or two later at most.
     assert 3 <= cancelled.step <= 5
     checkpoint = cancelled.payload["checkpoint"]
@@ -180,7 +189,9 @@ def test_heartbeat_sets_the_redis_key_and_emits_events(
     # A slow job: the model is saved every step, a heartbeat every 0.5 s.
     config = {**SFT_MEMORISE, "max_steps": 6, "save_steps": 1}
     spec = _spec("sft", tiny_model, problems_file, artifact_root, config, job_id=job_id)
-    run = run_spec(spec, artifact_root, control=JobControl(redis_client, job_id, heartbeat_s=0.5), sink=Watch())
+    run = run_spec(
+        spec, artifact_root, control=JobControl(redis_client, job_id, heartbeat_s=0.5), sink=Watch()
+    )
     assert run.outcome.status == "finished"
     assert run.of("heartbeat"), "no heartbeat during the run"
     assert all(value is not None and float(value) > 0 for value in seen)

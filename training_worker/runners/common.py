@@ -59,10 +59,7 @@ class RunContext:
     def output_dir(self) -> Path:
         """Where TRL writes checkpoints: straight into the artifact folder when it is local,
         otherwise a local folder uploaded after each save."""
-        if self.artifacts.local:
-            path = self.artifacts.path(CHECKPOINTS)
-        else:
-            path = self.workdir / CHECKPOINTS
+        path = self.artifacts.path(CHECKPOINTS) if self.artifacts.local else self.workdir / CHECKPOINTS
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -151,7 +148,7 @@ def _metrics(logs: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-class JobCallback(TrainerCallback):  # type: ignore[misc]
+class JobCallback(TrainerCallback):
     """Events, checkpoints, rollouts and cancel around TRL's loop.
 
     - every log: a ``metrics`` event (and, for RL, the step's rollouts as a JSONL file and
@@ -176,7 +173,12 @@ class JobCallback(TrainerCallback):  # type: ignore[misc]
         return bool(state.is_world_process_zero)
 
     def on_log(
-        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, logs: dict[str, Any] | None = None, **_: Any
+        self,
+        args: TrainingArguments,
+        state: TrainerState,
+        control: TrainerControl,
+        logs: dict[str, Any] | None = None,
+        **_: Any,
     ) -> None:
         """Metrics event (and rollouts file) for this logging step."""
         if not logs or not self._main(state):
@@ -205,7 +207,9 @@ class JobCallback(TrainerCallback):  # type: ignore[misc]
             counts[r["category"]] = counts.get(r["category"], 0) + 1
         self.ctx.emitter.emit("generations", {"uri": uri, "rows": len(rows), "categories": counts}, step=step)
 
-    def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **_: Any) -> None:
+    def on_step_end(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **_: Any
+    ) -> None:
         """Poll the cancel flag (rank 0 decides; every rank follows)."""
         stop = 0
         if self._main(state):
@@ -220,12 +224,14 @@ class JobCallback(TrainerCallback):  # type: ignore[misc]
             control.should_save = True
             control.should_training_stop = True
 
-    def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **_: Any) -> None:
+    def on_save(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **_: Any
+    ) -> None:
         """Copy the checkpoint TRL just wrote to storage (if remote) and report it."""
         if not self._main(state):
             return
         name = f"checkpoint-{state.global_step}"
-        local = Path(args.output_dir) / name
+        local = Path(str(args.output_dir)) / name
         key = f"{CHECKPOINTS}/{name}"
         artifacts = self.ctx.artifacts
         uri = artifacts.uri(key) if artifacts.local else artifacts.put_dir(local, key)
@@ -237,7 +243,11 @@ def _broadcast(value: int) -> int:
     """Rank 0's value on every rank (a no-op in a single process)."""
     if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
         return value
-    device = torch.device("cuda", torch.cuda.current_device()) if torch.cuda.is_available() else torch.device("cpu")
+    device = (
+        torch.device("cuda", torch.cuda.current_device())
+        if torch.cuda.is_available()
+        else torch.device("cpu")
+    )
     tensor = torch.tensor([value], device=device)
     torch.distributed.broadcast(tensor, src=0)
     return int(tensor.item())
@@ -273,5 +283,5 @@ def quiet_libraries() -> None:
     import transformers
 
     datasets.disable_progress_bars()
-    transformers.utils.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]

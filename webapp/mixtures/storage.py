@@ -83,6 +83,7 @@ def read_snapshot(sha256: str) -> Iterator[dict[str, Any]]:
                 if line.strip():
                     yield json.loads(line)
     except StorageError:
+        uri = storage.uri(snapshot_relpath(sha256))
         raise FileNotFoundError(
-            f"snapshot file {storage.uri(snapshot_relpath(sha256))} is missing (ARTIFACT_ROOT={settings.ARTIFACT_ROOT})"
+            f"snapshot file {uri} is missing (ARTIFACT_ROOT={settings.ARTIFACT_ROOT})"
         ) from None
