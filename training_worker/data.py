@@ -59,12 +59,19 @@ def is_translation(record: ProblemRecord) -> bool:
     return record.meta.get("kind") == "translation" or record.source.startswith("prompt_translation")
 
 
+#: Appended to code tasks: small instruct models otherwise often answer with prose only.
+ANSWER_FORMAT = "Answer with the complete Python function in one ```python code block."
+
+
 def user_message(record: ProblemRecord) -> str:
-    """What the model is asked. A natural-language task is asked as it is; a code prompt
-    (HumanEval style: a signature and docstring) is asked to be completed."""
-    if is_translation(record) or not _CODE_PROMPT.search(record.prompt.split("\n", 1)[0]):
+    """What the model is asked. A natural-language task is asked as it is, a code prompt
+    (HumanEval style: a signature and docstring) is asked to be completed; code tasks end
+    with :data:`ANSWER_FORMAT`."""
+    if is_translation(record):
         return record.prompt
-    return f"Complete the following Python function.\n\n```python\n{record.prompt.rstrip()}\n```"
+    if not _CODE_PROMPT.search(record.prompt.split("\n", 1)[0]):
+        return f"{record.prompt.rstrip()}\n\n{ANSWER_FORMAT}"
+    return f"Complete the following Python function.\n\n```python\n{record.prompt.rstrip()}\n```\n\n{ANSWER_FORMAT}"
 
 
 def assistant_answer(record: ProblemRecord) -> str:

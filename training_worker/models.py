@@ -123,10 +123,19 @@ def prepare_default_model(artifact_root: str, *, force: bool = False) -> Path:
             return target  # another process finished first
         if target.exists():
             shutil.rmtree(target)
+        _readable(work)
         os.replace(work, target)
         return target
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _readable(folder: Path) -> None:
+    """World-readable like any other artifact (mkdtemp and the weight writer use 0700/0600),
+    so a web server or a worker under another user can load it."""
+    folder.chmod(0o755)
+    for path in folder.iterdir():
+        path.chmod(0o644)
 
 
 def _convert_gguf(gguf: Path, out: Path) -> None:
