@@ -71,7 +71,8 @@ def user_message(record: ProblemRecord) -> str:
         return record.prompt
     if not _CODE_PROMPT.search(record.prompt.split("\n", 1)[0]):
         return f"{record.prompt.rstrip()}\n\n{ANSWER_FORMAT}"
-    return f"Complete the following Python function.\n\n```python\n{record.prompt.rstrip()}\n```\n\n{ANSWER_FORMAT}"
+    code = record.prompt.rstrip()
+    return f"Complete the following Python function.\n\n```python\n{code}\n```\n\n{ANSWER_FORMAT}"
 
 
 def assistant_answer(record: ProblemRecord) -> str:
