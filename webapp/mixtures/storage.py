@@ -1,20 +1,38 @@
 """Snapshot files under ``ARTIFACT_ROOT`` (DESIGN.md, "Artifacts"): ``snapshots/<sha256>.jsonl``.
 
-Only local paths are supported for now; an ``s3://`` root would go through fsspec here, and
-nowhere else, since every reader and writer of snapshot files calls these helpers.
+Reading and writing go through ``training_worker.storage`` (the one artifact module, shared
+with the GPU workers), so a snapshot written here is the file a worker reads. Helpers that
+return a local ``Path`` (:func:`artifact_root`, :func:`snapshot_file`) still need a local root.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+
+from training_worker.storage import Storage, StorageError, write_atomically
+
+__all__ = [
+    "artifact_root",
+    "artifact_storage",
+    "read_snapshot",
+    "record_line",
+    "snapshot_file",
+    "snapshot_relpath",
+    "write_atomically",
+    "write_snapshot",
+]
+
+
+def artifact_storage() -> Storage:
+    """The artifact root as a :class:`~training_worker.storage.Storage` (read on each call:
+    tests override the setting)."""
+    return Storage(str(settings.ARTIFACT_ROOT))
 
 
 def artifact_root() -> Path:
@@ -40,21 +58,6 @@ def record_line(record: dict[str, Any]) -> bytes:
     return (json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode()
 
 
-def write_atomically(path: Path, data: Iterable[bytes]) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place, so a
-    reader never sees half a file and two writers of the same content both succeed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in data:
-                fh.write(chunk)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_snapshot(lines: list[bytes]) -> tuple[str, Path, int]:
     """Store canonical lines as ``snapshots/<sha256>.jsonl``; returns ``(sha256, path, size)``.
     A file that already exists has this exact content (its name is its hash) and is kept."""
@@ -64,18 +67,23 @@ def write_snapshot(lines: list[bytes]) -> tuple[str, Path, int]:
         digest.update(line)
         size += len(line)
     sha = digest.hexdigest()
-    path = snapshot_file(sha)
-    if not path.exists():
-        write_atomically(path, lines)
+    path = snapshot_file(sha)  # callers still want a local path: refuse a remote root up front
+    storage = artifact_storage()
+    if not storage.exists(snapshot_relpath(sha)):
+        storage.write_bytes(snapshot_relpath(sha), b"".join(lines))
     return sha, path, size
 
 
 def read_snapshot(sha256: str) -> Iterator[dict[str, Any]]:
     """The records of a stored snapshot, in file order."""
-    path = snapshot_file(sha256)
-    if not path.exists():
-        raise FileNotFoundError(f"snapshot file {path} is missing (ARTIFACT_ROOT={settings.ARTIFACT_ROOT})")
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
+    storage = artifact_storage()
+    try:
+        with storage.open(snapshot_relpath(sha256), "r") as fh:
+            for line in fh:
+                if line.strip():
+                    yield json.loads(line)
+    except StorageError:
+        uri = storage.uri(snapshot_relpath(sha256))
+        raise FileNotFoundError(
+            f"snapshot file {uri} is missing (ARTIFACT_ROOT={settings.ARTIFACT_ROOT})"
+        ) from None

@@ -1,0 +1,183 @@
+"""``atomlab.gpu.run_job`` on real GPU-queue worker processes (``training_worker.celery_app``),
+with its progress events read back from the ``events`` queue without Django.
+
+The workers get a Redis server of their own (a free port chosen at run time): the session's
+Django-side worker, when another test started it, consumes ``events`` on the shared test
+Redis and would take these events away."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import _start_worker, _wait_for_worker
+from tests.training_worker.conftest import SFT_MEMORISE, new_job_id
+from training_worker.contracts import JobSpec, ProgressEvent
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def own_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path_factory.mktemp("redis"),
+    )
+    import redis
+
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("the test's own redis-server did not start") from None
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def gpu_app(own_redis: str) -> Any:
+    """A client-side Celery app on the workers' broker (sends tasks, reads results)."""
+    from celery import Celery
+
+    app = Celery("test-gpu-client", broker=own_redis, backend=own_redis)
+    app.conf.update(task_serializer="json", accept_content=["json"], result_serializer="json")
+    return app
+
+
+@pytest.fixture(scope="module")
+def gpu_workers(own_redis: str, gpu_app: Any, artifact_root: Path) -> Iterator[list[str]]:
+    """Two GPU-queue workers, so that a duplicate delivery can reach a second one."""
+    env = dict(
+        os.environ, REDIS_URL=own_redis, ARTIFACT_ROOT=str(artifact_root), ATOMLAB_HEARTBEAT_SECONDS="1"
+    )
+    env["HF_HUB_OFFLINE"] = "1"
+    names = [f"gpu{i}-{os.getpid()}@trainw-test" for i in (1, 2)]
+    procs = [_start_worker("training_worker.celery_app", "gpu", name, env) for name in names]
+    try:
+        for proc, name in zip(procs, names, strict=True):
+            _wait_for_worker(gpu_app, name, proc)
+        yield names
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def drain_events(
+    redis_url: str, job_id: str, *, until: str | None, timeout: float = 180
+) -> list[ProgressEvent]:
+    """The job's events from the ``events`` queue, as the Django side will receive them
+    (task ``atomlab.events.progress``, one JSON argument), read with a plain kombu consumer."""
+    from kombu import Connection
+
+    events: list[ProgressEvent] = []
+    deadline = time.monotonic() + timeout
+    with Connection(redis_url) as conn:
+        queue = conn.SimpleQueue("events")
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    message = queue.get(block=True, timeout=1)
+                except queue.Empty:
+                    if until is None:
+                        break
+                    continue
+                assert message.headers["task"] == "atomlab.events.progress"
+                args, _kwargs, _embed = message.decode()
+                message.ack()
+                event = ProgressEvent.from_json(args[0])
+                if event.job_id == job_id:
+                    events.append(event)
+                    if event.type == until:
+                        break
+        finally:
+            queue.close()
+    return events
+
+
+def _spec(job_id: str, model: Path, data: Path, root: Path, **config: Any) -> JobSpec:
+    return JobSpec(
+        job_id=job_id,
+        kind="sft",
+        model=str(model),
+        data_uris=[str(data)],
+        artifact_prefix=str(root / "runs" / job_id),
+        method_config={**SFT_MEMORISE, **config},
+    )
+
+
+def test_a_job_runs_on_a_real_gpu_worker_and_its_events_arrive_on_the_events_queue(
+    gpu_app: Any,
+    gpu_workers: list[str],
+    own_redis: str,
+    tiny_model: Path,
+    problems_file: Path,
+    artifact_root: Path,
+) -> None:
+    job_id = new_job_id("celery")
+    spec = _spec(job_id, tiny_model, problems_file, artifact_root, max_steps=5, save_steps=5)
+    result = gpu_app.send_task("atomlab.gpu.run_job", args=[spec.to_json()], queue="gpu")
+    events = drain_events(own_redis, job_id, until="finished")
+    assert result.get(timeout=120) == {
+        "job_id": job_id,
+        "status": "finished",
+        "step": 5,
+        "checkpoint": str(artifact_root / "runs" / job_id / "checkpoints" / "checkpoint-5"),
+    }
+    types = [e.type for e in events]
+    assert types[0] == "started" and types[-1] == "finished"
+    assert [e.step for e in events if e.type == "metrics"] == [1, 2, 3, 4, 5]
+    assert [e.seq for e in events] == sorted({e.seq for e in events})
+    assert json.loads(events[-1].to_json())["payload"]["checkpoint"].endswith("checkpoint-5")
+
+
+def test_a_duplicate_delivery_of_a_job_never_runs_it_twice(
+    gpu_app: Any,
+    gpu_workers: list[str],
+    own_redis: str,
+    tiny_model: Path,
+    problems_file: Path,
+    artifact_root: Path,
+) -> None:
+    job_id = new_job_id("dup")
+    # Long enough (a checkpoint every step) for both workers to hold a delivery at once.
+    spec_json = _spec(job_id, tiny_model, problems_file, artifact_root, max_steps=12, save_steps=1).to_json()
+    first = gpu_app.send_task("atomlab.gpu.run_job", args=[spec_json], queue="gpu")
+    second = gpu_app.send_task("atomlab.gpu.run_job", args=[spec_json], queue="gpu")
+    outcomes = sorted(r.get(timeout=180)["status"] for r in (first, second))
+    assert outcomes == ["finished", "skipped"]
+    # A late re-delivery of the same message, after the job ended, is skipped as well.
+    late = gpu_app.send_task("atomlab.gpu.run_job", args=[spec_json], queue="gpu")
+    assert late.get(timeout=60)["status"] == "skipped"
+    events = drain_events(own_redis, job_id, until=None, timeout=30)
+    assert [e.type for e in events].count("started") == 1
+    assert [e.type for e in events].count("finished") == 1
+    assert [e.step for e in events if e.type == "metrics"] == list(range(1, 13))

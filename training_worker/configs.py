@@ -1,0 +1,493 @@
+"""Typed method configs, written the way TRL writes its own: a dataclass per method, a help
+string per field, validation in ``__post_init__``, and one mapping onto TRL's
+``SFTConfig`` / ``GRPOConfig`` / ``RLOOConfig``.
+
+``from_dict`` refuses an unknown field or an invalid value and names the field
+(``learning_rate: must be > 0, got -1``), so the web form and the worker agree on what a
+valid launch is. Standard library only; TRL is imported only by :func:`build_trl_args`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, TypeVar, get_args, get_origin
+
+C = TypeVar("C", bound="MethodConfig")
+
+
+class ConfigError(ValueError):
+    """An invalid method config; the message starts with the field's name."""
+
+
+def _describe(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _check_type(name: str, hint: Any, value: Any) -> Any:
+    """``value`` coerced to ``hint`` (int -> float only), or :class:`ConfigError`."""
+    origin = get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _check_type(name, option, value)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(errors[0] if len(errors) == 1 else f"{name}: invalid value {_describe(value)}")
+    if origin is Literal:
+        choices = get_args(hint)
+        if value not in choices or type(value) is not type(choices[0]):
+            raise ConfigError(
+                f"{name}: must be one of {', '.join(map(str, choices))}, got {_describe(value)}"
+            )
+        return value
+    if origin is list:
+        (item,) = get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(f"{name}: expected a list, got {type(value).__name__}")
+        return [_check_type(f"{name}[{i}]", item, v) for i, v in enumerate(value)]
+    if hint is bool:
+        if type(value) is not bool:
+            raise ConfigError(f"{name}: expected true or false, got {_describe(value)}")
+        return value
+    if hint is int:
+        if type(value) is not int:
+            raise ConfigError(f"{name}: expected an integer, got {_describe(value)}")
+        return value
+    if hint is float:
+        if type(value) not in (int, float) or not math.isfinite(value):
+            raise ConfigError(f"{name}: expected a finite number, got {_describe(value)}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{name}: expected a string, got {_describe(value)}")
+        return value
+    raise TypeError(f"{name}: unsupported annotation {hint!r}")  # a bug in a config class
+
+
+def _positive(name: str, value: float) -> None:
+    if not value > 0:
+        raise ConfigError(f"{name}: must be > 0, got {_describe(value)}")
+
+
+def _non_negative(name: str, value: float) -> None:
+    if not value >= 0:
+        raise ConfigError(f"{name}: must be >= 0, got {_describe(value)}")
+
+
+def _in_range(name: str, value: float, low: float, high: float, *, high_open: bool = False) -> None:
+    ok = low <= value < high if high_open else low <= value <= high
+    if not ok:
+        bracket = ")" if high_open else "]"
+        raise ConfigError(f"{name}: must be in [{low}, {high}{bracket}, got {_describe(value)}")
+
+
+@dataclass
+class MethodConfig:
+    """What every method shares: optimisation, schedule, logging, checkpoints, LoRA."""
+
+    #: The TRL config class this maps onto (set by each method).
+    trl_class: ClassVar[str] = ""
+
+    learning_rate: float = field(
+        default=2e-5, metadata={"help": "Peak learning rate of AdamW (after warm-up). Must be > 0."}
+    )
+    max_steps: int = field(
+        default=-1,
+        metadata={
+            "help": "Total optimizer steps; -1 trains for num_train_epochs instead. Small runs on a CPU "
+            "want a step budget, not epochs."
+        },
+    )
+    num_train_epochs: float = field(
+        default=1.0, metadata={"help": "Passes over the training rows when max_steps is -1."}
+    )
+    per_device_train_batch_size: int = field(
+        default=4, metadata={"help": "Rows (SFT) or completions (RL) per device per micro-batch."}
+    )
+    gradient_accumulation_steps: int = field(
+        default=1, metadata={"help": "Micro-batches accumulated into one optimizer step."}
+    )
+    warmup_ratio: float = field(
+        default=0.0, metadata={"help": "Share of the steps spent on a linear warm-up, in [0, 1)."}
+    )
+    lr_scheduler_type: Literal["linear", "cosine", "constant", "constant_with_warmup"] = field(
+        default="linear", metadata={"help": "Learning-rate schedule after warm-up (TRL's default: linear)."}
+    )
+    weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
+    max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm; 0 disables it."})
+    logging_steps: int = field(
+        default=1,
+        metadata={
+            "help": "Emit a metrics event (and, for RL, a rollouts file) every this many steps. Every "
+            "step by default: the run page draws live curves from these."
+        },
+    )
+    save_steps: int = field(
+        default=50, metadata={"help": "Save a checkpoint every this many steps (and always at the end)."}
+    )
+    save_total_limit: int | None = field(
+        default=None,
+        metadata={"help": "Keep at most this many checkpoints locally; null keeps all (resume needs them)."},
+    )
+    bf16: bool = field(
+        default=False, metadata={"help": "Train in bfloat16 mixed precision. Needs a CUDA device."}
+    )
+    gradient_checkpointing: bool = field(
+        default=False, metadata={"help": "Trade compute for memory by recomputing activations."}
+    )
+    seed: int | None = field(
+        default=None,
+        metadata={"help": "Seed for weights, data order and sampling; null uses the job's seed."},
+    )
+    num_processes: int = field(
+        default=1,
+        metadata={
+            "help": "GPUs this job trains on through `accelerate launch` (CUDA only); 1 trains in the "
+            "worker process itself."
+        },
+    )
+    use_lora: bool = field(
+        default=False, metadata={"help": "Train a LoRA adapter (peft) instead of every weight."}
+    )
+    lora_r: int = field(default=16, metadata={"help": "LoRA rank."})
+    lora_alpha: int = field(
+        default=32, metadata={"help": "LoRA scaling numerator (alpha / r scales the update)."}
+    )
+    lora_dropout: float = field(default=0.05, metadata={"help": "Dropout on the LoRA path, in [0, 1)."})
+    lora_target_modules: list[str] = field(
+        default_factory=lambda: ["all-linear"],
+        metadata={"help": "Module names LoRA wraps; ['all-linear'] wraps every linear layer but the head."},
+    )
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, _check_type(f.name, _hints(type(self))[f.name], getattr(self, f.name)))
+        _positive("learning_rate", self.learning_rate)
+        if self.max_steps == 0 or self.max_steps < -1:
+            raise ConfigError(f"max_steps: must be a positive number of steps or -1, got {self.max_steps}")
+        if self.max_steps == -1:
+            _positive("num_train_epochs", self.num_train_epochs)
+        _positive("per_device_train_batch_size", self.per_device_train_batch_size)
+        _positive("gradient_accumulation_steps", self.gradient_accumulation_steps)
+        _in_range("warmup_ratio", self.warmup_ratio, 0.0, 1.0, high_open=True)
+        _non_negative("weight_decay", self.weight_decay)
+        _non_negative("max_grad_norm", self.max_grad_norm)
+        _positive("logging_steps", self.logging_steps)
+        _positive("save_steps", self.save_steps)
+        if self.save_total_limit is not None:
+            _positive("save_total_limit", self.save_total_limit)
+        if self.seed is not None:
+            _in_range("seed", self.seed, 0, 2**32 - 1)
+        _positive("num_processes", self.num_processes)
+        _positive("lora_r", self.lora_r)
+        _positive("lora_alpha", self.lora_alpha)
+        _in_range("lora_dropout", self.lora_dropout, 0.0, 1.0, high_open=True)
+        if not self.lora_target_modules or any(not m.strip() for m in self.lora_target_modules):
+            raise ConfigError("lora_target_modules: must be a non-empty list of module names")
+
+    @classmethod
+    def from_dict(cls: type[C], data: dict[str, Any]) -> C:
+        """A validated config; an unknown field is refused with its name and the known ones."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"config: expected an object, got {type(data).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(
+                f"{unknown[0]}: unknown field for {cls.method_name()}; known: {', '.join(sorted(known))}"
+            )
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, resolved (what a run records as its config)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def method_name(cls) -> str:
+        """``sft``, ``grpo`` or ``rloo``."""
+        return cls.__name__.removesuffix("MethodConfig").lower()
+
+    @classmethod
+    def field_help(cls) -> dict[str, str]:
+        """Field name -> help text (for forms and ``--help``)."""
+        return {f.name: str(f.metadata.get("help", "")) for f in dataclasses.fields(cls)}
+
+    def trl_kwargs(self, output_dir: str, *, cuda: bool, seed: int) -> dict[str, Any]:
+        """Keyword arguments for the TRL config class: this config's fields under TRL's
+        names, plus what the worker always sets (no reporting to external services, no
+        progress bars, checkpoints every ``save_steps``)."""
+        return {
+            "output_dir": output_dir,
+            "learning_rate": self.learning_rate,
+            "max_steps": self.max_steps,
+            "num_train_epochs": self.num_train_epochs,
+            "per_device_train_batch_size": self.per_device_train_batch_size,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
+            "warmup_steps": self.warmup_ratio,  # a float in [0, 1) is a ratio for transformers
+            "lr_scheduler_type": self.lr_scheduler_type,
+            "weight_decay": self.weight_decay,
+            "max_grad_norm": self.max_grad_norm,
+            "logging_strategy": "steps",
+            "logging_steps": self.logging_steps,
+            "save_strategy": "steps",
+            "save_steps": self.save_steps,
+            "save_total_limit": self.save_total_limit,
+            "bf16": self.bf16,
+            # transformers 5 renamed it (the old name warns); TRL's default is on, which costs
+            # ~20% speed for memory a small model does not need.
+            "activation_checkpointing": self.gradient_checkpointing,
+            "seed": self.seed if self.seed is not None else seed,
+            "use_cpu": not cuda,
+            "report_to": [],
+            "disable_tqdm": True,
+            "dataloader_num_workers": 0,
+        }
+
+    def lora_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``peft.LoraConfig`` (causal LM)."""
+        targets: str | list[str] = self.lora_target_modules
+        if self.lora_target_modules == ["all-linear"]:
+            targets = "all-linear"
+        return {
+            "r": self.lora_r,
+            "lora_alpha": self.lora_alpha,
+            "lora_dropout": self.lora_dropout,
+            "target_modules": targets,
+            "task_type": "CAUSAL_LM",
+        }
+
+
+@dataclass
+class SFTMethodConfig(MethodConfig):
+    """Supervised fine-tuning on prompt-completion rows, loss on the completion only."""
+
+    trl_class: ClassVar[str] = "SFTConfig"
+
+    loss_type: Literal["nll", "dft"] = field(
+        default="nll",
+        metadata={
+            "help": "'nll': negative log-likelihood; 'dft': Dynamic Fine-Tuning (each token's loss "
+            "weighted by its probability, arXiv:2508.05629), as TRL implements it."
+        },
+    )
+    max_length: int = field(
+        default=1024,
+        metadata={"help": "Rows longer than this many tokens (prompt + completion) are truncated."},
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _positive("max_length", self.max_length)
+
+    def trl_kwargs(self, output_dir: str, *, cuda: bool, seed: int) -> dict[str, Any]:
+        """See :meth:`MethodConfig.trl_kwargs`; adds the loss and completion-only masking."""
+        return {
+            **super().trl_kwargs(output_dir, cuda=cuda, seed=seed),
+            "loss_type": self.loss_type,
+            "max_length": self.max_length,
+            "completion_only_loss": True,
+            "packing": False,
+        }
+
+
+@dataclass
+class _RLMethodConfig(MethodConfig):
+    """Sampling, the sandbox reward and vLLM rollouts, shared by GRPO and RLOO."""
+
+    learning_rate: float = field(
+        default=1e-6, metadata={"help": "Peak learning rate; RL wants a much smaller one than SFT."}
+    )
+    max_steps: int = field(
+        default=100, metadata={"help": "Total optimizer steps (RL runs are step-budgeted)."}
+    )
+    per_device_train_batch_size: int = field(
+        default=8,
+        metadata={
+            "help": "Completions per device per micro-batch; with gradient accumulation, a multiple "
+            "of num_generations."
+        },
+    )
+    num_generations: int = field(
+        default=4,
+        metadata={"help": "Completions sampled per prompt (the group the advantage is computed over)."},
+    )
+    max_prompt_length: int = field(
+        default=512,
+        metadata={
+            "help": "Prompts longer than this many tokens (after the chat template) are left out of the run."
+        },
+    )
+    max_completion_length: int = field(
+        default=256, metadata={"help": "Tokens generated per completion at most."}
+    )
+    temperature: float = field(default=1.0, metadata={"help": "Sampling temperature of the rollouts (> 0)."})
+    top_p: float = field(default=1.0, metadata={"help": "Nucleus sampling mass, in (0, 1]."})
+    beta: float = field(
+        default=0.04,
+        metadata={"help": "KL penalty toward the initial model; 0 loads no reference model (faster)."},
+    )
+    epsilon: float = field(default=0.2, metadata={"help": "Clipping range of the policy ratio."})
+    num_iterations: int = field(default=1, metadata={"help": "Optimisation passes per generated batch (mu)."})
+    mask_truncated_completions: bool = field(
+        default=False, metadata={"help": "Leave completions cut at max_completion_length out of the loss."}
+    )
+    reward_mode: Literal["binary", "fraction"] = field(
+        default="binary",
+        metadata={
+            "help": "'binary': 1 when the sandbox passes every case, else 0; 'fraction': the share of "
+            "cases passed. Tampering (exits, non-plain values) always scores 0."
+        },
+    )
+    format_reward_weight: float = field(
+        default=0.0,
+        metadata={
+            "help": "Added to the reward when the answer is one ```python block defining the entry "
+            "point; small (e.g. 0.1) or 0."
+        },
+    )
+    judge_timeout_s: float = field(default=5.0, metadata={"help": "Sandbox wall-clock limit per program."})
+    use_vllm: bool = field(
+        default=False, metadata={"help": "Generate rollouts with vLLM (CUDA with vllm installed only)."}
+    )
+    vllm_mode: Literal["colocate", "server"] = field(
+        default="colocate",
+        metadata={"help": "'colocate': vLLM shares the training GPU; 'server': a separate `trl vllm-serve`."},
+    )
+    vllm_gpu_memory_utilization: float = field(
+        default=0.3, metadata={"help": "Share of GPU memory vLLM may take in colocate mode, in (0, 1]."}
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.num_generations < 2:
+            raise ConfigError(
+                f"num_generations: must be >= 2 (advantages compare completions), got {self.num_generations}"
+            )
+        batch = self.per_device_train_batch_size * self.gradient_accumulation_steps
+        if batch % self.num_generations:
+            raise ConfigError(
+                f"num_generations: per_device_train_batch_size x gradient_accumulation_steps ({batch}) "
+                f"must be a multiple of it, got {self.num_generations}"
+            )
+        _positive("max_prompt_length", self.max_prompt_length)
+        _positive("max_completion_length", self.max_completion_length)
+        _positive("temperature", self.temperature)
+        if not 0 < self.top_p <= 1:
+            raise ConfigError(f"top_p: must be in (0, 1], got {self.top_p}")
+        _non_negative("beta", self.beta)
+        _positive("epsilon", self.epsilon)
+        _positive("num_iterations", self.num_iterations)
+        _in_range("format_reward_weight", self.format_reward_weight, 0.0, 1.0)
+        _in_range("judge_timeout_s", self.judge_timeout_s, 0.1, 600.0)
+        if not 0 < self.vllm_gpu_memory_utilization <= 1:
+            raise ConfigError(
+                f"vllm_gpu_memory_utilization: must be in (0, 1], got {self.vllm_gpu_memory_utilization}"
+            )
+
+    def trl_kwargs(self, output_dir: str, *, cuda: bool, seed: int) -> dict[str, Any]:
+        """See :meth:`MethodConfig.trl_kwargs`; adds sampling, KL, clipping and vLLM."""
+        kwargs = {
+            **super().trl_kwargs(output_dir, cuda=cuda, seed=seed),
+            "num_generations": self.num_generations,
+            "max_completion_length": self.max_completion_length,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "beta": self.beta,
+            "epsilon": self.epsilon,
+            "num_iterations": self.num_iterations,
+            "mask_truncated_completions": self.mask_truncated_completions,
+            "use_vllm": self.use_vllm,
+            # Task ids and entry points ride along to the reward function.
+            "remove_unused_columns": False,
+            "log_completions": False,
+        }
+        if self.use_vllm:
+            kwargs["vllm_mode"] = self.vllm_mode
+            kwargs["vllm_gpu_memory_utilization"] = self.vllm_gpu_memory_utilization
+        return kwargs
+
+
+@dataclass
+class GRPOMethodConfig(_RLMethodConfig):
+    """GRPO (TRL's ``GRPOTrainer``) with a selectable loss aggregation."""
+
+    trl_class: ClassVar[str] = "GRPOConfig"
+
+    loss_type: Literal["grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo"] = field(
+        default="dapo",
+        metadata={
+            "help": "Loss aggregation: 'grpo' (per-sequence mean; length-biased), 'dr_grpo' (global "
+            "constant), 'dapo' (tokens in the global batch; TRL's default), 'bnpo' (tokens in the local "
+            "batch), 'cispo' (clipped IS weights), 'sapo' (soft gate)."
+        },
+    )
+    scale_rewards: Literal["group", "batch", "none"] = field(
+        default="group",
+        metadata={
+            "help": "Divide advantages by the reward std of the group, of the batch, or not at all "
+            "(Dr. GRPO)."
+        },
+    )
+    epsilon_high: float | None = field(
+        default=None,
+        metadata={"help": "Upper clipping bound (DAPO's clip-higher, e.g. 0.28); null: epsilon."},
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.epsilon_high is not None and self.epsilon_high < self.epsilon:
+            raise ConfigError(f"epsilon_high: must be >= epsilon ({self.epsilon}), got {self.epsilon_high}")
+
+    def trl_kwargs(self, output_dir: str, *, cuda: bool, seed: int) -> dict[str, Any]:
+        """See :meth:`_RLMethodConfig.trl_kwargs`; adds the loss type and reward scaling."""
+        return {
+            **super().trl_kwargs(output_dir, cuda=cuda, seed=seed),
+            "loss_type": self.loss_type,
+            "scale_rewards": self.scale_rewards,
+            "epsilon_high": self.epsilon_high,
+        }
+
+
+@dataclass
+class RLOOMethodConfig(_RLMethodConfig):
+    """RLOO (TRL's ``RLOOTrainer``): leave-one-out baseline over the group."""
+
+    trl_class: ClassVar[str] = "RLOOConfig"
+
+    normalize_advantages: bool = field(
+        default=False, metadata={"help": "Normalise advantages over each generation batch (mean 0, std 1)."}
+    )
+
+    def trl_kwargs(self, output_dir: str, *, cuda: bool, seed: int) -> dict[str, Any]:
+        """See :meth:`_RLMethodConfig.trl_kwargs`; adds advantage normalisation."""
+        return {
+            **super().trl_kwargs(output_dir, cuda=cuda, seed=seed),
+            "normalize_advantages": self.normalize_advantages,
+        }
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def build_trl_args(config: MethodConfig, output_dir: str, *, cuda: bool, seed: int) -> Any:
+    """The TRL config object for ``config`` (imports TRL)."""
+    import trl
+
+    trl_cls = getattr(trl, config.trl_class)
+    return trl_cls(**config.trl_kwargs(output_dir, cuda=cuda, seed=seed))

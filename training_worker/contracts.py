@@ -1,0 +1,309 @@
+"""Wire types between the web side and the GPU workers (DESIGN.md, "Wire contracts").
+
+Standard library only, so that the web side can import this module without torch or Celery.
+Each type has ``to_dict``/``from_dict`` and ``to_json``/``from_json``; ``from_*`` refuses an
+unknown field, a missing required field or a value of the wrong type, naming the field, so
+a typo on one side of the wire fails loudly instead of being dropped.
+
+- :class:`JobSpec`: what a GPU worker is asked to run.
+- :class:`ProgressEvent`: what a worker reports, one event at a time, with a ``seq`` that
+  only grows for a job (the web side applies events idempotently by ``(job_id, seq)``).
+- :class:`ProblemRecord`: the problem record of DESIGN.md, the lingua franca of snapshots,
+  training and evaluation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+import time
+from typing import Any, ClassVar, TypeVar
+
+#: The version of every type below. A reader refuses a newer version than it knows.
+SCHEMA_VERSION = 1
+
+JOB_KINDS: tuple[str, ...] = ("sft", "grpo", "rloo", "generate")
+EVENT_TYPES: tuple[str, ...] = (
+    "started",
+    "metrics",
+    "log",
+    "checkpoint",
+    "generations",
+    "finished",
+    "failed",
+    "cancelled",
+    "heartbeat",
+)
+#: Event types after which a job emits nothing more.
+TERMINAL_EVENTS: frozenset[str] = frozenset({"finished", "failed", "cancelled"})
+
+# Job ids end up in Redis keys and artifact paths: keep them to one safe path segment.
+_JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+
+class ContractError(ValueError):
+    """A wire object is malformed; the message names the type and the field."""
+
+
+T = TypeVar("T", bound="_Wire")
+#: The JSON types a field accepts (an alias: ProgressEvent has a field called ``type``).
+_Types = tuple[type, ...]
+
+
+def _type_name(types: tuple[type, ...]) -> str:
+    names = {type(None): "null", str: "string", int: "integer", float: "number", bool: "boolean"}
+    names |= {list: "list", dict: "object"}
+    return " or ".join(names.get(t, t.__name__) for t in types)
+
+
+class _Wire:
+    """Shared JSON round trip and field checking for the dataclasses below.
+
+    Subclasses declare ``_FIELD_TYPES``: field name -> the exact JSON types it accepts
+    (``bool`` is never accepted for ``int``, nor ``int`` for ``bool``)."""
+
+    _FIELD_TYPES: ClassVar[dict[str, _Types]] = {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (``from_dict`` reverses it)."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload,no-any-return]
+
+    def to_json(self) -> str:
+        """Compact JSON text (``from_json`` reverses it)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+    @classmethod
+    def from_json(cls: type[T], text: str | bytes) -> T:
+        """Parse JSON text; malformed JSON is a :class:`ContractError` too."""
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ContractError(f"{cls.__name__}: not valid JSON: {exc}") from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls: type[T], data: Any) -> T:
+        """Build from a JSON object; unknown, missing or wrongly typed fields are refused."""
+        if not isinstance(data, dict):
+            raise ContractError(f"{cls.__name__}: expected a JSON object, got {type(data).__name__}")
+        fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(data) - set(fields))
+        if unknown:
+            raise ContractError(f"{cls.__name__}: unknown field(s) {', '.join(unknown)}")
+        required = [
+            name
+            for name, f in fields.items()
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ]
+        missing = [name for name in required if name not in data]
+        if missing:
+            raise ContractError(f"{cls.__name__}: missing field(s) {', '.join(missing)}")
+        for name, value in data.items():
+            accepted = cls._FIELD_TYPES[name]
+            if type(value) not in accepted:
+                raise ContractError(
+                    f"{cls.__name__}.{name}: expected {_type_name(accepted)}, got {type(value).__name__}"
+                )
+        return cls(**data)
+
+    def _check_schema_version(self, version: int) -> None:
+        if not 1 <= version <= SCHEMA_VERSION:
+            raise ContractError(
+                f"{type(self).__name__}.schema_version: this worker reads versions 1..{SCHEMA_VERSION}, "
+                f"got {version}"
+            )
+
+
+def _check_str_list(owner: str, name: str, value: list[Any]) -> None:
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not item:
+            raise ContractError(f"{owner}.{name}[{i}]: expected a non-empty string")
+
+
+def _json_ready(owner: str, name: str, value: Any) -> None:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ContractError(f"{owner}.{name}: not JSON data: {exc}") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class JobSpec(_Wire):
+    """One job for a GPU worker.
+
+    ``model`` is ``"default"`` (the built-in model under the worker's ``ARTIFACT_ROOT``), a
+    local path, a Hugging Face id already in the worker's cache, or a checkpoint URI.
+    ``init_checkpoint`` (optional) starts from an earlier run's checkpoint instead of
+    ``model``'s weights; for a LoRA checkpoint, ``model`` must be the base it was trained on.
+    ``resume_checkpoint``/``resume_step`` continue this same job from one of its own
+    checkpoints (optimizer, scheduler and step included); ``attempt`` counts the times the
+    web side queued this job (a re-delivered message of one attempt never runs twice, a new
+    attempt does). ``data_uris`` are snapshot files
+    (JSONL of problem records). ``method_config`` is validated by the worker's typed config
+    for ``kind``. Checkpoints go to ``<artifact_prefix>/checkpoints/checkpoint-<step>``,
+    rollouts to ``<artifact_prefix>/rollouts/``.
+    """
+
+    job_id: str
+    kind: str
+    model: str
+    data_uris: list[str]
+    artifact_prefix: str
+    method_config: dict[str, Any] = dataclasses.field(default_factory=dict)
+    seed: int = 0
+    init_checkpoint: str | None = None
+    resume_checkpoint: str | None = None
+    resume_step: int | None = None
+    attempt: int = 1
+    schema_version: int = SCHEMA_VERSION
+
+    _FIELD_TYPES: ClassVar[dict[str, _Types]] = {
+        "job_id": (str,),
+        "kind": (str,),
+        "model": (str,),
+        "data_uris": (list,),
+        "artifact_prefix": (str,),
+        "method_config": (dict,),
+        "seed": (int,),
+        "init_checkpoint": (str, type(None)),
+        "resume_checkpoint": (str, type(None)),
+        "resume_step": (int, type(None)),
+        "attempt": (int,),
+        "schema_version": (int,),
+    }
+
+    def __post_init__(self) -> None:
+        if not _JOB_ID.match(self.job_id):
+            raise ContractError(
+                f"JobSpec.job_id: {self.job_id!r} must be 1-128 letters, digits, '_', '.' or '-'"
+            )
+        if self.kind not in JOB_KINDS:
+            raise ContractError(f"JobSpec.kind: {self.kind!r} is not one of {', '.join(JOB_KINDS)}")
+        if not self.model.strip():
+            raise ContractError("JobSpec.model: must not be empty")
+        if not self.artifact_prefix.strip():
+            raise ContractError("JobSpec.artifact_prefix: must not be empty")
+        _check_str_list("JobSpec", "data_uris", self.data_uris)
+        if self.kind != "generate" and not self.data_uris:
+            raise ContractError("JobSpec.data_uris: a training job needs at least one snapshot file")
+        _json_ready("JobSpec", "method_config", self.method_config)
+        if not 0 <= self.seed < 2**32:
+            raise ContractError(f"JobSpec.seed: must be in [0, 2**32), got {self.seed}")
+        for name in ("init_checkpoint", "resume_checkpoint"):
+            value = getattr(self, name)
+            if value is not None and not value.strip():
+                raise ContractError(f"JobSpec.{name}: must be null or a non-empty URI")
+        if (self.resume_checkpoint is None) != (self.resume_step is None):
+            raise ContractError("JobSpec.resume_step: give it together with resume_checkpoint, or neither")
+        if self.resume_step is not None and self.resume_step < 0:
+            raise ContractError(f"JobSpec.resume_step: must be >= 0, got {self.resume_step}")
+        if self.attempt < 1:
+            raise ContractError(f"JobSpec.attempt: must be >= 1, got {self.attempt}")
+        self._check_schema_version(self.schema_version)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProgressEvent(_Wire):
+    """One report from a worker about a job.
+
+    ``seq`` grows strictly for a job across all of its attempts (a resumed job continues
+    the numbering); ``step`` is the optimizer step the event is about. ``payload`` by type:
+    ``started`` {kind, model, config, versions, host, pid}; ``metrics`` {name: number};
+    ``log`` {level, message}; ``checkpoint`` {uri, step}; ``finished`` {checkpoint, metrics};
+    ``failed`` {error}; ``cancelled`` {checkpoint}; ``heartbeat`` {host, pid}.
+    """
+
+    job_id: str
+    seq: int
+    type: str
+    step: int = 0
+    payload: dict[str, Any] = dataclasses.field(default_factory=dict)
+    timestamp: float = dataclasses.field(default_factory=time.time)
+    schema_version: int = SCHEMA_VERSION
+
+    _FIELD_TYPES: ClassVar[dict[str, _Types]] = {
+        "job_id": (str,),
+        "seq": (int,),
+        "type": (str,),
+        "step": (int,),
+        "payload": (dict,),
+        "timestamp": (float, int),
+        "schema_version": (int,),
+    }
+
+    def __post_init__(self) -> None:
+        if not _JOB_ID.match(self.job_id):
+            raise ContractError(f"ProgressEvent.job_id: {self.job_id!r} is not a valid job id")
+        if self.seq < 1:
+            raise ContractError(f"ProgressEvent.seq: must be >= 1, got {self.seq}")
+        if self.type not in EVENT_TYPES:
+            raise ContractError(f"ProgressEvent.type: {self.type!r} is not one of {', '.join(EVENT_TYPES)}")
+        if self.step < 0:
+            raise ContractError(f"ProgressEvent.step: must be >= 0, got {self.step}")
+        if not math.isfinite(self.timestamp):
+            raise ContractError("ProgressEvent.timestamp: must be a finite number")
+        _json_ready("ProgressEvent", "payload", self.payload)
+        self._check_schema_version(self.schema_version)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProblemRecord(_Wire):
+    """A problem (DESIGN.md, "The problem record").
+
+    ``cases`` are native cases ``{"args": [...], "kwargs": {...}, "expected": ...}`` in the
+    sandbox's tagged JSON; ``test`` is an optional HumanEval-style test. Neither ever reaches
+    the model. Records written before ``schema_version`` existed read as version 1.
+    """
+
+    task_id: str
+    source: str
+    lang: str
+    prompt: str
+    entry_point: str
+    solution: str
+    pool: str | None = None
+    cases: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    test: str | None = None
+    meta: dict[str, Any] = dataclasses.field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
+
+    _FIELD_TYPES: ClassVar[dict[str, _Types]] = {
+        "task_id": (str,),
+        "source": (str,),
+        "pool": (str, type(None)),
+        "lang": (str,),
+        "prompt": (str,),
+        "entry_point": (str,),
+        "solution": (str,),
+        "cases": (list,),
+        "test": (str, type(None)),
+        "meta": (dict,),
+        "schema_version": (int,),
+    }
+
+    def __post_init__(self) -> None:
+        for name in ("task_id", "source", "lang", "prompt"):
+            if not getattr(self, name).strip():
+                raise ContractError(f"ProblemRecord.{name}: must not be empty")
+        for i, case in enumerate(self.cases):
+            if not isinstance(case, dict):
+                raise ContractError(f"ProblemRecord.cases[{i}]: expected an object")
+            extra = sorted(set(case) - {"args", "kwargs", "expected"})
+            if extra:
+                raise ContractError(f"ProblemRecord.cases[{i}]: unknown field(s) {', '.join(extra)}")
+            if not isinstance(case.get("args", []), list):
+                raise ContractError(f"ProblemRecord.cases[{i}].args: expected a list")
+            if not isinstance(case.get("kwargs", {}), dict):
+                raise ContractError(f"ProblemRecord.cases[{i}].kwargs: expected an object")
+        if (self.cases or self.test) and not self.entry_point:
+            raise ContractError("ProblemRecord.entry_point: cases and tests need an entry point")
+        _json_ready("ProblemRecord", "cases", self.cases)
+        _json_ready("ProblemRecord", "meta", self.meta)
+        self._check_schema_version(self.schema_version)
+
+    @property
+    def judgeable(self) -> bool:
+        """True when the sandbox can judge an answer (the record has cases or a test)."""
+        return bool(self.cases) or bool(self.test)

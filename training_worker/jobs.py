@@ -1,0 +1,245 @@
+"""One job from start to end, whoever calls it (the Celery task or the CLI).
+
+``run_job`` takes the job's lock (when it has a Redis control), emits ``started``, beats a
+heartbeat, runs the method's runner and ends with exactly one of ``finished``, ``cancelled``
+or ``failed``. It never raises for a job's own failure: that is a ``failed`` event.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from training_worker.configs import ConfigError
+from training_worker.contracts import JobSpec
+from training_worker.control import Heartbeat, JobControl, spec_digest
+from training_worker.events import Emitter, EventSink
+from training_worker.registry import UnknownMethod, method
+
+
+@dataclass
+class JobOutcome:
+    """How a job ended, for the caller (the events carry the same)."""
+
+    status: str  # finished | cancelled | failed | skipped
+    step: int = 0
+    checkpoint: str | None = None
+    error: str | None = None
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("torch", "transformers", "trl", "peft", "accelerate", "datasets"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "missing"
+    return out
+
+
+def _code_revision() -> str | None:
+    # The worker's own checkout, when it runs from one (a wheel install has none).
+    import subprocess
+    from pathlib import Path
+
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(Path(__file__).resolve().parent), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+def _is_main_process() -> bool:
+    """False on the other ranks of an ``accelerate launch`` (only rank 0 reports)."""
+    return os.environ.get("RANK", "0") == "0"
+
+
+class _NullSink:
+    def emit(self, event: Any) -> None:
+        pass
+
+
+def run_job(
+    spec: JobSpec,
+    *,
+    sink: EventSink,
+    artifact_root: str,
+    control: JobControl | None = None,
+    heartbeat_s: float = 10.0,
+    spec_json: str | None = None,
+) -> JobOutcome:
+    """Run ``spec`` to its end; events go to ``sink``. With ``control`` (Redis): the job runs
+    only if its lock is free and the same spec has not already run to an end; the heartbeat
+    refreshes the lock; the trainer polls the cancel flag."""
+    main = _is_main_process()
+    if not main:
+        sink, control = _NullSink(), None
+    digest = spec_digest(spec_json or spec.to_json())
+    if control is not None:
+        previous = control.done(digest)
+        if previous is not None:
+            return JobOutcome(status="skipped", error=f"this spec already ran to an end ({previous})")
+        if not control.acquire():
+            return JobOutcome(status="skipped", error="another worker holds this job's lock")
+    emitter = Emitter(spec.job_id, sink, next_seq=control.next_seq if control is not None else None)
+    heartbeat = None
+
+    def beat() -> None:
+        emitter.emit("heartbeat", {"host": socket.gethostname(), "pid": os.getpid()})
+
+    if main:
+        heartbeat = Heartbeat(heartbeat_s, control=control, on_beat=beat)
+    outcome = JobOutcome(status="failed")
+    try:
+        if control is not None:
+            control.beat()
+        if heartbeat is not None:
+            heartbeat.start()
+        outcome = _run(spec, emitter, artifact_root, control, heartbeat)
+    finally:
+        if heartbeat is not None:
+            heartbeat.stop()
+        if control is not None:
+            control.mark_done(digest, outcome.status)
+            control.release()
+    return outcome
+
+
+def _run(
+    spec: JobSpec,
+    emitter: Emitter,
+    artifact_root: str,
+    control: JobControl | None,
+    heartbeat: Heartbeat | None,
+) -> JobOutcome:
+    step = spec.resume_step or 0
+    ctx = None
+    try:
+        chosen = method(spec.kind)
+        config = chosen.config_class.from_dict(spec.method_config)
+        emitter.emit(
+            "started",
+            {
+                "kind": spec.kind,
+                "model": spec.model,
+                "init_checkpoint": spec.init_checkpoint,
+                "resume_checkpoint": spec.resume_checkpoint,
+                "data_uris": spec.data_uris,
+                "seed": spec.seed,
+                "config": config.to_dict(),
+                "versions": _versions(),
+                "code_revision": _code_revision(),
+                "host": socket.gethostname(),
+                "pid": os.getpid(),
+            },
+            step=step,
+        )
+        if control is not None and control.cancel_requested():
+            emitter.emit(
+                "cancelled", {"checkpoint": spec.resume_checkpoint, "reason": "cancelled before start"}
+            )
+            return JobOutcome(status="cancelled", step=step, checkpoint=spec.resume_checkpoint)
+        from training_worker.runners.common import RunContext
+
+        ctx = RunContext(
+            spec=spec,
+            config=config,
+            emitter=emitter,
+            artifact_root=artifact_root,
+            control=control,
+            heartbeat=heartbeat,
+        )
+        result = chosen.load_runner()(ctx)
+    except (ConfigError, UnknownMethod) as exc:
+        error = str(exc)
+        emitter.emit("failed", {"error": error}, step=step)
+        return JobOutcome(status="failed", step=step, error=error)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        emitter.emit(
+            "failed",
+            {"error": error[:4000], "traceback": traceback.format_exc()[-8000:]},
+            step=emitter.step,
+        )
+        return JobOutcome(status="failed", step=emitter.step, error=error)
+    finally:
+        if ctx is not None:
+            ctx.cleanup()
+    payload = {"checkpoint": result.checkpoint, "metrics": result.metrics}
+    emitter.emit(result.status, payload, step=result.step)
+    return JobOutcome(status=result.status, step=result.step, checkpoint=result.checkpoint)
+
+
+def run_message(
+    app: Any, spec_json: str, *, redis_url: str, artifact_root: str, heartbeat_s: float
+) -> dict[str, Any]:
+    """What the Celery task ``atomlab.gpu.run_job`` does with its one argument.
+
+    A spec that does not parse cannot be reported against a job (no trustworthy id): it is
+    logged and dropped. A job asking for several processes (``num_processes`` > 1) is run
+    under ``accelerate launch`` in child processes whose rank 0 reports as this one would."""
+    import logging
+
+    from training_worker.contracts import ContractError
+    from training_worker.control import JobControl, redis_client
+    from training_worker.events import CelerySink
+
+    log = logging.getLogger("training_worker")
+    try:
+        spec = JobSpec.from_json(spec_json)
+    except ContractError as exc:
+        log.error("atomlab.gpu.run_job: refused a malformed JobSpec: %s", exc)
+        return {"status": "rejected", "error": str(exc)}
+    processes = spec.method_config.get("num_processes", 1)
+    if isinstance(processes, int) and not isinstance(processes, bool) and processes > 1:
+        return _launch_distributed(spec, spec_json, processes, redis_url)
+    control = JobControl(redis_client(redis_url), spec.job_id, heartbeat_s=heartbeat_s)
+    outcome = run_job(
+        spec,
+        sink=CelerySink(app),
+        artifact_root=artifact_root,
+        control=control,
+        heartbeat_s=heartbeat_s,
+        spec_json=spec_json,
+    )
+    if outcome.status == "skipped":
+        log.info("job %s: not run: %s", spec.job_id, outcome.error)
+    return {
+        "job_id": spec.job_id,
+        "status": outcome.status,
+        "step": outcome.step,
+        "checkpoint": outcome.checkpoint,
+    }
+
+
+def _launch_distributed(spec: JobSpec, spec_json: str, processes: int, redis_url: str) -> dict[str, Any]:
+    """``accelerate launch --num_processes N -m training_worker run SPEC --redis … --celery``.
+    Unverified on this project's CPU-only machines (scripts/gpu_check.sh exercises it)."""
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="atomlab-launch-") as tmp:
+        spec_file = Path(tmp) / "spec.json"
+        spec_file.write_text(spec_json, encoding="utf-8")
+        command = [
+            sys.executable, "-m", "accelerate.commands.launch",
+            "--num_processes", str(processes), "--module", "training_worker",
+            "run", str(spec_file), "--redis", redis_url, "--celery",
+            "--events", str(Path(tmp) / "events.jsonl"),
+        ]  # fmt: skip
+        result = subprocess.run(command, check=False)
+    status = "finished" if result.returncode == 0 else "failed"
+    return {"job_id": spec.job_id, "status": status, "returncode": result.returncode}

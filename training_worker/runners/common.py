@@ -1,0 +1,287 @@
+"""What every runner shares: the job's context, model loading, and the TrainerCallback that
+turns TRL's loop into events, checkpoints in storage, rollout files and cooperative cancel."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
+
+from training_worker.configs import MethodConfig
+from training_worker.contracts import JobSpec
+from training_worker.control import Heartbeat, JobControl
+from training_worker.events import Emitter
+from training_worker.models import cache_dir, load_causal_lm, load_tokenizer, resolve_model
+from training_worker.storage import Storage, materialise_dir
+
+CHECKPOINTS = "checkpoints"
+ROLLOUTS = "rollouts"
+
+
+class JobStopped(Exception):
+    """Raised inside the loop when the job must stop for a reason other than cancel."""
+
+
+@dataclass
+class RunContext:
+    """Everything a runner needs about its job."""
+
+    spec: JobSpec
+    config: MethodConfig
+    emitter: Emitter
+    artifact_root: str
+    control: JobControl | None = None
+    heartbeat: Heartbeat | None = None
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="atomlab-job-")))
+
+    @property
+    def artifacts(self) -> Storage:
+        """The job's artifact storage (``spec.artifact_prefix``)."""
+        return Storage(self.spec.artifact_prefix)
+
+    @property
+    def cuda(self) -> bool:
+        """Whether this worker trains on CUDA."""
+        return bool(torch.cuda.is_available())
+
+    @property
+    def seed(self) -> int:
+        """The seed in force: the config's when set, the job's otherwise."""
+        return self.config.seed if self.config.seed is not None else self.spec.seed
+
+    def output_dir(self) -> Path:
+        """Where TRL writes checkpoints: straight into the artifact folder when it is local,
+        otherwise a local folder uploaded after each save."""
+        path = self.artifacts.path(CHECKPOINTS) if self.artifacts.local else self.workdir / CHECKPOINTS
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def cleanup(self) -> None:
+        """Remove the local scratch folder."""
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@dataclass
+class RunResult:
+    """How a runner ended."""
+
+    status: str  # "finished" or "cancelled"
+    step: int
+    checkpoint: str | None
+    metrics: dict[str, float]
+
+
+def check_device(ctx: RunContext) -> None:
+    """Refuse settings this machine cannot honour, naming the field."""
+    from training_worker.configs import ConfigError
+
+    if ctx.config.bf16 and not ctx.cuda:
+        raise ConfigError("bf16: needs a CUDA device; this worker has none")
+    if ctx.config.num_processes > 1:
+        if not ctx.cuda:
+            raise ConfigError("num_processes: several processes need CUDA devices; this worker has none")
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        if world != ctx.config.num_processes:
+            raise ConfigError(
+                f"num_processes: {ctx.config.num_processes} asked, but this job runs in {world} process(es); "
+                "start it under `accelerate launch` (the Celery task does)"
+            )
+    if getattr(ctx.config, "use_vllm", False):
+        if not ctx.cuda:
+            raise ConfigError("use_vllm: needs a CUDA device; this worker has none")
+        import importlib.util
+
+        if importlib.util.find_spec("vllm") is None:
+            raise ConfigError("use_vllm: vllm is not installed on this worker (pip install '.[gpu]')")
+
+
+def load_model_and_tokenizer(ctx: RunContext) -> tuple[Any, Any, Path]:
+    """The policy to train and its tokenizer: ``spec.model``, or ``spec.init_checkpoint``
+    (an earlier run's checkpoint; a LoRA one is merged into ``spec.model``). Returns the
+    folder the weights came from too."""
+    base = resolve_model(ctx.spec.model, ctx.artifact_root)
+    source = base
+    if ctx.spec.init_checkpoint:
+        source = materialise_dir(ctx.spec.init_checkpoint, cache_dir() / "remote")
+    tokenizer_dir = source if (source / "tokenizer_config.json").exists() else base
+    tokenizer = load_tokenizer(tokenizer_dir)
+    torch.manual_seed(ctx.seed)
+    model = load_causal_lm(source, base=base, bf16=ctx.config.bf16)
+    if model.generation_config is not None and model.generation_config.pad_token_id is None:
+        model.generation_config.pad_token_id = tokenizer.pad_token_id
+    return model, tokenizer, source
+
+
+def resume_path(ctx: RunContext) -> str | None:
+    """The local folder of ``spec.resume_checkpoint`` (None for a fresh start)."""
+    if not ctx.spec.resume_checkpoint:
+        return None
+    return str(materialise_dir(ctx.spec.resume_checkpoint, ctx.workdir / "resume"))
+
+
+def peft_config(config: MethodConfig) -> Any:
+    """A ``peft.LoraConfig`` when the config asks for LoRA, else None."""
+    if not config.use_lora:
+        return None
+    from peft import LoraConfig
+
+    return LoraConfig(**config.lora_kwargs())
+
+
+def _metrics(logs: dict[str, Any]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key, value in logs.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if math.isfinite(value):
+            out[key] = float(value)
+    # Stable names for the run page's standard curves, whatever the trainer called them.
+    if "completions/mean_length" in out:
+        out["completion_length"] = out["completions/mean_length"]
+    return out
+
+
+class JobCallback(TrainerCallback):
+    """Events, checkpoints, rollouts and cancel around TRL's loop.
+
+    - every log: a ``metrics`` event (and, for RL, the step's rollouts as a JSONL file and
+      a ``generations`` event pointing at it);
+    - every save: the checkpoint copied to the job's storage when that is not local, and a
+      ``checkpoint`` event with its URI;
+    - every step end: the cancel flag is polled; when set, a checkpoint is saved and the
+      loop stops (cooperative cancel); a lost job lock stops it too.
+    """
+
+    def __init__(self, ctx: RunContext, reward: Any = None) -> None:
+        self.ctx = ctx
+        self.reward = reward
+        self.cancelled = False
+        self.lock_lost = False
+        self.last_checkpoint: str | None = ctx.spec.resume_checkpoint
+        self.last_metrics: dict[str, float] = {}
+        self.summary: dict[str, float] = {}
+
+    # The loop runs on every rank under `accelerate launch`; only rank 0 reports.
+    def _main(self, state: TrainerState) -> bool:
+        return bool(state.is_world_process_zero)
+
+    def on_log(
+        self,
+        args: TrainingArguments,
+        state: TrainerState,
+        control: TrainerControl,
+        logs: dict[str, Any] | None = None,
+        **_: Any,
+    ) -> None:
+        """Metrics event (and rollouts file) for this logging step."""
+        if not logs or not self._main(state):
+            return
+        metrics = _metrics(logs)
+        if "train_runtime" in metrics:  # the closing summary, not a step
+            self.summary = metrics
+            return
+        self.last_metrics = metrics
+        self.ctx.emitter.emit("metrics", metrics, step=state.global_step)
+        self._flush_rollouts(state.global_step)
+
+    def _flush_rollouts(self, step: int) -> None:
+        if self.reward is None:
+            return
+        rows = self.reward.drain()
+        if not rows:
+            return
+        import json
+
+        key = f"{ROLLOUTS}/step-{step:06d}.jsonl"
+        text = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows)
+        uri = self.ctx.artifacts.write_text(key, text)
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r["category"]] = counts.get(r["category"], 0) + 1
+        self.ctx.emitter.emit("generations", {"uri": uri, "rows": len(rows), "categories": counts}, step=step)
+
+    def on_step_end(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **_: Any
+    ) -> None:
+        """Poll the cancel flag (rank 0 decides; every rank follows)."""
+        stop = 0
+        if self._main(state):
+            if self.ctx.control is not None and self.ctx.control.cancel_requested():
+                stop = 1
+            elif self.ctx.heartbeat is not None and self.ctx.heartbeat.lost.is_set():
+                stop = 2
+        stop = _broadcast(stop)
+        if stop:
+            self.cancelled = stop == 1
+            self.lock_lost = stop == 2
+            control.should_save = True
+            control.should_training_stop = True
+
+    def on_save(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **_: Any
+    ) -> None:
+        """Copy the checkpoint TRL just wrote to storage (if remote) and report it."""
+        if not self._main(state):
+            return
+        name = f"checkpoint-{state.global_step}"
+        local = Path(str(args.output_dir)) / name
+        key = f"{CHECKPOINTS}/{name}"
+        artifacts = self.ctx.artifacts
+        uri = artifacts.uri(key) if artifacts.local else artifacts.put_dir(local, key)
+        self.last_checkpoint = uri
+        self.ctx.emitter.emit("checkpoint", {"uri": uri, "step": state.global_step}, step=state.global_step)
+
+
+def _broadcast(value: int) -> int:
+    """Rank 0's value on every rank (a no-op in a single process)."""
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        return value
+    device = (
+        torch.device("cuda", torch.cuda.current_device())
+        if torch.cuda.is_available()
+        else torch.device("cpu")
+    )
+    tensor = torch.tensor([value], device=device)
+    torch.distributed.broadcast(tensor, src=0)
+    return int(tensor.item())
+
+
+def finish(ctx: RunContext, trainer: Any, callback: JobCallback) -> RunResult:
+    """The runner's result after ``trainer.train`` returned."""
+    if callback.lock_lost:
+        raise JobStopped("another worker took over this job (its lock expired); stopped at a checkpoint")
+    step = int(trainer.state.global_step)
+    metrics = {**callback.last_metrics, **callback.summary}
+    return RunResult(
+        status="cancelled" if callback.cancelled else "finished",
+        step=step,
+        checkpoint=callback.last_checkpoint,
+        metrics=metrics,
+    )
+
+
+def drop_printer(trainer: Any) -> None:
+    """Remove transformers' PrinterCallback: it prints every log dict to stdout, where the
+    CLI writes its JSON events (the events carry the same numbers)."""
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+
+
+def quiet_libraries() -> None:
+    """Keep transformers/datasets progress bars and advisory warnings out of job logs."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import datasets
+    import transformers
+
+    datasets.disable_progress_bars()
+    transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
