@@ -56,7 +56,8 @@ def test_a_live_chart_appends_polled_points_and_stops_when_the_feed_is_finished(
     chart_urls.reset(run=0.3)
     page.goto(f"{chart_site.url}/charts-test/run/")
     # Drawn from the embedded spec (steps 0..3: its first request asks for what comes after 3).
-    wait_until(page, "['live', 'finished'].includes(document.querySelector('#chart-run-loss')?.dataset.state)")
+    drawn = "['live', 'finished'].includes(document.querySelector('#chart-run-loss')?.dataset.state)"
+    wait_until(page, drawn)
 
     # Re-processing the page (as htmx does after a swap) must not start a second loop.
     page.evaluate("document.body.dispatchEvent(new CustomEvent('htmx:load', {bubbles: true}))")
