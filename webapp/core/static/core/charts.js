@@ -47,12 +47,19 @@
     return number.format(v);
   }
 
-  // A log axis gets a tick at every 1..9 × 10^n; past 8 of them, only 1, 2, 3 and 5 are
-  // labelled (the grid keeps every line), as matplotlib's exports do.
+  // A log axis gets a tick at every 1..9 × 10^n (and more on a short range); past 8 of them,
+  // only 1, 2, 3 and 5 × 10^n are labelled, as matplotlib's exports do, or, when fewer than
+  // three of those are on the axis, every few ticks. The grid keeps every line.
+  function nice(v) {
+    var mantissa = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
+    return [1, 2, 3, 5].some(function (m) { return Math.abs(mantissa - m) < 1e-6; });
+  }
+
   function logTick(v, index, ticks) {
     if (ticks.length <= 8 || v <= 0) return fmt(v);
-    var mantissa = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
-    return [1, 2, 3, 5].some(function (m) { return Math.abs(mantissa - m) < 1e-6; }) ? fmt(v) : "";
+    var nices = ticks.filter(function (t) { return t.value > 0 && nice(t.value); }).length;
+    if (nices >= 3) return nice(v) ? fmt(v) : "";
+    return index % Math.ceil(ticks.length / 5) === 0 || index === ticks.length - 1 ? fmt(v) : "";
   }
 
   function withAlpha(hex, alpha) {
