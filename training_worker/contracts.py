@@ -23,6 +23,10 @@ from typing import Any, ClassVar, TypeVar
 
 #: The version of every type below. A reader refuses a newer version than it knows.
 SCHEMA_VERSION = 1
+#: The version of a problem record that carries no ``schema_version``: snapshot files written
+#: before the field existed hold such lines, and their content hashes must stay valid, so
+#: version 1 lines are still written without it (a later version is written on every line).
+UNMARKED_PROBLEM_VERSION = 1
 
 JOB_KINDS: tuple[str, ...] = ("sft", "grpo", "rloo", "generate")
 EVENT_TYPES: tuple[str, ...] = (
@@ -101,12 +105,22 @@ class _Wire:
         if missing:
             raise ContractError(f"{cls.__name__}: missing field(s) {', '.join(missing)}")
         for name, value in data.items():
-            accepted = cls._FIELD_TYPES[name]
-            if type(value) not in accepted:
-                raise ContractError(
-                    f"{cls.__name__}.{name}: expected {_type_name(accepted)}, got {type(value).__name__}"
-                )
+            cls._check_type(name, value)
         return cls(**data)
+
+    @classmethod
+    def _check_type(cls, name: str, value: Any) -> None:
+        accepted = cls._FIELD_TYPES[name]
+        if type(value) not in accepted:
+            raise ContractError(
+                f"{cls.__name__}.{name}: expected {_type_name(accepted)}, got {type(value).__name__}"
+            )
+
+    def _check_field_types(self) -> None:
+        """The checks of :meth:`from_dict` for an object built in code (where a value read
+        from a database column of the wrong kind would otherwise pass unnoticed)."""
+        for name in self._FIELD_TYPES:
+            self._check_type(name, getattr(self, name))
 
     def _check_schema_version(self, version: int) -> None:
         if not 1 <= version <= SCHEMA_VERSION:
@@ -254,7 +268,9 @@ class ProblemRecord(_Wire):
 
     ``cases`` are native cases ``{"args": [...], "kwargs": {...}, "expected": ...}`` in the
     sandbox's tagged JSON; ``test`` is an optional HumanEval-style test. Neither ever reaches
-    the model. Records written before ``schema_version`` existed read as version 1.
+    the model. A record without ``schema_version`` reads as :data:`UNMARKED_PROBLEM_VERSION`
+    (snapshot lines of that version leave it out, see there). Built in code or read, every
+    field's type is checked, so a wrongly typed value fails here, naming the field.
     """
 
     task_id: str
@@ -283,7 +299,16 @@ class ProblemRecord(_Wire):
         "schema_version": (int,),
     }
 
+    @classmethod
+    def from_dict(cls, data: Any) -> ProblemRecord:
+        """As :meth:`_Wire.from_dict`; a missing ``schema_version`` is
+        :data:`UNMARKED_PROBLEM_VERSION`, whatever the current version is."""
+        if isinstance(data, dict) and "schema_version" not in data:
+            data = {**data, "schema_version": UNMARKED_PROBLEM_VERSION}
+        return super().from_dict(data)
+
     def __post_init__(self) -> None:
+        self._check_field_types()
         for name in ("task_id", "source", "lang", "prompt"):
             if not getattr(self, name).strip():
                 raise ContractError(f"ProblemRecord.{name}: must not be empty")

@@ -22,8 +22,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from training_worker.contracts import ProblemRecord
 from webapp.atoms.models import Atom, VariantKind
 from webapp.atoms.selectors import atom_list
+from webapp.core.problems import building
 
 SOURCES: tuple[str, ...] = ("atom_base", "atom_modify", "atom_translate")
 LANGS: tuple[str, ...] = ("en", "zh")
@@ -48,31 +50,34 @@ def problem_prompt(text: str, signature: str) -> str:
 
 def _record(
     atom: Atom, source: str, lang: str, prompt: str, solution: str, cases: list[Any], **meta: Any
-) -> dict[str, Any]:
-    return {
-        "task_id": f"{source}/{atom.slug}/{lang}",
-        "source": source,
-        "pool": None,
-        "lang": lang,
-        "prompt": problem_prompt(prompt, atom.signature),
-        "entry_point": atom.entry_point,
-        "solution": solution,
-        "cases": [{"args": c["args"], "expected": c["expected"]} for c in cases],
-        "test": None,
-        "meta": {
-            "atoms": [atom.slug],
-            "topic": atom.topic,
-            "difficulty": atom.difficulty,
-            "tags": list(atom.tags),
-            "signature": {"params": atom.params, "returns": atom.returns},
-            "original_lang": atom.original_lang,
-            "atom_version": atom.version,
-            **meta,
-        },
-    }
+) -> ProblemRecord:
+    """The one construction of an ``atom_*`` record."""
+    task_id = f"{source}/{atom.slug}/{lang}"
+    with building(task_id):
+        return ProblemRecord(
+            task_id=task_id,
+            source=source,
+            pool=None,
+            lang=lang,
+            prompt=problem_prompt(prompt, atom.signature),
+            entry_point=atom.entry_point,
+            solution=solution,
+            cases=[{"args": c["args"], "expected": c["expected"]} for c in cases],
+            test=None,
+            meta={
+                "atoms": [atom.slug],
+                "topic": atom.topic,
+                "difficulty": atom.difficulty,
+                "tags": list(atom.tags),
+                "signature": {"params": atom.params, "returns": atom.returns},
+                "original_lang": atom.original_lang,
+                "atom_version": atom.version,
+                **meta,
+            },
+        )
 
 
-def atom_problems(atoms: Iterable[Atom], *, source: str, lang: str | None = None) -> Iterator[dict[str, Any]]:
+def atom_problems(atoms: Iterable[Atom], *, source: str, lang: str | None = None) -> Iterator[ProblemRecord]:
     """Problem records of ``atoms`` for one source (see the module docstring)."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; choose from {', '.join(SOURCES)}")
@@ -121,29 +126,28 @@ class AtomProblems:
 
     def records(
         self, name: str, *, lang: str | None = None, include_invalid: bool = False
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[ProblemRecord]:
         return atom_problems(atom_list(include_invalid=include_invalid), source=name, lang=lang)
 
 
-def translation_records(name: str, *, include_invalid: bool = False) -> Iterator[dict[str, Any]]:
-    """One translation pair per atom (module docstring)."""
+def translation_record(atom: Atom, name: str) -> ProblemRecord:
+    """The one construction of a ``prompt_translation:*`` record (module docstring)."""
     source_lang, target_lang = TRANSLATION_SOURCES[name]
     direction = name.split(":", 1)[1]
-    instruction = TRANSLATION_INSTRUCTIONS[source_lang]
-    for atom in atom_list(include_invalid=include_invalid):
-        text = problem_prompt(getattr(atom, f"prompt_{source_lang}"), atom.signature)
-        target = problem_prompt(getattr(atom, f"prompt_{target_lang}"), atom.signature)
-        yield {
-            "task_id": f"prompt_translation/{direction}/{atom.slug}",
-            "source": "prompt_translation",
-            "pool": None,
-            "lang": target_lang,
-            "prompt": f"{instruction}\n\n{text}",
-            "entry_point": "",
-            "solution": target,
-            "cases": [],
-            "test": None,
-            "meta": {
+    text = problem_prompt(getattr(atom, f"prompt_{source_lang}"), atom.signature)
+    task_id = f"prompt_translation/{direction}/{atom.slug}"
+    with building(task_id):
+        return ProblemRecord(
+            task_id=task_id,
+            source="prompt_translation",
+            pool=None,
+            lang=target_lang,
+            prompt=f"{TRANSLATION_INSTRUCTIONS[source_lang]}\n\n{text}",
+            entry_point="",
+            solution=problem_prompt(getattr(atom, f"prompt_{target_lang}"), atom.signature),
+            cases=[],
+            test=None,
+            meta={
                 "kind": "translation",
                 "direction": direction,
                 "source_lang": source_lang,
@@ -153,7 +157,13 @@ def translation_records(name: str, *, include_invalid: bool = False) -> Iterator
                 "original_lang": atom.original_lang,
                 "atom_version": atom.version,
             },
-        }
+        )
+
+
+def translation_records(name: str, *, include_invalid: bool = False) -> Iterator[ProblemRecord]:
+    """One translation pair per atom (module docstring)."""
+    for atom in atom_list(include_invalid=include_invalid):
+        yield translation_record(atom, name)
 
 
 class TranslationProblems:
@@ -166,7 +176,7 @@ class TranslationProblems:
 
     def records(
         self, name: str, *, lang: str | None = None, include_invalid: bool = False
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[ProblemRecord]:
         target = TRANSLATION_SOURCES[name][1]
         if lang not in (None, target):
             raise ValueError(f"{name} produces {target} text; ask for lang {target} or as authored")

@@ -5,16 +5,64 @@
 Source names are ``atom_base``, ``atom_modify``, ``atom_translate``, ``composite:<pool>``,
 ``benchmark:<name>``, ``snapshot:<sha256>``: a provider claims a name, or a prefix ending
 in ``:``.
+
+Records are :class:`~training_worker.contracts.ProblemRecord` objects (the wire type the GPU
+workers read), each built in one place per source inside :func:`building`, so a record that
+fails the type's checks surfaces as :class:`InvalidRecord` naming the source and the task,
+and is never written. Files get :func:`record_json` of a record.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any, Protocol
+
+from training_worker.contracts import UNMARKED_PROBLEM_VERSION, ContractError, ProblemRecord
 
 
 class UnknownSource(LookupError):
     """No provider serves this source name (the message lists what exists)."""
+
+
+class InvalidRecord(ValueError):
+    """A source produced a record that fails :class:`ProblemRecord`'s checks.
+
+    ``source`` is the registry name asked for (filled in by :func:`problem_records` when
+    the builder did not know it), ``task_id`` the task the record was for and ``reason``
+    the contract's message, which names the field."""
+
+    def __init__(self, *, task_id: str, reason: str, source: str = "") -> None:
+        self.source, self.task_id, self.reason = source, task_id, reason
+        where = f"source {source}, task {task_id}" if source else f"task {task_id}"
+        super().__init__(f"invalid problem record ({where}): {reason}")
+
+
+@contextlib.contextmanager
+def building(task_id: str) -> Iterator[None]:
+    """Around a source's one construction of a :class:`ProblemRecord` for ``task_id``: a
+    :class:`ContractError` becomes :class:`InvalidRecord` with the task id."""
+    try:
+        yield
+    except ContractError as exc:
+        raise InvalidRecord(task_id=task_id, reason=str(exc)) from None
+
+
+#: DESIGN.md's order of the keys, which exports have always written (snapshot lines sort them).
+_KEY_ORDER = ("task_id", "source", "pool", "lang", "prompt", "entry_point", "solution", "cases", "test", "meta")
+
+
+def record_json(record: ProblemRecord) -> dict[str, Any]:
+    """``record.to_dict()`` as written to files (snapshots and exports), keys in DESIGN.md's
+    order: a record of :data:`~training_worker.contracts.UNMARKED_PROBLEM_VERSION` leaves
+    ``schema_version`` out, so its line is byte for byte the line written before records had
+    a version (and every snapshot hash made then stays valid); a later version keeps it on
+    every line."""
+    data = record.to_dict()
+    if data["schema_version"] == UNMARKED_PROBLEM_VERSION:
+        del data["schema_version"]
+    ordered = {key: data.pop(key) for key in _KEY_ORDER if key in data}
+    return ordered | data
 
 
 class ProblemProvider(Protocol):
@@ -29,8 +77,9 @@ class ProblemProvider(Protocol):
 
     def records(
         self, name: str, *, lang: str | None = None, include_invalid: bool = False
-    ) -> Iterator[dict[str, Any]]:
-        """Problem records of source ``name`` in ``lang`` (the source's default when None)."""
+    ) -> Iterator[ProblemRecord]:
+        """Problem records of source ``name`` in ``lang`` (the source's default when None);
+        :class:`InvalidRecord` for one that fails the record's checks."""
         ...
 
 
@@ -59,6 +108,18 @@ def source_names() -> list[str]:
 
 def problem_records(
     name: str, *, lang: str | None = None, include_invalid: bool = False
-) -> Iterator[dict[str, Any]]:
-    """The records of one source; raises :class:`UnknownSource` for a name nobody serves."""
-    return _provider_for(name).records(name, lang=lang, include_invalid=include_invalid)
+) -> Iterator[ProblemRecord]:
+    """The records of one source; raises :class:`UnknownSource` for a name nobody serves
+    (at once) and :class:`InvalidRecord`, naming ``name`` and the task, for a record that
+    fails its checks (when iteration reaches it)."""
+    records = _provider_for(name).records(name, lang=lang, include_invalid=include_invalid)
+    return _named(name, records)
+
+
+def _named(name: str, records: Iterator[ProblemRecord]) -> Iterator[ProblemRecord]:
+    try:
+        yield from records
+    except InvalidRecord as exc:
+        if exc.source:
+            raise
+        raise InvalidRecord(source=name, task_id=exc.task_id, reason=exc.reason) from None

@@ -1,5 +1,6 @@
 """Parsing a HumanEval-format file: JSONL, gzipped or not, one problem per line with string
-fields ``task_id``, ``prompt``, ``canonical_solution``, ``test`` and ``entry_point``.
+fields ``task_id``, ``prompt``, ``canonical_solution``, ``test`` and ``entry_point``; and the
+problem record such a problem becomes (:func:`benchmark_record`), which every line must make.
 
 The file is read as a stream, line by line, with caps on what it may decompress to and on
 the length of one line: a 3 MB gzip bomb used to be decompressed whole (6.3 GB resident).
@@ -14,7 +15,9 @@ import zlib
 from collections.abc import Iterator
 from typing import IO
 
+from training_worker.contracts import ProblemRecord
 from webapp.core import jsonlimit
+from webapp.core.problems import InvalidRecord, building
 
 FIELDS: tuple[str, ...] = ("task_id", "prompt", "canonical_solution", "test", "entry_point")
 #: HumanEval is 200 KB; a file a thousand times larger is a mistake, not a benchmark.
@@ -27,6 +30,29 @@ MAX_LINE_BYTES = 4 * 1024 * 1024
 
 class BenchmarkImportError(ValueError):
     """The file is not a HumanEval-format benchmark; the message names the line."""
+
+
+def benchmark_record(
+    benchmark: str, *, task_id: str, prompt: str, canonical_solution: str, test: str, entry_point: str
+) -> ProblemRecord:
+    """A HumanEval-format problem of benchmark ``benchmark`` as a problem record: ``prompt``
+    is the benchmark's prompt, ``solution`` is prompt + canonical solution (a whole
+    program), ``test`` is its ``check`` code, ``cases`` is empty; ``meta.original_task_id``
+    keeps the benchmark's own id (``HumanEval/0``). English only."""
+    record_id = f"benchmark/{benchmark}/{task_id}"
+    with building(record_id):
+        return ProblemRecord(
+            task_id=record_id,
+            source="benchmark",
+            pool=None,
+            lang="en",
+            prompt=prompt,
+            entry_point=entry_point,
+            solution=prompt + canonical_solution,
+            cases=[],
+            test=test,
+            meta={"benchmark": benchmark, "original_task_id": task_id, "topic": None},
+        )
 
 
 def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
@@ -60,9 +86,10 @@ def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
         yield lineno, line
 
 
-def parse_benchmark(data: bytes | IO[bytes]) -> list[dict[str, str]]:
+def parse_benchmark(data: bytes | IO[bytes], *, name: str = "import") -> list[dict[str, str]]:
     """The problems of a HumanEval-format file (its bytes, or a binary stream that can seek
-    back to its start), in file order. Blank lines are skipped; the first bad line raises
+    back to its start), in file order, each checked to make a valid problem record of
+    benchmark ``name``. Blank lines are skipped; the first bad line raises
     :class:`BenchmarkImportError` with its 1-based line number."""
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
@@ -98,7 +125,14 @@ def parse_benchmark(data: bytes | IO[bytes]) -> list[dict[str, str]]:
                 f"line {lineno}: task_id {obj['task_id']!r} repeats line {seen[obj['task_id']]}"
             )
         seen[obj["task_id"]] = lineno
-        problems.append({f: obj[f] for f in FIELDS})
+        problem = {f: obj[f] for f in FIELDS}
+        try:
+            benchmark_record(name, **problem)
+        except InvalidRecord as exc:
+            raise BenchmarkImportError(
+                f"line {lineno}: task {obj['task_id']!r} is not a valid problem record: {exc.reason}"
+            ) from None
+        problems.append(problem)
     if not problems:
         raise BenchmarkImportError("the file holds no problems")
     return problems

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 
-from webapp.core.problems import UnknownSource, problem_records
+from webapp.core.problems import InvalidRecord, UnknownSource, problem_records
 from webapp.mixtures.models import Benchmark, ItemLang
 from webapp.mixtures.problems import BENCHMARK_PREFIX
 from webapp.mixtures.recipe import Item, RecipeError, ratio_count
@@ -57,7 +57,7 @@ def _count(source: str, lang: str | None) -> int:
             return count
     try:
         return sum(1 for _ in problem_records(source, lang=lang))
-    except UnknownSource as exc:
+    except (UnknownSource, InvalidRecord) as exc:  # their messages name the source already
         raise RecipeError(str(exc)) from exc
     except ValueError as exc:
         raise RecipeError(f"{source}: {exc}") from exc

@@ -1,4 +1,4 @@
-"""Contamination between training rows and evaluation rows (pure functions on records).
+"""Contamination between training rows and evaluation rows (pure functions on problem records).
 
 Five checks, each a list of ``(train task, eval task)`` findings:
 
@@ -33,6 +33,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from training_worker.contracts import ProblemRecord
 
 BLOCKING: tuple[str, ...] = ("exact_prompt", "same_solution", "same_chain")
 WARNINGS: tuple[str, ...] = ("shared_pair", "ngram_overlap")
@@ -215,21 +217,20 @@ def _ngrams(tokens: Sequence[str], n: int) -> frozenset[tuple[str, ...]]:
     return frozenset(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 
-def _is_composite(record: dict[str, Any]) -> bool:
-    source = str(record.get("source") or "")
-    mixture_source = str((record.get("meta") or {}).get("mixture", {}).get("source", ""))
-    return source.startswith("composite") or mixture_source.startswith("composite:")
+def _is_composite(record: ProblemRecord) -> bool:
+    mixture_source = str((record.meta.get("mixture") or {}).get("source", ""))
+    return record.source.startswith("composite") or mixture_source.startswith("composite:")
 
 
-def _chain(record: dict[str, Any]) -> tuple[str, ...]:
-    return tuple((record.get("meta") or {}).get("atoms") or ())
+def _chain(record: ProblemRecord) -> tuple[str, ...]:
+    return tuple(record.meta.get("atoms") or ())
 
 
-def _unique_by_task(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def _unique_by_task(records: Iterable[ProblemRecord]) -> list[ProblemRecord]:
     """One row per task id: up-sampled copies of a problem are the same problem."""
-    seen: dict[str, dict[str, Any]] = {}
+    seen: dict[str, ProblemRecord] = {}
     for r in records:
-        seen.setdefault(str(r.get("task_id")), r)
+        seen.setdefault(r.task_id, r)
     return list(seen.values())
 
 
@@ -239,8 +240,8 @@ class _Collector:
         self.hit: dict[str, set[str]] = defaultdict(set)
         self.seen: set[tuple[str, str, str]] = set()
 
-    def add(self, kind: str, train: dict[str, Any], eval_: dict[str, Any], **detail: Any) -> None:
-        key = (kind, str(train["task_id"]), str(eval_["task_id"]))
+    def add(self, kind: str, train: ProblemRecord, eval_: ProblemRecord, **detail: Any) -> None:
+        key = (kind, train.task_id, eval_.task_id)
         if key in self.seen:
             return
         self.seen.add(key)
@@ -256,7 +257,7 @@ class _Collector:
 
 
 def contamination(
-    train: Iterable[dict[str, Any]], eval: Iterable[dict[str, Any]], *, params: Params | None = None
+    train: Iterable[ProblemRecord], eval: Iterable[ProblemRecord], *, params: Params | None = None
 ) -> Report:
     """Run every check of the module docstring on train rows against eval rows."""
     params = params or Params()
@@ -265,31 +266,31 @@ def contamination(
     tr, ev = _unique_by_task(train_rows), _unique_by_task(eval_rows)
     out = _Collector(Report(train_rows=len(train_rows), eval_rows=len(eval_rows), params=params))
 
-    prompts: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    solutions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    prompts: dict[str, list[ProblemRecord]] = defaultdict(list)
+    solutions: dict[str, list[ProblemRecord]] = defaultdict(list)
     for r in tr:
-        if str(r.get("prompt") or "").strip():
-            prompts[str(r["prompt"]).strip()].append(r)
-        key = normalise_solution(str(r.get("solution") or ""))
+        if r.prompt.strip():
+            prompts[r.prompt.strip()].append(r)
+        key = normalise_solution(r.solution)
         if key:
             solutions[key].append(r)
     same_solution: set[tuple[str, str]] = set()
     for e in ev:
-        for t in prompts.get(str(e.get("prompt") or "").strip(), []):
+        for t in prompts.get(e.prompt.strip(), []):
             out.add("exact_prompt", t, e)
-        key = normalise_solution(str(e.get("solution") or ""))
+        key = normalise_solution(e.solution)
         for t in solutions.get(key, []) if key else []:
             out.add("same_solution", t, e)
-            same_solution.add((str(t["task_id"]), str(e["task_id"])))
+            same_solution.add((t.task_id, e.task_id))
 
     _composite_checks(tr, ev, out)
     _ngram_check(tr, ev, params, same_solution, out)
     return out.finish()
 
 
-def _composite_checks(tr: list[dict[str, Any]], ev: list[dict[str, Any]], out: _Collector) -> None:
-    chains: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    pairs: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+def _composite_checks(tr: list[ProblemRecord], ev: list[ProblemRecord], out: _Collector) -> None:
+    chains: dict[tuple[str, ...], list[ProblemRecord]] = defaultdict(list)
+    pairs: dict[tuple[str, str], list[ProblemRecord]] = defaultdict(list)
     for r in tr:
         chain = _chain(r)
         if _is_composite(r) and len(chain) >= 2:
@@ -308,8 +309,8 @@ def _composite_checks(tr: list[dict[str, Any]], ev: list[dict[str, Any]], out: _
 
 
 def _ngram_check(
-    tr: list[dict[str, Any]],
-    ev: list[dict[str, Any]],
+    tr: list[ProblemRecord],
+    ev: list[ProblemRecord],
     params: Params,
     skip: set[tuple[str, str]],
     out: _Collector,
@@ -319,12 +320,12 @@ def _ngram_check(
     train_grams: list[frozenset[tuple[str, ...]]] = []
     index: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, r in enumerate(tr):
-        grams = _ngrams(solution_tokens(str(r.get("solution") or "")), params.ngram)
+        grams = _ngrams(solution_tokens(r.solution), params.ngram)
         train_grams.append(grams)
         for g in grams:
             index[g].append(i)
     for e in ev:
-        grams = _ngrams(solution_tokens(str(e.get("solution") or "")), params.ngram)
+        grams = _ngrams(solution_tokens(e.solution), params.ngram)
         if not grams:
             continue
         shared: dict[int, int] = defaultdict(int)
@@ -334,5 +335,5 @@ def _ngram_check(
         for i, common in shared.items():
             jaccard = common / (len(grams) + len(train_grams[i]) - common)
             t = tr[i]
-            if jaccard >= params.jaccard and (str(t["task_id"]), str(e["task_id"])) not in skip:
+            if jaccard >= params.jaccard and (t.task_id, e.task_id) not in skip:
                 out.add("ngram_overlap", t, e, jaccard=round(jaccard, 3))

@@ -98,6 +98,12 @@ class Snapshot(models.Model):
     counts = models.JSONField(default=dict)
     #: ``{"tokenizer": name, "prompt": {"min", "median", "p95", "max"}, "solution": {...}}``.
     token_stats = models.JSONField(default=dict)
+    #: The ``ProblemRecord`` schema version of every line. Recorded here once, not on each
+    #: line: version 1 lines carry no ``schema_version``, as before the field existed, so the
+    #: file (and its hash) is what it was (see ``training_worker.contracts``).
+    record_schema_version = models.PositiveSmallIntegerField(
+        default=1, help_text="ProblemRecord schema version of the rows"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,36 +1,21 @@
 """This app's entries in the problem-source registry (``webapp.core.problems``).
 
-- ``benchmark:<name>``: an imported HumanEval-format benchmark. Record: ``prompt`` is the
-  benchmark's prompt, ``solution`` is prompt + canonical solution (a whole program),
-  ``test`` is its ``check`` code, ``cases`` is empty; ``meta.original_task_id`` keeps the
-  benchmark's own id (``HumanEval/0``). English only.
+- ``benchmark:<name>``: an imported HumanEval-format benchmark, each problem made a record
+  by :func:`webapp.mixtures.benchmarks.benchmark_record`. English only.
 - ``snapshot:<sha256>``: the rows of a frozen snapshot (a unique prefix of the hash works).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from webapp.mixtures.models import Benchmark, BenchmarkProblem, Snapshot
+from training_worker.contracts import ProblemRecord
+from webapp.mixtures.benchmarks import FIELDS, benchmark_record
+from webapp.mixtures.models import Benchmark, Snapshot
 from webapp.mixtures.storage import read_snapshot
 
 BENCHMARK_PREFIX = "benchmark:"
 SNAPSHOT_PREFIX = "snapshot:"
-def benchmark_record(benchmark: str, problem: BenchmarkProblem) -> dict[str, Any]:
-    """A HumanEval-format problem as a problem record (module docstring)."""
-    return {
-        "task_id": f"benchmark/{benchmark}/{problem.task_id}",
-        "source": "benchmark",
-        "pool": None,
-        "lang": "en",
-        "prompt": problem.prompt,
-        "entry_point": problem.entry_point,
-        "solution": problem.prompt + problem.canonical_solution,
-        "cases": [],
-        "test": problem.test,
-        "meta": {"benchmark": benchmark, "original_task_id": problem.task_id, "topic": None},
-    }
 
 
 class BenchmarkProblems:
@@ -43,14 +28,17 @@ class BenchmarkProblems:
 
     def records(
         self, name: str, *, lang: str | None = None, include_invalid: bool = False
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[ProblemRecord]:
         short = name.removeprefix(BENCHMARK_PREFIX)
         benchmark = Benchmark.objects.filter(name=short).first()
         if benchmark is None:
             raise ValueError(f"no benchmark named {short!r}; import one with import_benchmark")
         if lang not in (None, "en"):
             raise ValueError(f"{name} is English only; ask for lang en or as authored")
-        return (benchmark_record(short, p) for p in benchmark.problems.order_by("position").iterator())
+        return (
+            benchmark_record(short, **{f: getattr(p, f) for f in FIELDS})
+            for p in benchmark.problems.order_by("position").iterator()
+        )
 
 
 def snapshot_by_hash(prefix: str) -> Snapshot:
@@ -79,6 +67,6 @@ class SnapshotProblems:
 
     def records(
         self, name: str, *, lang: str | None = None, include_invalid: bool = False
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[ProblemRecord]:
         snapshot = snapshot_by_hash(name.removeprefix(SNAPSHOT_PREFIX))
-        return (r for r in read_snapshot(snapshot.sha256) if lang is None or r.get("lang") == lang)
+        return (r for r in read_snapshot(snapshot.sha256) if lang is None or r.lang == lang)

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from training_worker.contracts import ProblemRecord
 from webapp.core.access import Action, require, require_reader
 from webapp.core.models import BackgroundJob
 from webapp.mixtures.models import (
@@ -62,7 +63,7 @@ def snapshot_get(*, sha: str, fetched_by: Any) -> Snapshot:
         raise Http404(str(exc)) from exc
 
 
-def snapshot_sample(*, snapshot: Snapshot, n: int = 10) -> list[dict[str, Any]]:
+def snapshot_sample(*, snapshot: Snapshot, n: int = 10) -> list[ProblemRecord]:
     """The first ``n`` rows of a snapshot's file, for its page."""
     return list(itertools.islice(read_snapshot(snapshot.sha256), n))
 

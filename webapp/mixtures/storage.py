@@ -15,7 +15,9 @@ from typing import Any
 
 from django.conf import settings
 
+from training_worker.contracts import ProblemRecord
 from training_worker.storage import Storage, StorageError, write_atomically
+from webapp.core.problems import InvalidRecord, building, record_json
 
 __all__ = [
     "artifact_root",
@@ -53,9 +55,13 @@ def snapshot_file(sha256: str, suffix: str = "jsonl") -> Path:
     return artifact_root() / snapshot_relpath(sha256, suffix)
 
 
-def record_line(record: dict[str, Any]) -> bytes:
-    """One canonical JSONL line: sorted keys and no spaces, so equal records hash equally."""
-    return (json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode()
+def record_line(record: ProblemRecord) -> bytes:
+    """One canonical snapshot line: :func:`~webapp.core.problems.record_json` of the record
+    (no ``schema_version`` for a version 1 record, so lines and hashes are those of snapshots
+    frozen before records had a version) with sorted keys and no spaces, so equal records
+    hash equally."""
+    text = json.dumps(record_json(record), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return (text + "\n").encode()
 
 
 def write_snapshot(lines: list[bytes]) -> tuple[str, Path, int]:
@@ -74,16 +80,27 @@ def write_snapshot(lines: list[bytes]) -> tuple[str, Path, int]:
     return sha, path, size
 
 
-def read_snapshot(sha256: str) -> Iterator[dict[str, Any]]:
-    """The records of a stored snapshot, in file order."""
+def read_snapshot(sha256: str) -> Iterator[ProblemRecord]:
+    """The records of a stored snapshot, in file order; a line that is not a valid problem
+    record raises :class:`~webapp.core.problems.InvalidRecord` naming its task and line."""
     storage = artifact_storage()
     try:
         with storage.open(snapshot_relpath(sha256), "r") as fh:
-            for line in fh:
+            for lineno, line in enumerate(fh, 1):
                 if line.strip():
-                    yield json.loads(line)
+                    yield _parse_line(line, lineno)
     except StorageError:
         uri = storage.uri(snapshot_relpath(sha256))
         raise FileNotFoundError(
             f"snapshot file {uri} is missing (ARTIFACT_ROOT={settings.ARTIFACT_ROOT})"
         ) from None
+
+
+def _parse_line(line: str, lineno: int) -> ProblemRecord:
+    try:
+        data: Any = json.loads(line)
+    except ValueError as exc:
+        raise InvalidRecord(task_id=f"? (line {lineno})", reason=f"not valid JSON: {exc}") from None
+    task_id = data.get("task_id") if isinstance(data, dict) else None
+    with building(f"{task_id if isinstance(task_id, str) else '?'} (line {lineno})"):
+        return ProblemRecord.from_dict(data)

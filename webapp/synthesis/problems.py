@@ -8,8 +8,9 @@ pool: ``composite:A``, ``composite:B`` ...
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
+from training_worker.contracts import ProblemRecord
+from webapp.core.problems import building
 from webapp.synthesis.models import Composite
 from webapp.synthesis.selectors import stored_pools
 
@@ -17,30 +18,31 @@ PREFIX = "composite:"
 LANGS: tuple[str, ...] = ("en", "zh")
 
 
-def composite_record(composite: Composite, *, lang: str = "en") -> dict[str, Any]:
-    """The problem record of one composite in ``lang``."""
-    return {
-        "task_id": composite.key,
-        "source": "composite",
-        "pool": composite.pool,
-        "lang": lang,
-        "prompt": composite.prompt_zh if lang == "zh" else composite.prompt_en,
-        "entry_point": composite.entry_point,
-        "solution": composite.solution,
-        "cases": [{"args": c["args"], "expected": c["expected"]} for c in composite.cases],
-        "test": None,
-        "meta": {
-            "atoms": list(composite.chain),
-            "shape": composite.shape,
-            "depth": composite.depth,
-            "topics": list(composite.topics),
-            "topic": composite.topics[0] if composite.topics else "",
-            "seed": composite.seed,
-            "library_version": composite.library_version,
-            "signature": {"params": composite.params, "returns": composite.returns},
-            "chain_key": composite.chain_key,
-        },
-    }
+def composite_record(composite: Composite, *, lang: str = "en") -> ProblemRecord:
+    """The problem record of one composite in ``lang`` (its one construction)."""
+    with building(composite.key):
+        return ProblemRecord(
+            task_id=composite.key,
+            source="composite",
+            pool=composite.pool,
+            lang=lang,
+            prompt=composite.prompt_zh if lang == "zh" else composite.prompt_en,
+            entry_point=composite.entry_point,
+            solution=composite.solution,
+            cases=[{"args": c["args"], "expected": c["expected"]} for c in composite.cases],
+            test=None,
+            meta={
+                "atoms": list(composite.chain),
+                "shape": composite.shape,
+                "depth": composite.depth,
+                "topics": list(composite.topics),
+                "topic": composite.topics[0] if composite.topics else "",
+                "seed": composite.seed,
+                "library_version": composite.library_version,
+                "signature": {"params": composite.params, "returns": composite.returns},
+                "chain_key": composite.chain_key,
+            },
+        )
 
 
 class CompositeProblems:
@@ -53,7 +55,7 @@ class CompositeProblems:
 
     def records(
         self, name: str, *, lang: str | None = None, include_invalid: bool = False
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[ProblemRecord]:
         # Every stored composite passed validation, so include_invalid changes nothing.
         if lang is not None and lang not in LANGS:
             raise ValueError(f"unknown lang {lang!r}; choose from {', '.join(LANGS)}")
@@ -63,6 +65,6 @@ class CompositeProblems:
             raise ValueError(f"no composite pool {pool!r}; available: {known}")
         return self._records(pool, lang or "en")
 
-    def _records(self, pool: str, lang: str) -> Iterator[dict[str, Any]]:
+    def _records(self, pool: str, lang: str) -> Iterator[ProblemRecord]:
         for composite in Composite.objects.filter(pool=pool).order_by("index").iterator(chunk_size=500):
             yield composite_record(composite, lang=lang)

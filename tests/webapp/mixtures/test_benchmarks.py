@@ -37,10 +37,10 @@ def test_humaneval_imports_164_problems_as_an_eval_source(
     assert len(records) == 164
     first = records[0]
     raw = json.loads(gzip.decompress(humaneval_path.read_bytes()).splitlines()[0])
-    assert first["task_id"] == "benchmark/humaneval/HumanEval/0"
-    assert first["prompt"] == raw["prompt"] and first["solution"] == raw["prompt"] + raw["canonical_solution"]
-    assert (first["test"], first["cases"], first["entry_point"]) == (raw["test"], [], raw["entry_point"])
-    assert first["meta"]["original_task_id"] == "HumanEval/0"
+    assert first.task_id == "benchmark/humaneval/HumanEval/0"
+    assert first.prompt == raw["prompt"] and first.solution == raw["prompt"] + raw["canonical_solution"]
+    assert (first.test, first.cases, first.entry_point) == (raw["test"], [], raw["entry_point"])
+    assert first.meta["original_task_id"] == "HumanEval/0"
 
     exported = tmp_path / "he.jsonl"
     call_command(
@@ -58,15 +58,15 @@ def test_imported_canonical_solutions_pass_their_tests_in_the_sandbox(db: Any, h
     benchmark_import(name="he", data=humaneval_path.read_bytes(), by=None)
     records = list(problem_records("benchmark:he"))[:3]
     results = sandbox_client().judge_batch(
-        [JudgeRequest(program=r["solution"], entry_point=r["entry_point"], test=r["test"]) for r in records]
+        [JudgeRequest(program=r.solution, entry_point=r.entry_point, test=r.test) for r in records]
     )
     assert [r.verdict for r in results] == ["passed"] * 3
     broken = sandbox_client().judge_batch(
         [
             JudgeRequest(
-                program=records[0]["prompt"] + "    return False\n",
-                entry_point=records[0]["entry_point"],
-                test=records[0]["test"],
+                program=records[0].prompt + "    return False\n",
+                entry_point=records[0].entry_point,
+                test=records[0].test,
             )
         ]
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from training_worker.contracts import ProblemRecord
 from webapp.mixtures.contamination import Params, contamination, normalise_solution
 from webapp.mixtures.models import ContaminationReport
 from webapp.mixtures.recipe import Item
@@ -19,21 +21,19 @@ from webapp.mixtures.services import (
 )
 
 
-def _composite(pool: str, index: int, chain: list[str]) -> dict[str, Any]:
+def _composite(pool: str, index: int, chain: list[str]) -> ProblemRecord:
     """A record in the composites' format (source ``composite``, ``meta.atoms`` the chain)."""
     name = "_then_".join(chain)
-    return {
-        "task_id": f"composite/{pool}/{index:06d}",
-        "source": "composite",
-        "pool": pool,
-        "lang": "en",
-        "prompt": f"Apply {', then '.join(chain)} to xs (pool {pool} #{index}).\n\ndef {name}(xs):\n",
-        "entry_point": name,
-        "solution": f"def {name}(xs):\n" + "".join(f"    xs = {a}(xs)\n" for a in chain) + "    return xs\n",
-        "cases": [],
-        "test": None,
-        "meta": {"atoms": chain, "shape": "chain", "topic": "lists"},
-    }
+    return ProblemRecord(
+        task_id=f"composite/{pool}/{index:06d}",
+        source="composite",
+        pool=pool,
+        lang="en",
+        prompt=f"Apply {', then '.join(chain)} to xs (pool {pool} #{index}).\n\ndef {name}(xs):\n",
+        entry_point=name,
+        solution=f"def {name}(xs):\n" + "".join(f"    xs = {a}(xs)\n" for a in chain) + "    return xs\n",
+        meta={"atoms": chain, "shape": "chain", "topic": "lists"},
+    )
 
 
 POOL_A = [
@@ -52,7 +52,8 @@ def test_disjoint_composite_pools_give_a_clean_report() -> None:
 
 
 def test_a_shared_chain_and_a_shared_adjacent_pair_are_found() -> None:
-    same_chain = {**_composite("B", 7, ["sort_list", "square_all", "sum_pairs"]), "prompt": "other words"}
+    copy = _composite("B", 7, ["sort_list", "square_all", "sum_pairs"])
+    same_chain = dataclasses.replace(copy, prompt="other words")
     pair_only = _composite("B", 8, ["negate", "square_all", "sum_pairs", "dedupe"])
     report = contamination(POOL_A, [*POOL_B, same_chain, pair_only])
     assert report.eval_hit["same_chain"] == 1
@@ -81,14 +82,13 @@ def test_solution_normalisation_ignores_names_docstrings_comments_and_layout() -
 def test_exact_prompts_and_near_copies_of_a_solution_are_found() -> None:
     base = _composite("A", 0, ["a", "b"])
     long_body = "".join(f"    total = total + xs[{i}] * {i}\n" for i in range(12))
-    near = {**base, "task_id": "x/1", "prompt": "p1", "solution": "def g(xs):\n    total = 0\n" + long_body}
-    near_eval = {
-        **near,
-        "task_id": "y/1",
-        "prompt": "p2",
-        "solution": near["solution"] + "    print(total)\n",
-    }
-    same_prompt = {**base, "task_id": "y/2", "solution": "def h():\n    return 1\n", "meta": {}}
+    near = dataclasses.replace(
+        base, task_id="x/1", prompt="p1", solution="def g(xs):\n    total = 0\n" + long_body
+    )
+    near_eval = dataclasses.replace(
+        near, task_id="y/1", prompt="p2", solution=near.solution + "    print(total)\n"
+    )
+    same_prompt = dataclasses.replace(base, task_id="y/2", solution="def h():\n    return 1\n", meta={})
     report = contamination([base, near], [near_eval, same_prompt])
     assert report.eval_hit["exact_prompt"] == 1 and report.examples["exact_prompt"][0]["eval"] == "y/2"
     assert report.eval_hit["ngram_overlap"] == 1 and report.examples["ngram_overlap"][0]["jaccard"] >= 0.5

@@ -99,18 +99,18 @@ def test_as_authored_takes_each_atom_in_its_original_language(loaded: Any) -> No
     Atom.objects.filter(slug="rotate_left").update(original_lang="zh")
     mixture = _mixture("authored", items=[Item(source="atom_base", ratio=Decimal(100), lang="authored")])
     rows = list(snapshot_rows(snapshot_freeze(version=mixture.latest, by=None)))
-    langs = {r["meta"]["atoms"][0]: r["lang"] for r in rows}
+    langs = {r.meta["atoms"][0]: r.lang for r in rows}
     assert langs["rotate_left"] == "zh" and set(langs.values()) == {"en", "zh"} and len(rows) == 100
 
 
 def test_translation_pairs_map_an_atom_prompt_to_its_other_language(loaded: Any) -> None:
     mixture = _mixture("tr", items=[Item(source="prompt_translation:en2cn", ratio=Decimal(100), lang="zh")])
     snap = snapshot_freeze(version=mixture.latest, by=None)
-    row = next(r for r in snapshot_rows(snap) if r["meta"]["atoms"] == ["rotate_left"])
+    row = next(r for r in snapshot_rows(snap) if r.meta["atoms"] == ["rotate_left"])
     atom = Atom.objects.get(slug="rotate_left")
-    assert row["prompt"].startswith("Translate the following programming task into Chinese.")
-    assert atom.prompt_en in row["prompt"] and row["solution"].startswith(atom.prompt_zh)
-    assert (row["lang"], row["cases"], row["meta"]["kind"]) == ("zh", [], "translation")
+    assert row.prompt.startswith("Translate the following programming task into Chinese.")
+    assert atom.prompt_en in row.prompt and row.solution.startswith(atom.prompt_zh)
+    assert (row.lang, row.cases, row.meta["kind"]) == ("zh", [], "translation")
     with pytest.raises(RecipeError, match="produces zh text"):
         _mixture("tr-bad", items=[Item(source="prompt_translation:en2cn", ratio=Decimal(100), lang="en")])
         snapshot_freeze(version=Mixture.objects.get(name="tr-bad").latest, by=None)

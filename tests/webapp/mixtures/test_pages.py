@@ -102,7 +102,8 @@ def test_benchmark_upload_imports_or_names_the_bad_line(
 ) -> None:
     client = _client(researcher)
     bad = io.BytesIO(
-        b'{"task_id": "a", "prompt": "", "canonical_solution": "", "test": "", "entry_point": "f"}\n{oops\n'
+        b'{"task_id": "a", "prompt": "def f():\\n", "canonical_solution": "", "test": "", '
+        b'"entry_point": "f"}\n{oops\n'
     )
     bad.name = "bad.jsonl"
     response = client.post(reverse("benchmarks"), {"name": "mine", "file": bad})

@@ -59,16 +59,16 @@ def test_atom_sources_at_1_100_600_and_250_percent_give_exact_counts(loaded: Any
     six = item_rows(Item(source="atom_modify", ratio=Decimal(600)), seed=3)
     two_and_half = item_rows(Item(source="atom_modify", ratio=Decimal(250)), seed=3)
     assert (len(one), len(full), len(six), len(two_and_half)) == (1, 100, 600, 250)
-    assert set(Counter(r["task_id"] for r in six).values()) == {6}
-    per_task = Counter(r["task_id"] for r in two_and_half)
+    assert set(Counter(r.task_id for r in six).values()) == {6}
+    per_task = Counter(r.task_id for r in two_and_half)
     assert sorted(Counter(per_task.values()).items()) == [(2, 50), (3, 50)]
-    assert all(r["meta"]["mixture"] == {"source": "atom_base", "role": "train", "copy": 0} for r in one)
+    assert all(r.meta["mixture"] == {"source": "atom_base", "role": "train", "copy": 0} for r in one)
 
 
 def test_the_same_seed_gives_the_same_sample_and_another_seed_another(loaded: Any) -> None:
     def sample(seed: int) -> list[str]:
         rows = item_rows(Item(source="atom_base", ratio=Decimal(30)), seed=seed)
-        return [r["task_id"] for r in rows]
+        return [r.task_id for r in rows]
 
     assert sample(1) == sample(1)
     assert len(sample(1)) == 30

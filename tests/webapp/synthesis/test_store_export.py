@@ -81,7 +81,7 @@ def test_export_writes_problem_records_with_the_chain(stored: SynthesisRun, tmp_
     assert meta["shape"] == row.shape and meta["topics"] == row.topics
     assert meta["seed"] == 0 and meta["library_version"] == stored.library_version
     zh = list(problem_records("composite:B", lang="zh"))
-    assert len(zh) == 10 and all(r["lang"] == "zh" and r["pool"] == "B" for r in zh)
+    assert len(zh) == 10 and all(r.lang == "zh" and r.pool == "B" for r in zh)
 
 
 def test_export_of_an_unknown_pool_says_which_exist(stored: SynthesisRun, tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ def benchmark_import(
         raise BenchmarkImportError(
             f"benchmark name {name!r}: use lowercase letters, digits, '-' and '_' (at most 64)"
         )
-    problems = parse_benchmark(data)
+    problems = parse_benchmark(data, name=name)
     existing = Benchmark.objects.select_for_update().filter(name=name).first()
     if existing is not None:
         if not replace:

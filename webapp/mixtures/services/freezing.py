@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from training_worker.contracts import SCHEMA_VERSION, ProblemRecord
 from webapp.accounts.models import User
 from webapp.core.jobs import job_create
 from webapp.core.models import BackgroundJob
@@ -27,16 +28,15 @@ Progress = Callable[[int, int, str], None]
 ATOM_RECORD_SOURCES = frozenset({"atom_base", "atom_modify", "atom_translate", "prompt_translation"})
 
 
-def members_of(rows: Iterable[dict[str, Any]]) -> set[tuple[str, str]]:
+def members_of(rows: Iterable[ProblemRecord]) -> set[tuple[str, str]]:
     """``(kind, ref)`` for each atom with rows of its own and each composite chain in
     ``rows`` (see :class:`~webapp.mixtures.models.SnapshotMember`)."""
     out: set[tuple[str, str]] = set()
     for r in rows:
-        meta = r.get("meta") or {}
-        if r.get("source") == "composite" and meta.get("chain_key"):
-            out.add((SnapshotMember.Kind.COMPOSITE, str(meta["chain_key"])))
-        elif r.get("source") in ATOM_RECORD_SOURCES:
-            out.update((SnapshotMember.Kind.ATOM, str(slug)) for slug in meta.get("atoms") or ())
+        if r.source == "composite" and r.meta.get("chain_key"):
+            out.add((SnapshotMember.Kind.COMPOSITE, str(r.meta["chain_key"])))
+        elif r.source in ATOM_RECORD_SOURCES:
+            out.update((SnapshotMember.Kind.ATOM, str(slug)) for slug in r.meta.get("atoms") or ())
     return out
 
 
@@ -51,7 +51,7 @@ def recipe_of(version: MixtureVersion) -> dict[str, Any]:
     }
 
 
-def _stats(rows: Sequence[dict[str, Any]], tokenizer: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _stats(rows: Sequence[ProblemRecord], tokenizer: str) -> tuple[dict[str, Any], dict[str, Any]]:
     count = token_counter(tokenizer)
     memo: dict[str, int] = {}
 
@@ -63,13 +63,12 @@ def _stats(rows: Sequence[dict[str, Any]], tokenizer: str) -> tuple[dict[str, An
     counts: dict[str, Counter[str]] = {k: Counter() for k in ("source", "topic", "lang", "role")}
     prompt_lengths, solution_lengths = [], []
     for r in rows:
-        meta = r.get("meta") or {}
-        counts["source"][meta["mixture"]["source"]] += 1
-        counts["topic"][str(meta.get("topic") or "—")] += 1
-        counts["lang"][str(r.get("lang") or "—")] += 1
-        counts["role"][meta["mixture"]["role"]] += 1
-        prompt_lengths.append(tokens(str(r.get("prompt") or "")))
-        solution_lengths.append(tokens(str(r.get("solution") or "")))
+        counts["source"][r.meta["mixture"]["source"]] += 1
+        counts["topic"][str(r.meta.get("topic") or "—")] += 1
+        counts["lang"][r.lang] += 1
+        counts["role"][r.meta["mixture"]["role"]] += 1
+        prompt_lengths.append(tokens(r.prompt))
+        solution_lengths.append(tokens(r.solution))
     token_stats = {
         "tokenizer": tokenizer,
         "prompt": length_stats(prompt_lengths),
@@ -81,8 +80,9 @@ def _stats(rows: Sequence[dict[str, Any]], tokenizer: str) -> tuple[dict[str, An
 def snapshot_freeze(
     *, version: MixtureVersion, by: User | None, on_progress: Progress | None = None
 ) -> Snapshot:
-    """Freeze ``version``: build its rows, write ``snapshots/<sha256>.jsonl``, store counts
-    and token statistics. The version is marked frozen first, so an edit made meanwhile
+    """Freeze ``version``: build its rows (problem records, each checked), write
+    ``snapshots/<sha256>.jsonl``, store counts, token statistics and the records' schema
+    version. The version is marked frozen first, so an edit made meanwhile
     becomes a new version. Freezing the same version again returns the same snapshot; a
     recipe that cannot be frozen raises :class:`RecipeError` and leaves the version a draft."""
     MixtureVersion.objects.filter(pk=version.pk, frozen_at__isnull=True).update(frozen_at=timezone.now())
@@ -99,7 +99,7 @@ def _freeze(version: MixtureVersion, by: User | None, on_progress: Progress | No
         raise RecipeError(f"{version} has no sources to freeze")
     token_counter(version.tokenizer)
     total = len(items) + 1
-    rows: list[dict[str, Any]] = []
+    rows: list[ProblemRecord] = []
     for done, item in enumerate(items, start=1):
         added = item_rows(item, version.seed)
         rows.extend(added)
@@ -119,6 +119,7 @@ def _freeze(version: MixtureVersion, by: User | None, on_progress: Progress | No
             "rows": len(rows),
             "counts": counts,
             "token_stats": token_stats,
+            "record_schema_version": SCHEMA_VERSION,
             "created_by": by,
         },
     )
@@ -154,8 +155,8 @@ def mixture_freeze_enqueue(
     return snapshot_freeze_enqueue(version=version, by=by)
 
 
-def snapshot_rows(snapshot: Snapshot, *, role: str | None = None) -> Iterator[dict[str, Any]]:
+def snapshot_rows(snapshot: Snapshot, *, role: str | None = None) -> Iterator[ProblemRecord]:
     """A snapshot's rows from its file, optionally only one role's."""
     for r in read_snapshot(snapshot.sha256):
-        if role is None or ((r.get("meta") or {}).get("mixture") or {}).get("role", ItemRole.TRAIN) == role:
+        if role is None or (r.meta.get("mixture") or {}).get("role", ItemRole.TRAIN) == role:
             yield r

@@ -22,13 +22,16 @@ PARQUET_COLUMNS: tuple[str, ...] = (
     "role",
     "mixture_source",
 )
+#: The file's key-value metadata entry that holds the rows' ``ProblemRecord`` schema version.
+PARQUET_SCHEMA_VERSION_KEY = "atomlab.record_schema_version"
 
 
 def snapshot_parquet(*, snapshot: Snapshot) -> str:
     """The snapshot as ``snapshots/<sha256>.parquet`` (written once, beside the JSONL; its
     absolute path is returned). Every column is a string: ``cases`` and ``meta`` are JSON
     text because their values mix types row by row; ``role`` and ``mixture_source`` are
-    lifted out of ``meta.mixture`` for filtering. Hugging Face ``datasets`` reads it as is."""
+    lifted out of ``meta.mixture`` for filtering; the file's metadata holds the records'
+    schema version. Hugging Face ``datasets`` reads it as is."""
     import pyarrow as pa  # type: ignore[import-untyped]
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
@@ -37,15 +40,18 @@ def snapshot_parquet(*, snapshot: Snapshot) -> str:
         return str(path)
     columns: dict[str, list[str | None]] = {c: [] for c in PARQUET_COLUMNS}
     for r in read_snapshot(snapshot.sha256):
-        mixture = (r.get("meta") or {}).get("mixture") or {}
+        mixture = r.meta.get("mixture") or {}
         for c in PARQUET_COLUMNS[:8]:
-            value = r.get(c)
+            value = getattr(r, c)
             columns[c].append(None if value is None else str(value))
-        columns["cases"].append(json.dumps(r.get("cases") or [], ensure_ascii=False, sort_keys=True))
-        columns["meta"].append(json.dumps(r.get("meta") or {}, ensure_ascii=False, sort_keys=True))
+        columns["cases"].append(json.dumps(r.cases, ensure_ascii=False, sort_keys=True))
+        columns["meta"].append(json.dumps(r.meta, ensure_ascii=False, sort_keys=True))
         columns["role"].append(mixture.get("role"))
         columns["mixture_source"].append(mixture.get("source"))
-    schema = pa.schema([(c, pa.string()) for c in PARQUET_COLUMNS])
+    schema = pa.schema(
+        [(c, pa.string()) for c in PARQUET_COLUMNS],
+        metadata={PARQUET_SCHEMA_VERSION_KEY: str(snapshot.record_schema_version)},
+    )
     table = pa.table(columns, schema=schema)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)

@@ -3,42 +3,37 @@ ratio; and the builder's preview of those counts."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from webapp.core.problems import UnknownSource, problem_records
+from training_worker.contracts import ProblemRecord
+from webapp.core.problems import InvalidRecord, UnknownSource, problem_records
 from webapp.mixtures import budget
 from webapp.mixtures.models import ItemLang
 from webapp.mixtures.recipe import Item, RecipeError, apply_ratio, rng_for
 
 
-def _identity(record: dict[str, Any]) -> tuple[Any, ...]:
+def _identity(record: ProblemRecord) -> tuple[Any, ...]:
     """What stays equal between a problem's English and Chinese records."""
-    meta = record.get("meta") or {}
-    return (
-        record.get("source"),
-        record.get("pool"),
-        tuple(meta.get("atoms") or ()),
-        record.get("entry_point"),
-    )
+    return (record.source, record.pool, tuple(record.meta.get("atoms") or ()), record.entry_point)
 
 
-def _authored(source: str) -> list[dict[str, Any]]:
+def _authored(source: str) -> list[ProblemRecord]:
     """Each record in the language it was written in: the source's default records, with
     those whose ``meta.original_lang`` differs swapped for that language's record.
     Translations (``meta.translated_from``, ``meta.kind == "translation"``) are left as they are."""
     default = list(problem_records(source, lang=None))
     wanted: dict[tuple[Any, ...], str] = {}
     for r in default:
-        meta = r.get("meta") or {}
-        original = meta.get("original_lang")
-        translation = "translated_from" in meta or meta.get("kind") == "translation"
-        if original and original != r.get("lang") and not translation:
+        original = r.meta.get("original_lang")
+        translation = "translated_from" in r.meta or r.meta.get("kind") == "translation"
+        if original and original != r.lang and not translation:
             wanted[_identity(r)] = original
     if not wanted:
         return default
-    swap: dict[tuple[Any, ...], dict[str, Any]] = {}
+    swap: dict[tuple[Any, ...], ProblemRecord] = {}
     for lang in set(wanted.values()):
         for r in problem_records(source, lang=lang):
             if wanted.get(_identity(r)) == lang:
@@ -46,7 +41,7 @@ def _authored(source: str) -> list[dict[str, Any]]:
     return [swap.get(_identity(r), r) for r in default]
 
 
-def item_records(item: Item) -> list[dict[str, Any]]:
+def item_records(item: Item) -> list[ProblemRecord]:
     """The records an item draws from, sorted by task id so the sample does not depend on
     the order a provider happens to yield them in."""
     try:
@@ -54,22 +49,21 @@ def item_records(item: Item) -> list[dict[str, Any]]:
             records = _authored(item.source)
         else:
             records = list(problem_records(item.source, lang=item.lang))
-    except UnknownSource as exc:
+    except (UnknownSource, InvalidRecord) as exc:  # their messages name the source already
         raise RecipeError(str(exc)) from exc
     except ValueError as exc:
         raise RecipeError(f"{item.source}: {exc}") from exc
-    return sorted(records, key=lambda r: str(r.get("task_id")))
+    return sorted(records, key=lambda r: r.task_id)
 
 
-def item_rows(item: Item, seed: int, records: Sequence[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def item_rows(item: Item, seed: int, records: Sequence[ProblemRecord] | None = None) -> list[ProblemRecord]:
     """The snapshot rows of one item: its records at its ratio, each tagged with
     ``meta.mixture = {"source", "role", "copy"}`` (``copy`` counts repetitions from 0)."""
     records = item_records(item) if records is None else records
     rows = []
     for copy, record in apply_ratio(records, item.ratio, rng_for(seed, item)):
-        meta = dict(record.get("meta") or {})
-        meta["mixture"] = {"source": item.source, "role": item.role, "copy": copy}
-        rows.append({**record, "meta": meta})
+        meta = {**record.meta, "mixture": {"source": item.source, "role": item.role, "copy": copy}}
+        rows.append(dataclasses.replace(record, meta=meta))
     return rows
 
 

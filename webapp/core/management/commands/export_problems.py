@@ -1,20 +1,33 @@
 """``manage.py export_problems --source NAME [--lang en|zh] --out FILE``: problem records as JSONL.
 
 ``NAME`` is any registered source (``atom_base``, ``atom_modify``, ``atom_translate``,
-``composite:<pool>``, ``benchmark:<name>``); ``--snapshot HASH`` exports a frozen snapshot.
+``composite:<pool>``, ``benchmark:<name>``, ``prompt_translation:en2cn``); ``--snapshot HASH``
+exports a frozen snapshot. Each line is a checked ``ProblemRecord``
+(:func:`webapp.core.problems.record_json`). A record that fails its checks stops the export
+with its source and task id; ``FILE`` is written to a temporary file and renamed into place
+only when every record was valid, so it never holds part of an export.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
+import os
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from webapp.core.problems import UnknownSource, problem_records
+from training_worker.contracts import ProblemRecord
+from training_worker.storage import write_atomically
+from webapp.core.problems import InvalidRecord, UnknownSource, problem_records, record_json
+
+
+def _lines(records: Iterable[ProblemRecord], counted: list[int]) -> Iterator[str]:
+    for record in records:
+        yield json.dumps(record_json(record), ensure_ascii=False) + "\n"
+        counted[0] += 1
 
 
 class Command(BaseCommand):
@@ -32,24 +45,27 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         name = opts["source"] or f"snapshot:{opts['snapshot']}"
+        out = opts["out"]
+        counted = [0]
         try:
             records = problem_records(name, lang=opts["lang"], include_invalid=opts["include_invalid"])
+            if out == "-":
+                for line in _lines(records, counted):
+                    sys.stdout.write(line)
+                sys.stdout.flush()
+            else:
+                path = Path(out)
+                write_atomically(path, (line.encode() for line in _lines(records, counted)))
+                mask = os.umask(0)  # write_atomically's temporary file is private; give the
+                os.umask(mask)  # export the mode a plain open() would have
+                path.chmod(0o666 & ~mask)
+        except BrokenPipeError:  # `| head`: the reader has what it wanted
+            return
+        except InvalidRecord as exc:
+            where = "" if out == "-" else f"; {out} was not written"
+            raise CommandError(f"{exc} (after {counted[0]} valid records{where})") from exc
         except (UnknownSource, ValueError) as exc:
             raise CommandError(str(exc)) from exc
-        out = opts["out"]
-        try:
-            to_file = out != "-"
-            opened = Path(out).open("w", encoding="utf-8") if to_file else contextlib.nullcontext(sys.stdout)  # noqa: SIM115
         except OSError as exc:
             raise CommandError(f"cannot write {out}: {exc}") from exc
-        count = 0
-        with opened as stream:
-            try:
-                for record in records:
-                    stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-                    count += 1
-            except BrokenPipeError:  # `| head`: the reader has what it wanted
-                return
-            except (UnknownSource, ValueError) as exc:
-                raise CommandError(str(exc)) from exc
-        self.stderr.write(f"export_problems: {count} records from {name} to {out}")
+        self.stderr.write(f"export_problems: {counted[0]} records from {name} to {out}")
