@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from training_worker.contracts import ProblemRecord
+from webapp.core.problems import records_from
 from webapp.mixtures.benchmarks import FIELDS, benchmark_record
 from webapp.mixtures.models import Benchmark, Snapshot
 from webapp.mixtures.storage import read_snapshot
@@ -35,9 +36,9 @@ class BenchmarkProblems:
             raise ValueError(f"no benchmark named {short!r}; import one with import_benchmark")
         if lang not in (None, "en"):
             raise ValueError(f"{name} is English only; ask for lang en or as authored")
-        return (
-            benchmark_record(short, **{f: getattr(p, f) for f in FIELDS})
-            for p in benchmark.problems.order_by("position").iterator()
+        return records_from(
+            benchmark.problems.order_by("position").iterator(),
+            lambda p: benchmark_record(short, **{f: getattr(p, f) for f in FIELDS}),
         )
 
 

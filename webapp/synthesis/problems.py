@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from training_worker.contracts import ProblemRecord
-from webapp.core.problems import building
+from webapp.core.problems import building, records_from
 from webapp.synthesis.models import Composite
 from webapp.synthesis.selectors import stored_pools
 
@@ -66,5 +66,5 @@ class CompositeProblems:
         return self._records(pool, lang or "en")
 
     def _records(self, pool: str, lang: str) -> Iterator[ProblemRecord]:
-        for composite in Composite.objects.filter(pool=pool).order_by("index").iterator(chunk_size=500):
-            yield composite_record(composite, lang=lang)
+        rows = Composite.objects.filter(pool=pool).order_by("index").iterator(chunk_size=500)
+        return records_from(rows, lambda composite: composite_record(composite, lang=lang))
