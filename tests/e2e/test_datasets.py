@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import login, wait_until
 from tests.factories import UserFactory
 from tests.webapp.mixtures.conftest import WORKER_ARTIFACT_ROOT
+from training_worker.contracts import SCHEMA_VERSION
 from webapp.mixtures.models import Snapshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -53,6 +54,8 @@ def test_build_preview_freeze_and_download_a_mixture(
     link.click()
     page.wait_for_selector("#token-stats")
     assert page.locator("#sha256").inner_text() == sha
+    assert page.locator("#record-schema").inner_text() == f"problem record schema v{SCHEMA_VERSION}"
+    page.screenshot(path="var/e2e-datasets-snapshot.png")
 
     with page.expect_download() as info:
         page.click("#download-jsonl")

@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from tests.training_worker.tiny import PROBLEMS
-from training_worker.contracts import SCHEMA_VERSION, ContractError, JobSpec, ProblemRecord, ProgressEvent
+from training_worker import contracts
+from training_worker.contracts import (
+    SCHEMA_VERSION,
+    UNMARKED_PROBLEM_VERSION,
+    ContractError,
+    JobSpec,
+    ProblemRecord,
+    ProgressEvent,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -45,8 +53,8 @@ def test_progress_event_round_trips_through_json() -> None:
 
 def test_problem_record_round_trips_and_reads_records_without_a_schema_version() -> None:
     for data in PROBLEMS:
-        record = ProblemRecord.from_dict(data)  # snapshot rows carry no schema_version
-        assert record.schema_version == SCHEMA_VERSION
+        record = ProblemRecord.from_dict(data)  # snapshot rows of version 1 carry no schema_version
+        assert record.schema_version == UNMARKED_PROBLEM_VERSION
         again = ProblemRecord.from_json(record.to_json())
         assert again == record and again.cases == data["cases"]
     humaneval = {
@@ -115,6 +123,27 @@ def test_malformed_wire_objects_are_refused_naming_the_field(cls: type, data: di
     with pytest.raises(ContractError) as info:
         cls.from_dict(data)
     assert str(info.value).startswith(message)
+
+
+def test_a_problem_record_built_in_code_checks_field_types_as_from_dict_does() -> None:
+    fields = dict(PROBLEMS[0])
+    with pytest.raises(ContractError, match=r"^ProblemRecord.prompt: expected string, got NoneType"):
+        ProblemRecord(**{**fields, "prompt": None})
+    with pytest.raises(ContractError, match=r"^ProblemRecord.meta: expected object, got list"):
+        ProblemRecord(**{**fields, "meta": []})
+    with pytest.raises(ContractError, match=r"^ProblemRecord.schema_version: expected integer, got bool"):
+        ProblemRecord(**{**fields, "schema_version": True})
+    assert ProblemRecord(**fields) == ProblemRecord.from_dict(PROBLEMS[0])
+
+
+def test_a_record_without_schema_version_stays_version_1_after_the_version_moves_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(contracts, "SCHEMA_VERSION", 2)
+    assert ProblemRecord.from_dict(PROBLEMS[0]).schema_version == 1
+    assert ProblemRecord.from_dict({**PROBLEMS[0], "schema_version": 2}).schema_version == 2
+    with pytest.raises(ContractError, match=r"reads versions 1\.\.2, got 3"):
+        ProblemRecord.from_dict({**PROBLEMS[0], "schema_version": 3})
 
 
 def test_malformed_json_is_a_contract_error() -> None:

@@ -19,7 +19,9 @@ class MixtureVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 @admin.register(Snapshot)
 class SnapshotAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("sha256", "version", "rows", "created_at")
-    readonly_fields = ("sha256", "recipe", "path", "size_bytes", "rows", "counts", "token_stats")
+    readonly_fields = (
+        "sha256", "recipe", "path", "size_bytes", "rows", "counts", "token_stats", "record_schema_version"
+    )  # fmt: skip
 
 
 @admin.register(Benchmark)

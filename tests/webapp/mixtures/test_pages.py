@@ -83,6 +83,7 @@ def test_snapshot_page_shows_stats_contamination_and_downloads(
     page = client.get(reverse("snapshot", args=[t.sha256[:8]]), {"eval": e.sha256})
     assert page.status_code == 200
     assert b"contaminated" in page.content and b'id="token-stats"' in page.content
+    assert f"problem record schema v{t.record_schema_version}</span>".encode() in page.content
     fragment = client.get(
         reverse("snapshot-contamination", args=[t.sha256]), {"eval": e.sha256}, headers={"HX-Request": "true"}
     )

@@ -180,6 +180,19 @@ def test_a_snapshot_line_without_a_version_reads_back_as_the_same_record(loaded:
     assert {r.schema_version for r in rows} == {UNMARKED_PROBLEM_VERSION}
 
 
+def test_a_record_of_a_later_schema_version_carries_it_on_its_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from training_worker import contracts
+
+    record = ProblemRecord(
+        task_id="t/1", source="atom_base", lang="en", prompt="p", entry_point="f", solution="s"
+    )
+    assert "schema_version" not in record_json(record)
+    monkeypatch.setattr(contracts, "SCHEMA_VERSION", 2)
+    later = ProblemRecord.from_dict({**record.to_dict(), "schema_version": 2})
+    line = record_json(later)
+    assert line["schema_version"] == 2 and ProblemRecord.from_dict(line) == later
+
+
 # --- invalid records are reported, never written -------------------------------------------
 
 
