@@ -244,7 +244,7 @@ def test_a_benchmark_line_that_makes_no_valid_record_is_refused_at_import(
 
 
 def test_a_snapshot_line_with_a_wrongly_typed_field_is_reported_with_task_and_line(
-    loaded: Any, tmp_path: Path
+    loaded: Any, tmp_path: Path, artifacts: Path
 ) -> None:
     good = _freeze("good", [Item(source="atom_base", ratio=Decimal(3))])
     lines = [_legacy_line(r) for r in snapshot_rows(good)]
@@ -265,6 +265,11 @@ def test_a_snapshot_line_with_a_wrongly_typed_field_is_reported_with_task_and_li
     assert f"source snapshot:{sha}, task {broken['task_id']} (line 2)" in str(info.value)
     assert "ProblemRecord.pool: expected string or null, got int" in str(info.value)
     assert not (tmp_path / "x").exists()
+    (artifacts / good.path).unlink()
+    with pytest.raises(CommandError, match=f"snapshot file .*{good.sha256}.jsonl is missing"):
+        call_command(
+            "export_problems", "--snapshot", good.sha256, "--out", str(tmp_path / "x"), stderr=StringIO()
+        )
 
 
 # --- the GPU worker reads what the web side writes -------------------------------------------

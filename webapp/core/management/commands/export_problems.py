@@ -25,9 +25,12 @@ from webapp.core.problems import InvalidRecord, UnknownSource, problem_records, 
 
 
 def _lines(records: Iterable[ProblemRecord], counted: list[int]) -> Iterator[str]:
-    for record in records:
-        yield json.dumps(record_json(record), ensure_ascii=False) + "\n"
-        counted[0] += 1
+    try:
+        for record in records:
+            yield json.dumps(record_json(record), ensure_ascii=False) + "\n"
+            counted[0] += 1
+    except OSError as exc:  # reading the source (a snapshot's file); writing errs in the caller
+        raise CommandError(str(exc)) from exc
 
 
 class Command(BaseCommand):
