@@ -252,6 +252,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The reaper (webapp.core.jobs.jobs_reap) runs on the cpu queue every REAP_EVERY_SECONDS,
+# sent by `celery beat` (started by `make run`, a service in docker-compose).
+REAP_EVERY_SECONDS = env_int("REAP_EVERY_SECONDS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "jobs-reap": {
+        "task": "atomlab.cpu.jobs_reap",
+        "schedule": float(REAP_EVERY_SECONDS),
+        "options": {"queue": "cpu", "expires": float(REAP_EVERY_SECONDS)},
+    }
+}
 
 LOGGING = {
     "version": 1,

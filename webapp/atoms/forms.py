@@ -176,8 +176,10 @@ class AtomForm(forms.Form):
     def json_broken(self, prefix: str) -> bool:
         """Whether the submitted JSON of these cases is what the author edited and it does
         not parse (so nothing was saved and the table cannot follow it)."""
-        return self.is_bound and self.data.get(f"{prefix}cases_source") != "table" and bool(
-            self.errors.get(f"{prefix}cases_json")
+        return (
+            self.is_bound
+            and self.data.get(f"{prefix}cases_source") != "table"
+            and bool(self.errors.get(f"{prefix}cases_json"))
         )
 
     @property

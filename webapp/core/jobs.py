@@ -1,18 +1,123 @@
-"""Services for :class:`~webapp.core.models.BackgroundJob`: create, claim, report, finish.
+"""One lifecycle for every job row (DESIGN.md "Queues"): create, claim, heartbeat, cancel,
+finish, reap.
 
-Tasks claim a job with a conditional update (only a queued job can start), so a task that is
-delivered twice (``acks_late``) does the work once.
+Every task moves its row through :func:`job_run`::
+
+    @django_task(name="atomlab.cpu.something")
+    def something_task(job_id: int) -> dict | None:
+        return job_run(BackgroundJob, job_id, lambda ctx: do_the_work(ctx))
+
+``job_run`` claims the row with a conditional update (a queued row, or a running row whose
+heartbeat is older than :data:`STALE_AFTER_SECONDS`, which is how a task re-delivered after
+its worker died takes its job back), beats the heartbeat from a thread while the work runs,
+lets the work poll :meth:`JobContext.should_stop`, and finishes the row as succeeded, failed
+(with the error) or cancelled. Heartbeats and the finish are conditional on the claim's
+``attempt``, so a worker that was presumed dead cannot overwrite what the reaper or a newer
+attempt wrote.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
 
-from django.db.models import F
+from django.apps import apps
+from django.db import connection
+from django.db.models import F, Q
 from django.utils import timezone
 
 from webapp.accounts.models import User
-from webapp.core.models import BackgroundJob, JobStatus
+from webapp.core.models import (
+    HEARTBEAT_SECONDS,
+    REAP_AFTER_SECONDS,
+    STALE_AFTER_SECONDS,
+    BackgroundJob,
+    JobBase,
+    JobStatus,
+)
+
+log = logging.getLogger(__name__)
+
+J = TypeVar("J", bound=JobBase)
+
+FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class JobCancelled(Exception):
+    """Raised by work that stops at a cancel request; :func:`job_run` records it as cancelled
+    with the partial ``result`` it carries."""
+
+    def __init__(self, result: dict[str, Any] | None = None) -> None:
+        super().__init__("cancelled")
+        self.result = result or {}
+
+
+class JobError(Exception):
+    """A failure the work explains itself (bad input, not a bug): recorded as the bare
+    message, without the exception's type name, and never re-raised."""
+
+
+class JobContext:
+    """What running work sees of its row: progress, the cancel flag, the claim's attempt."""
+
+    def __init__(self, model: type[JobBase], pk: int, attempt: int) -> None:
+        self.model = model
+        self.pk = pk
+        self.attempt = attempt
+        self.cancel_seen = False
+        self._checked_at = 0.0
+
+    def _mine(self) -> Any:
+        return self.model._default_manager.filter(pk=self.pk, attempt=self.attempt, status=JobStatus.RUNNING)
+
+    def row(self) -> JobBase:
+        return self.model._default_manager.get(pk=self.pk)
+
+    def progress(
+        self,
+        done: int,
+        total: int | None = None,
+        message: str = "",
+        counters: dict[str, Any] | None = None,
+    ) -> None:
+        """Record progress (and a heartbeat) with one narrow UPDATE."""
+        fields: dict[str, Any] = {
+            "done": done,
+            "heartbeat_at": timezone.now(),
+            "message": message[:300],
+        }
+        if total is not None:
+            fields["total"] = total
+        if counters is not None:
+            fields["counters"] = counters
+        self._mine().update(**fields)
+
+    def should_stop(self, *, every: float = 0.0) -> bool:
+        """True once cancel was asked (or the row is no longer this attempt's: the reaper
+        failed it, or another attempt took it). ``every`` limits the queries to one per that
+        many seconds for work that asks in a tight loop."""
+        if self.cancel_seen:
+            return True
+        now = time.monotonic()
+        if every and now - self._checked_at < every:
+            return False
+        self._checked_at = now
+        still_mine = (
+            self.model._default_manager.filter(pk=self.pk, attempt=self.attempt, status=JobStatus.RUNNING)
+            .values_list("cancel_requested", flat=True)
+            .first()
+        )
+        if still_mine is None or still_mine:
+            self.cancel_seen = True
+        return self.cancel_seen
+
+
+def stale_before(seconds: float = STALE_AFTER_SECONDS) -> Any:
+    return timezone.now() - timedelta(seconds=seconds)
 
 
 def job_create(*, kind: str, by: User | None, params: dict[str, Any] | None = None) -> BackgroundJob:
@@ -20,53 +125,41 @@ def job_create(*, kind: str, by: User | None, params: dict[str, Any] | None = No
     return BackgroundJob.objects.create(kind=kind, created_by=by, params=params or {})
 
 
-def job_claim(*, job_id: int, total: int = 0) -> bool:
-    """Mark a queued job running. False when another delivery already claimed it."""
+def job_claim(model: type[JobBase], pk: int, *, total: int | None = None) -> int | None:
+    """Mark a queued row running, or take back a running row whose heartbeat went stale
+    (its worker died and the broker re-delivered the task). Returns the claim's attempt
+    number, or ``None`` when the row is finished, cancelled or alive under another worker."""
     now = timezone.now()
-    changed = BackgroundJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, total=total
+    claimable = Q(status=JobStatus.QUEUED) | Q(
+        status=JobStatus.RUNNING, heartbeat_at__lt=stale_before(), cancel_requested=False
     )
-    return changed == 1
-
-
-def job_progress(
-    *,
-    job_id: int,
-    done: int,
-    total: int | None = None,
-    message: str = "",
-    counters: dict[str, Any] | None = None,
-) -> None:
-    """Record progress (and a heartbeat) with one narrow UPDATE."""
-    fields: dict[str, Any] = {"done": done, "heartbeat_at": timezone.now(), "message": message[:300]}
+    current = model._default_manager.filter(pk=pk).values_list("attempt", flat=True).first()
+    if current is None:
+        return None
+    fields: dict[str, Any] = {
+        "status": JobStatus.RUNNING,
+        "started_at": now,
+        "heartbeat_at": now,
+        "attempt": current + 1,
+    }
     if total is not None:
         fields["total"] = total
-    if counters is not None:
-        fields["counters"] = counters
-    BackgroundJob.objects.filter(pk=job_id).update(**fields)
-
-
-def job_cancel(*, job: BackgroundJob) -> bool:
-    """Ask a job to stop. A queued job is cancelled at once; a running one stops at its next
-    check of :func:`job_cancel_requested`. False when the job had already finished."""
-    if BackgroundJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-        status=JobStatus.CANCELLED, cancel_requested=True, finished_at=timezone.now()
-    ):
-        return True
-    return bool(
-        BackgroundJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
-    )
-
-
-def job_cancel_requested(*, job_id: int) -> bool:
-    """Polled by tasks between units of work."""
-    return BackgroundJob.objects.filter(pk=job_id, cancel_requested=True).exists()
+    changed = model._default_manager.filter(claimable, pk=pk, attempt=current).update(**fields)
+    return current + 1 if changed == 1 else None
 
 
 def job_finish(
-    *, job_id: int, result: dict[str, Any] | None = None, error: str = "", cancelled: bool = False
-) -> None:
-    """Close the job as succeeded, failed (``error`` given) or cancelled (``cancelled``)."""
+    model: type[JobBase],
+    pk: int,
+    *,
+    attempt: int | None = None,
+    result: dict[str, Any] | None = None,
+    error: str = "",
+    cancelled: bool = False,
+) -> bool:
+    """Close the row as succeeded, failed (``error`` given) or cancelled (``cancelled``).
+    With ``attempt``, only while the row is still that attempt's running claim. False when
+    nothing was written."""
     status = JobStatus.FAILED if error else JobStatus.CANCELLED if cancelled else JobStatus.SUCCEEDED
     fields: dict[str, Any] = {
         "status": status,
@@ -76,4 +169,121 @@ def job_finish(
     }
     if status == JobStatus.SUCCEEDED:
         fields["done"] = F("total")
-    BackgroundJob.objects.filter(pk=job_id).update(**fields)
+    rows = model._default_manager.filter(pk=pk).exclude(status__in=FINISHED)
+    if attempt is not None:
+        rows = rows.filter(attempt=attempt)
+    return rows.update(**fields) == 1
+
+
+class _Heartbeat(threading.Thread):
+    """Beats ``heartbeat_at`` every HEARTBEAT_SECONDS while the work runs, on its own
+    database connection, so a long unit of work (a sandbox batch, a training step) does not
+    look dead."""
+
+    def __init__(self, ctx: JobContext, interval: float) -> None:
+        super().__init__(name=f"heartbeat-{ctx.model.__name__}-{ctx.pk}", daemon=True)
+        self.ctx = ctx
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.interval):
+                try:
+                    self.ctx._mine().update(heartbeat_at=timezone.now())
+                except Exception:  # a lost database is the reaper's business, not a crash
+                    log.exception("heartbeat of %s #%s failed", self.ctx.model.__name__, self.ctx.pk)
+        finally:
+            connection.close()
+
+
+def job_run(
+    model: type[J],
+    pk: int,
+    work: Callable[[JobContext], dict[str, Any] | None],
+    *,
+    total: int | None = None,
+    heartbeat_seconds: float = HEARTBEAT_SECONDS,
+    reraise: bool = False,
+) -> dict[str, Any] | None:
+    """Claim the row, run ``work(ctx)`` with a heartbeat, finish the row.
+
+    ``work`` returns the result to store. It raises :class:`JobCancelled` (or returns after
+    :meth:`JobContext.should_stop` said True) to end as cancelled; any other exception ends
+    the row as failed with ``Type: message``. Returns the result, or ``None`` when the row
+    could not be claimed (a duplicate delivery, a finished or cancelled row)."""
+    attempt = job_claim(model, pk, total=total)
+    if attempt is None:
+        return None
+    ctx = JobContext(model, pk, attempt)
+    beat = _Heartbeat(ctx, heartbeat_seconds)
+    beat.start()
+    try:
+        result = work(ctx)
+    except JobCancelled as stop:
+        job_finish(model, pk, attempt=attempt, result=stop.result, cancelled=True)
+        return stop.result
+    except JobError as exc:
+        job_finish(model, pk, attempt=attempt, error=str(exc)[:10_000])
+        return None
+    except Exception as exc:
+        job_finish(model, pk, attempt=attempt, error=f"{type(exc).__name__}: {exc}"[:10_000])
+        log.exception("%s #%s failed", model.__name__, pk)
+        if reraise:
+            raise
+        return None
+    finally:
+        beat.stopped.set()
+        beat.join(timeout=5)
+    if ctx.cancel_seen:
+        job_finish(model, pk, attempt=attempt, result=result, cancelled=True)
+    else:
+        job_finish(model, pk, attempt=attempt, result=result)
+    return result
+
+
+def job_cancel(job: JobBase) -> bool:
+    """Ask a job to stop. A queued job is cancelled at once; a running one stops at its next
+    check of :meth:`JobContext.should_stop`, and one whose heartbeat went stale (its worker
+    is gone) is cancelled at once. False when the job had already finished."""
+    model = type(job)
+    now = timezone.now()
+    if model._default_manager.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.CANCELLED, cancel_requested=True, finished_at=now
+    ):
+        return True
+    if model._default_manager.filter(
+        pk=job.pk, status=JobStatus.RUNNING, heartbeat_at__lt=stale_before()
+    ).update(
+        status=JobStatus.CANCELLED,
+        cancel_requested=True,
+        finished_at=now,
+        error="Cancelled while its worker was not answering (no heartbeat).",
+    ):
+        return True
+    return bool(
+        model._default_manager.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
+    )
+
+
+def job_models() -> list[type[JobBase]]:
+    """Every concrete model with the shared lifecycle (the reaper walks all of them)."""
+    return [m for m in apps.get_models() if issubclass(m, JobBase)]
+
+
+def jobs_reap() -> dict[str, int]:
+    """Fail every running row whose heartbeat is older than REAP_AFTER_SECONDS, with the
+    reason. Returns how many rows of each model it failed."""
+    reason = (
+        f"No heartbeat for more than {REAP_AFTER_SECONDS} s: the worker running it died or "
+        "lost the database. Failed by the reaper."
+    )
+    reaped: dict[str, int] = {}
+    for model in job_models():
+        n = model._default_manager.filter(
+            status=JobStatus.RUNNING, heartbeat_at__lt=stale_before(REAP_AFTER_SECONDS)
+        ).update(status=JobStatus.FAILED, finished_at=timezone.now(), error=reason)
+        if n:
+            reaped[model._meta.label] = n
+            log.warning("reaper failed %d stale %s row(s)", n, model._meta.label)
+    return reaped

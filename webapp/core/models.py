@@ -19,12 +19,24 @@ class JobStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class BackgroundJob(models.Model):
-    """One unit of long CPU work and how far it got."""
+#: A running job beats its heartbeat every HEARTBEAT_SECONDS. One whose heartbeat is older
+#: than STALE_AFTER_SECONDS is stale: a re-delivered task may claim it again, and its owner
+#: can cancel it at once. One older than REAP_AFTER_SECONDS is failed by the reaper (longer,
+#: so that a re-delivery gets the first chance to take the job back).
+HEARTBEAT_SECONDS = 10
+STALE_AFTER_SECONDS = 30
+REAP_AFTER_SECONDS = 90
 
-    kind = models.CharField(max_length=64, db_index=True, help_text="e.g. atoms.validate")
-    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    params = models.JSONField(default=dict, blank=True, help_text="what the task was asked to do")
+
+class JobBase(models.Model):
+    """The lifecycle every kind of job shares (DESIGN.md "Queues"): queued → running →
+    succeeded / failed / cancelled, progress, heartbeat and a cancel flag. Concrete jobs
+    (background CPU work, training runs, evaluations) add what they are about; one helper,
+    :func:`webapp.core.jobs.job_run`, moves every one of them through these states."""
+
+    status = models.CharField(
+        max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
+    )
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     message = models.CharField(max_length=300, blank=True)
@@ -41,12 +53,13 @@ class BackgroundJob(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     #: Set by whoever cancels; the task polls it between units of work and stops cleanly.
     cancel_requested = models.BooleanField(default=False)
+    #: How many times a worker claimed the row (a re-claim of a stale row, or a resume, adds
+    #: one). Heartbeats and the finish only touch the row while the attempt is still theirs.
+    attempt = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.kind} #{self.pk} ({self.status})"
 
     @property
     def finished(self) -> bool:
@@ -59,3 +72,16 @@ class BackgroundJob(models.Model):
         if self.finished:
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class BackgroundJob(JobBase):
+    """One unit of long CPU work (validate the library, synthesise, freeze) and how far it got."""
+
+    kind = models.CharField(max_length=64, db_index=True, help_text="e.g. atoms.validate")
+    params = models.JSONField(default=dict, blank=True, help_text="what the task was asked to do")
+
+    class Meta(JobBase.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"

@@ -31,3 +31,12 @@ def events_ping(sent_at: float) -> dict[str, object]:
         "sent_at": sent_at,
         "ran_at": time.time(),
     }
+
+
+@shared_task(name="atomlab.cpu.jobs_reap")
+def jobs_reap_task() -> dict[str, int]:
+    """Run by Celery beat every REAP_EVERY_SECONDS: fail the running jobs whose heartbeat
+    stopped (:func:`webapp.core.jobs.jobs_reap`)."""
+    from webapp.core.jobs import jobs_reap
+
+    return jobs_reap()

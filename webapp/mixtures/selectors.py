@@ -78,9 +78,7 @@ def snapshots_with_atom(*, slug: str, fetched_by: Any) -> list[Snapshot]:
     prompt), newest first."""
     require_reader(fetched_by)
     return list(
-        snapshot_list(fetched_by=fetched_by).filter(
-            members__kind=SnapshotMember.Kind.ATOM, members__ref=slug
-        )
+        snapshot_list(fetched_by=fetched_by).filter(members__kind=SnapshotMember.Kind.ATOM, members__ref=slug)
     )
 
 

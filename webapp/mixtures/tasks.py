@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapp.core.jobs import job_claim, job_finish, job_progress
+from webapp.core.jobs import JobContext, JobError, job_run
 from webapp.core.models import BackgroundJob
 from webapp.core.tasking import django_task
 from webapp.mixtures.models import MixtureVersion
@@ -19,27 +19,21 @@ def freeze_snapshot_task(job_id: int) -> dict[str, Any] | None:
     delivery finds the job claimed and does nothing; freezing is idempotent anyway."""
     job = BackgroundJob.objects.get(pk=job_id)
     version = MixtureVersion.objects.select_related("mixture").get(pk=job.params["version_id"])
-    if not job_claim(job_id=job_id, total=len(version.items) + 1):
-        return None
-    try:
-        snapshot = snapshot_freeze(
-            version=version,
-            by=job.created_by,
-            on_progress=lambda done, total, message: job_progress(
-                job_id=job_id, done=done, total=total, message=message
-            ),
-        )
-    except (RecipeError, TokenizerError) as exc:  # the recipe's fault: retrying cannot help
-        job_finish(job_id=job_id, error=str(exc))
-        return None
-    except Exception as exc:
-        job_finish(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
-        raise
-    result = {
-        "snapshot_id": snapshot.pk,
-        "sha256": snapshot.sha256,
-        "path": snapshot.path,
-        "rows": snapshot.rows,
-    }
-    job_finish(job_id=job_id, result=result)
-    return result
+
+    def work(ctx: JobContext) -> dict[str, Any]:
+        try:
+            snapshot = snapshot_freeze(
+                version=version,
+                by=job.created_by,
+                on_progress=lambda done, total, message: ctx.progress(done, total, message=message),
+            )
+        except (RecipeError, TokenizerError) as exc:
+            raise JobError(str(exc)) from exc  # the recipe's fault: retrying cannot help
+        return {
+            "snapshot_id": snapshot.pk,
+            "sha256": snapshot.sha256,
+            "path": snapshot.path,
+            "rows": snapshot.rows,
+        }
+
+    return job_run(BackgroundJob, job_id, work, total=len(version.items) + 1)

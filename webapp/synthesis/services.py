@@ -19,8 +19,9 @@ from django.db import transaction
 from webapp.accounts.models import User
 from webapp.atoms.models import Atom, ValidationStatus
 from webapp.atoms.services import atom_content
-from webapp.core.jobs import job_claim, job_create, job_finish, job_progress
+from webapp.core.jobs import JobCancelled, JobContext, job_create, job_run
 from webapp.core.judging import sandbox_client
+from webapp.core.models import BackgroundJob
 from webapp.synthesis.models import Composite, SynthesisRun
 from webapp.synthesis.pipeline import (
     PipelineAtom,
@@ -76,18 +77,17 @@ def _reserved_keys(pools: list[str]) -> list[str]:
 def run_execute(
     *,
     run: SynthesisRun,
-    should_stop: Callable[[], bool] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> SynthesisResult | None:
-    """Claim the run's job and synthesise, reporting progress on the job row; store the
-    pools when the run completes. Returns ``None`` when another delivery already claimed
-    the job. A cancelled run stores nothing: the stored pools stay whole."""
+    """Claim the run's job and synthesise, reporting progress on the job row and stopping at
+    a cancel request between sandbox batches; store the pools when the run completes.
+    Returns ``None`` when another delivery already claimed the job (or it failed). A
+    cancelled run stores nothing: the stored pools stay whole."""
     assert run.job_id is not None
-    job_id = run.job_id
     config = config_from_params(run.params)
-    if not job_claim(job_id=job_id, total=config.total):
-        return None
-    try:
+    outcome: list[SynthesisResult] = []
+
+    def work(ctx: JobContext) -> dict[str, Any]:
         atoms, which = synthesis_atoms()
         version = library_version(atoms)
         SynthesisRun.objects.filter(pk=run.pk).update(
@@ -97,7 +97,7 @@ def run_execute(
         def report(p: Progress) -> None:
             # Zero counters would crowd the bar's line; generated and valid always show.
             shown = {k: v for k, v in p.counters.items() if v or k in ("generated", "valid")}
-            job_progress(job_id=job_id, done=p.done, total=p.total, message=p.message, counters=shown)
+            ctx.progress(p.done, p.total, message=p.message, counters=shown)
             if on_progress:
                 on_progress(p)
 
@@ -106,10 +106,11 @@ def run_execute(
             config,
             sandbox_client().judge_batch,
             on_progress=report,
-            should_stop=should_stop,
+            should_stop=ctx.should_stop,
             reserved_keys=_reserved_keys(list(config.pools)),
         )
-        summary = {
+        outcome.append(result)
+        summary: dict[str, Any] = {
             "counters": result.counters,
             "stored": {p: len(c) for p, c in result.pools.items()},
             "shortfall": result.shortfall,
@@ -118,14 +119,12 @@ def run_execute(
         }
         if result.stopped:
             summary["stored"] = {}
-            job_finish(job_id=job_id, result=summary, cancelled=True)
-            return result
+            raise JobCancelled(summary)
         composites_store(run=run, result=result)
-    except Exception as exc:
-        job_finish(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
-        raise
-    job_finish(job_id=job_id, result=summary)
-    return result
+        return summary
+
+    job_run(BackgroundJob, run.job_id, work, total=config.total)
+    return outcome[0] if outcome else None
 
 
 @transaction.atomic

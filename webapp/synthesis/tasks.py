@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapp.core.jobs import job_cancel_requested
 from webapp.core.tasking import django_task
 from webapp.synthesis.models import SynthesisRun
 
@@ -17,7 +16,7 @@ def synthesize_task(job_id: int) -> dict[str, Any] | None:
     from webapp.synthesis.services import run_execute
 
     run = SynthesisRun.objects.get(job_id=job_id)
-    result = run_execute(run=run, should_stop=lambda: job_cancel_requested(job_id=job_id))
+    result = run_execute(run=run)
     if result is None:
         return None
     return {"counters": result.counters, "stopped": result.stopped}
