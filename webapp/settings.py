@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "webapp.atoms",
     "webapp.synthesis",
     "webapp.mixtures",
+    "webapp.training",
 ]
 
 MIDDLEWARE = [
