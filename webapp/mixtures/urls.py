@@ -10,6 +10,7 @@ urlpatterns = [
     path("mixtures/preview", views.mixture_preview, name="mixture-preview"),
     path("mixtures/item-row", views.mixture_item_row, name="mixture-item-row"),
     path("mixtures/<int:mixture_id>/", views.mixture_builder, name="mixture"),
+    path("mixtures/<int:mixture_id>/recipe.yaml", views.mixture_recipe, name="mixture-recipe"),
     path("mixtures/<int:mixture_id>/save", views.mixture_save, name="mixture-save"),
     path("mixtures/<int:mixture_id>/freeze", views.mixture_freeze, name="mixture-freeze"),
     path("freeze/<int:job_id>/", views.freeze_status, name="freeze-status"),

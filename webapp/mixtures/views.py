@@ -9,8 +9,9 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from webapp.core.access import Action, AuthedHttpRequest, allowed, require
@@ -29,6 +30,7 @@ from webapp.mixtures.forms import (
     RecipeRow,
 )
 from webapp.mixtures.models import Mixture, MixtureVersion
+from webapp.mixtures.recipe_file import recipe_dump
 from webapp.mixtures.storage import snapshot_file
 from webapp.mixtures.tokenizing import tokenizer_names
 
@@ -102,6 +104,23 @@ def mixture_builder(request: AuthedHttpRequest, mixture_id: int) -> HttpResponse
         request, mixture, job=job, can_cancel=job is not None and job_can_cancel(job=job, user=request.user)
     )
     return render_page(request, BUILDER, context, partial="status")
+
+
+@require_GET
+def mixture_recipe(request: AuthedHttpRequest, mixture_id: int) -> HttpResponse:
+    """The latest version's recipe as a YAML file, for ``manage.py freeze_mixture NAME
+    --recipe FILE`` (or ``?version=N`` for an earlier one)."""
+    mixture = selectors.mixture_get(mixture_id=mixture_id, fetched_by=request.user)
+    wanted = request.GET.get("version", "")
+    version = (
+        get_object_or_404(MixtureVersion, mixture=mixture, number=int(wanted))
+        if wanted.isdigit()
+        else mixture.latest
+    )
+    response = HttpResponse(recipe_dump(version), content_type="application/yaml; charset=utf-8")
+    filename = f"{slugify(mixture.name) or 'mixture'}-v{version.number}.recipe.yaml"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @require_GET
