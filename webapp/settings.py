@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "webapp.synthesis",
     "webapp.mixtures",
     "webapp.training",
+    "webapp.studies",
 ]
 
 MIDDLEWARE = [
@@ -261,7 +262,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "atomlab.cpu.jobs_reap",
         "schedule": float(REAP_EVERY_SECONDS),
         "options": {"queue": "cpu", "expires": float(REAP_EVERY_SECONDS)},
-    }
+    },
+    # Studies launch an arm as soon as its inputs exist, whoever finished them.
+    "studies-advance": {
+        "task": "atomlab.cpu.studies_advance_all",
+        "schedule": 10.0,
+        "options": {"queue": "cpu", "expires": 10.0},
+    },
 }
 
 LOGGING = {

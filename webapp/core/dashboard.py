@@ -116,7 +116,12 @@ WORKFLOW: tuple[Stage, ...] = (
 
 #: Sections outside the workflow, after it in the navigation.
 OTHER_SECTIONS: tuple[Stage, ...] = (
-    Stage("studies", "Studies", "Controlled grids of runs that differ in one declared variable."),
+    Stage(
+        "studies",
+        "Studies",
+        "Controlled experiments: arms that differ only in declared factors, read in one table.",
+        "webapp.studies.dashboard.summary",
+    ),
 )
 
 #: Every section, in navigation order.

@@ -1,0 +1,45 @@
+"""The study launch form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from webapp.core.forms import Form
+from webapp.studies.design import SCALES, template_names
+
+
+class StudyNewForm(Form):
+    template = forms.ChoiceField(
+        help_text="The paper's experiments as template files; edit a copy below to change one.",
+    )
+    scale = forms.ChoiceField(
+        choices=[(s, s) for s in SCALES],
+        initial="tiny",
+        help_text="tiny: a smoke test (minutes on 2 CPU cores); demo: the CPU demo; full: GPU workers.",
+    )
+    seeds = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=20,
+        help_text="Seeds per arm, pooled in the table with their spread (empty: the template's).",
+    )
+    name = forms.CharField(required=False, max_length=200, help_text="Empty: the template's title.")
+    text = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false", "class": "code"}),
+        label="Edited template (optional)",
+        help_text="Paste an edited copy of a template here to run it instead of the shipped file.",
+    )
+    contamination_override = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Contamination override",
+        help_text="Only if an arm's training data shares problems with an eval suite on purpose: say why.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = [(n, n) for n in template_names()]

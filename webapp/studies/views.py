@@ -1,0 +1,157 @@
+"""Study pages: the list, the launch form, a study (dependency graph, table, figure, summary)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from webapp.core.access import Action, AuthedHttpRequest, allowed, require_reader
+from webapp.core.htmx import render_page
+from webapp.evaluation.metrics import Estimate
+from webapp.studies import services
+from webapp.studies.design import DesignError, design_parse, template_text
+from webapp.studies.forms import StudyNewForm
+from webapp.studies.models import Study, StudyUnit
+
+
+@require_GET
+def study_list(request: AuthedHttpRequest) -> HttpResponse:
+    require_reader(request.user)
+    studies = Study.objects.select_related("created_by").order_by("-created_at")[:200]
+    return render_page(request, "studies/list.html", {"studies": studies})
+
+
+@require_http_methods(["GET", "POST"])
+@allowed(Action.RUN_LAUNCH)
+def study_new(request: AuthedHttpRequest) -> HttpResponse:
+    form = StudyNewForm(request.POST or None, initial={"template": request.GET.get("template", "sft_vs_rl")})
+    refusal: services.StudyRefused | None = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        text = data["text"].strip() or template_text(data["template"])
+        try:
+            study = services.study_create(
+                by=request.user,
+                template=data["template"],
+                text=text,
+                scale=data["scale"],
+                seeds=data["seeds"],
+                name=data["name"],
+                contamination_override=data["contamination_override"],
+            )
+        except services.StudyRefused as exc:
+            refusal = exc
+            form.add_error("text" if data["text"].strip() else "template", str(exc))
+        else:
+            return redirect("study", study_id=study.pk)
+    previews = {}
+    for name in form.fields["template"].choices:
+        try:
+            previews[name[0]] = design_parse(template_text(name[0]), scale="tiny")
+        except DesignError:
+            continue
+    context = {"form": form, "refusal": refusal, "previews": previews}
+    return render_page(request, "studies/new.html", context, status=400 if request.method == "POST" else 200)
+
+
+def _graph(study: Study, design: Any) -> list[list[dict[str, Any]]]:
+    """Arms in columns by dependency depth, each with its units' states."""
+    units: dict[str, list[StudyUnit]] = {}
+    for u in study.units.select_related("training_run", "eval_run").order_by("order", "seed"):
+        units.setdefault(u.arm, []).append(u)
+    depth: dict[str, int] = {}
+    for arm in design.arms:  # dependencies come first
+        depth[arm.name] = depth[arm.depends_on] + 1 if arm.depends_on else 0
+    columns: list[list[dict[str, Any]]] = [[] for _ in range(max(depth.values(), default=0) + 1)]
+    for arm in design.arms:
+        columns[depth[arm.name]].append(
+            {
+                "arm": arm,
+                "units": [{"unit": u, "state": services.unit_state(u)} for u in units.get(arm.name, [])],
+            }
+        )
+    return columns
+
+
+def _chart(study: Study) -> Any:
+    results = study.results or {}
+    cells = [
+        services.Cell(
+            r["arm"],
+            r["suite"],
+            r["k"],
+            Estimate(r["value"], r["low"], r["high"], r["problems"]),
+            r["seeds"],
+            [r["seed_min"], r["seed_max"]],
+        )
+        for r in results.get("table", [])
+    ]
+    return services.results_chart(study, cells) if cells else None
+
+
+@require_GET
+def study_detail(request: AuthedHttpRequest, study_id: int) -> HttpResponse:
+    require_reader(request.user)
+    study = get_object_or_404(Study.objects.select_related("created_by", "base_eval"), pk=study_id)
+    design = services.study_design(study)
+    context = {
+        "study": study,
+        "design": design,
+        "columns": _graph(study, design),
+        "chart": _chart(study),
+        "snapshots": study.snapshots.select_related("snapshot").order_by("kind", "key"),
+        "results": study.results or {},
+    }
+    return render_page(request, "studies/detail.html", context, partial="status")
+
+
+@require_POST
+@allowed(Action.RUN_LAUNCH)
+def unit_resume(request: AuthedHttpRequest, study_id: int, unit_id: int) -> HttpResponse:
+    unit = get_object_or_404(
+        StudyUnit.objects.select_related("training_run", "eval_run"), pk=unit_id, study_id=study_id
+    )
+    try:
+        services.unit_resume(unit=unit, by=request.user)
+    except services.StudyRefused as exc:
+        from webapp.core.access import Refused
+
+        raise Refused(str(exc)) from exc
+    return redirect("study", study_id=study_id)
+
+
+@require_POST
+@allowed(Action.RUN_LAUNCH)
+def study_cancel(request: AuthedHttpRequest, study_id: int) -> HttpResponse:
+    study = get_object_or_404(Study, pk=study_id)
+    services.study_cancel(study=study, by=request.user)
+    return redirect("study", study_id=study_id)
+
+
+@require_GET
+def study_file(request: AuthedHttpRequest, study_id: int, key: str) -> HttpResponse:
+    require_reader(request.user)
+    study = get_object_or_404(Study, pk=study_id)
+    if key == "template":
+        response = HttpResponse(study.template_text, content_type="application/yaml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{study.template}-study{study.pk}.yaml"'
+        return response
+    path = services.results_path(study, key)
+    if path is None:
+        raise Http404("no such file for this study yet")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"study{study.pk}-{path.name}")
+
+
+@require_GET
+def template_download(request: AuthedHttpRequest, name: str) -> HttpResponse:
+    require_reader(request.user)
+    try:
+        text = template_text(name)
+    except DesignError as exc:
+        raise Http404(str(exc)) from exc
+    response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.yaml"'
+    return response
