@@ -108,6 +108,23 @@ def use_broker() -> Iterator[Any]:
     _point_app_at(app, before)
 
 
+@pytest.fixture
+def stack(tmp_path: Path, use_broker: Any) -> Iterator[Any]:
+    """A Redis server, a prefork cpu worker (and beat on demand) of the test's own, with
+    short job limits, and this process's Celery app pointed at that Redis
+    (tests/procs.py ``Stack``). The test's database must be committed
+    (``django_db(transaction=True)``) for the worker to see its rows."""
+    from tests.procs import RedisServer, Stack
+
+    redis = RedisServer(tmp_path).start()
+    use_broker(redis.url)
+    s = Stack(tmp_path, redis)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
 @pytest.fixture(scope="session")
 def celery_workers(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, str]]:
     """Real worker processes: the Django-side one on ``cpu,events`` and the GPU-side one on

@@ -110,6 +110,7 @@ class CeleryProc:
     ):
         self.kind, self.env, self.log, self.name = kind, env, log, name
         self.extra = extra or []
+        self.concurrency = 1
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> CeleryProc:
@@ -131,7 +132,7 @@ class CeleryProc:
                 "-n",
                 self.name,
                 "--concurrency",
-                "1",
+                str(self.concurrency),
                 # As in the Procfile: gossip's restart after a lost broker raised
                 # AttributeError inside kombu (issue 11); the stack needs neither.
                 "--without-gossip",
@@ -181,3 +182,47 @@ def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.1) -
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout} s: {what}")
         time.sleep(interval)
+
+
+LIMITS = {
+    "JOB_HEARTBEAT_SECONDS": "1",
+    "JOB_STALE_AFTER_SECONDS": "3",
+    "JOB_REAP_AFTER_SECONDS": "6",
+    "REAP_EVERY_SECONDS": "1",
+    "BROKER_VISIBILITY_TIMEOUT_SECONDS": "60",
+}
+
+
+class Stack:
+    """Own Redis, own cpu worker (and beat when asked), and this process's Celery app
+    pointed at that Redis while the test runs."""
+
+    def __init__(self, tmp: Path, redis: RedisServer) -> None:
+        self.tmp, self.redis = tmp, redis
+        from tests.conftest import worker_database_url
+
+        self.env = dict(os.environ, REDIS_URL=redis.url, DATABASE_URL=worker_database_url(), **LIMITS)
+        self.name = f"faults-{os.getpid()}@test"
+        self.worker = CeleryProc("worker", self.env, tmp / "worker.log", name=self.name)
+        self.beat: CeleryProc | None = None
+
+    def start_worker(self, concurrency: int = 1) -> CeleryProc:
+        from tests.conftest import _wait_for_worker
+        from webapp.celery_app import app
+
+        self.worker.concurrency = concurrency
+        self.worker.start()
+        assert self.worker.proc is not None
+        _wait_for_worker(app, self.name, self.worker.proc, timeout=90)
+        return self.worker
+
+    def start_beat(self) -> None:
+        self.beat = CeleryProc(
+            "beat", self.env, self.tmp / "beat.log", extra=["-s", str(self.tmp / "beat-schedule")]
+        ).start()
+
+    def close(self) -> None:
+        for proc in (self.beat, self.worker):
+            if proc is not None:
+                proc.stop()
+        self.redis.kill()

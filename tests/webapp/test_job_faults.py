@@ -2,75 +2,22 @@
 and restarts, a prefork cpu worker whose pool child or main process it kills with SIGKILL,
 and ``celery beat`` sending the reaper. The job limits are shortened through the same
 settings production reads (JOB_HEARTBEAT_SECONDS=1, JOB_STALE_AFTER_SECONDS=3,
-JOB_REAP_AFTER_SECONDS=6, REAP_EVERY_SECONDS=1), so each fault resolves in seconds."""
+JOB_REAP_AFTER_SECONDS=6, REAP_EVERY_SECONDS=1; tests/procs.py LIMITS), so each fault resolves
+in seconds."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import _wait_for_worker, worker_database_url
-from tests.procs import CeleryProc, RedisServer, alive, kill9, wait_for
+from tests.procs import Stack, alive, kill9, wait_for
 from webapp.atoms.services import library_load
 from webapp.core.models import BackgroundJob, JobStatus
 from webapp.synthesis.pipeline import SynthesisConfig
 from webapp.synthesis.services import run_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-LIMITS = {
-    "JOB_HEARTBEAT_SECONDS": "1",
-    "JOB_STALE_AFTER_SECONDS": "3",
-    "JOB_REAP_AFTER_SECONDS": "6",
-    "REAP_EVERY_SECONDS": "1",
-    "BROKER_VISIBILITY_TIMEOUT_SECONDS": "60",
-}
-
-
-class Stack:
-    """Own Redis, own cpu worker (and beat when asked), and this process's Celery app
-    pointed at that Redis while the test runs."""
-
-    def __init__(self, tmp: Path, redis: RedisServer) -> None:
-        self.tmp, self.redis = tmp, redis
-        self.env = dict(os.environ, REDIS_URL=redis.url, DATABASE_URL=worker_database_url(), **LIMITS)
-        self.name = f"faults-{os.getpid()}@test"
-        self.worker = CeleryProc("worker", self.env, tmp / "worker.log", name=self.name)
-        self.beat: CeleryProc | None = None
-
-    def start_worker(self) -> CeleryProc:
-        from webapp.celery_app import app
-
-        self.worker.start()
-        assert self.worker.proc is not None
-        _wait_for_worker(app, self.name, self.worker.proc, timeout=90)
-        return self.worker
-
-    def start_beat(self) -> None:
-        self.beat = CeleryProc(
-            "beat", self.env, self.tmp / "beat.log", extra=["-s", str(self.tmp / "beat-schedule")]
-        ).start()
-
-    def close(self) -> None:
-        for proc in (self.beat, self.worker):
-            if proc is not None:
-                proc.stop()
-        self.redis.kill()
-
-
-@pytest.fixture
-def stack(tmp_path: Path, use_broker: Any) -> Iterator[Stack]:
-    redis = RedisServer(tmp_path).start()
-    use_broker(redis.url)
-    s = Stack(tmp_path, redis)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def _job(pk: int) -> BackgroundJob:
