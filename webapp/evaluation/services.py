@@ -366,6 +366,7 @@ def judge_generations(
         category, error_type = categorize(result)
         if not request.program.strip():
             category = "no_code"
+        g.code = request.program  # what was judged (extracted here when the worker sent none)
         g.verdict, g.passed, g.category, g.error_type = str(result.verdict), result.passed, category, error_type
         g.error, g.stdout, g.stderr = _short(result.error), _short(result.stdout), _short(result.stderr)
         g.isolation = result.isolation[:200]
@@ -383,7 +384,7 @@ def judge_generations(
                     passed=case.passed,
                 )
             )
-    fields = ["verdict", "passed", "category", "error_type", "error", "stdout", "stderr"]
+    fields = ["code", "verdict", "passed", "category", "error_type", "error", "stdout", "stderr"]
     fields += ["isolation", "tests_version", "judged_at"]
     with transaction.atomic():
         Generation.objects.bulk_update(generations, fields)
