@@ -401,3 +401,32 @@ def export_rows(*, run: EvalRun) -> Any:
         .prefetch_related(Prefetch("outcomes", queryset=CaseOutcome.objects.order_by("index")))
         .order_by("snapshot_id", "task_id", "sample_index")
     )
+
+
+def failed_neighbours(*, generation: Generation) -> tuple[int | None, int | None]:
+    """The previous and next failed generation of the same run (the review walk, j / k)."""
+    failed = Generation.objects.filter(run_id=generation.run_id, passed=False)
+    prev_id = failed.filter(pk__lt=generation.pk).order_by("-pk").values_list("pk", flat=True).first()
+    next_id = failed.filter(pk__gt=generation.pk).order_by("pk").values_list("pk", flat=True).first()
+    return prev_id, next_id
+
+
+def problem_link(problem: SuiteProblem | None) -> tuple[str, str] | None:
+    """``(label, url)`` of the page where the problem's tests are edited: the atom, the
+    composite, or the benchmark; None when the problem exists only in its snapshot."""
+    from django.urls import reverse
+
+    if problem is None or not problem.ref:
+        return None
+    kind, _, key = problem.ref.partition(":")
+    if kind == "atom":
+        return f"atom {key}", reverse("atom", args=[key])
+    if kind == "composite":
+        from webapp.synthesis.models import Composite
+
+        pk = Composite.objects.filter(key=key).values_list("pk", flat=True).first()
+        return (f"composite {key}", reverse("composite", args=[pk])) if pk else None
+    if kind == "benchmark":
+        name = key.split("/", 1)[0]
+        return f"benchmark {name}", reverse("benchmark", args=[name])
+    return None
