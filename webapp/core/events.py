@@ -47,7 +47,9 @@ def dispatch_event(event: ProgressEvent) -> Any:
     """Apply one event through its handler; an event nobody claims is logged and dropped."""
     handler = handler_for(event.job_id)
     if handler is None:
-        log.warning("no handler for events of job %s (seq %s, %s); dropped", event.job_id, event.seq, event.type)
+        log.warning(
+            "no handler for events of job %s (seq %s, %s); dropped", event.job_id, event.seq, event.type
+        )
         return None
     return handler(event)
 

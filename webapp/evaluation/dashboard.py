@@ -29,7 +29,8 @@ def summary(user: Any) -> StageState:
     recent = [
         Activity(
             r.created_at,
-            f"evaluation {r.pk}: {r.model_label} on {', '.join(s.short for s in r.snapshots.all())} ({r.status})",
+            f"evaluation {r.pk}: {r.model_label} on "
+            f"{', '.join(s.short for s in r.snapshots.all())} ({r.status})",
             reverse("eval-run", args=[r.pk]),
             r.created_by.username if r.created_by else "",
         )

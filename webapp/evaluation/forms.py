@@ -12,6 +12,14 @@ from webapp.evaluation.services import resolve_model
 from webapp.mixtures.models import Snapshot
 
 
+class SnapshotChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Snapshots named by hash, recipe and size."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        recipe = obj.recipe
+        return f"{obj.short} · {recipe.get('name', '?')} v{recipe.get('version', '?')} · {obj.rows} problems"
+
+
 class LaunchForm(Form):
     """Errors land at the field they are about (the protocol's checks name their field)."""
 
@@ -20,7 +28,7 @@ class LaunchForm(Form):
         help_text="default (the built-in model), a local model folder on the GPU host, or run:ID "
         "(that training run's latest checkpoint)",
     )
-    snapshots = forms.ModelMultipleChoiceField(
+    snapshots = SnapshotChoiceField(
         queryset=Snapshot.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         label="Eval suites",
@@ -39,9 +47,8 @@ class LaunchForm(Form):
     def __init__(self, *args: Any, snapshots: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["snapshots"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
+        assert isinstance(field, SnapshotChoiceField)
         field.queryset = snapshots if snapshots is not None else Snapshot.objects.order_by("-created_at")
-        field.label_from_instance = lambda s: f"{s.short} · {s.recipe.get('name', '?')} v{s.recipe.get('version', '?')} · {s.rows} problems"
 
     def clean_ks(self) -> tuple[int, ...]:
         try:
@@ -53,7 +60,7 @@ class LaunchForm(Form):
         return ks
 
     def clean_model(self) -> str:
-        model = self.cleaned_data["model"].strip()
+        model = str(self.cleaned_data["model"]).strip()
         try:
             resolve_model(model)
         except ValueError as exc:
@@ -66,11 +73,15 @@ class LaunchForm(Form):
             return data
         try:
             data["protocol"] = Protocol(
-                n=data["n"], ks=data["ks"], temperature=data["temperature"], top_p=data["top_p"],
-                max_new_tokens=data["max_new_tokens"], seed=data["seed"],
+                n=data["n"],
+                ks=data["ks"],
+                temperature=data["temperature"],
+                top_p=data["top_p"],
+                max_new_tokens=data["max_new_tokens"],
+                seed=data["seed"],
                 chat_template=bool(data.get("chat_template")),
                 stop=tuple(line for line in (data.get("stop") or "").splitlines() if line.strip()),
-            )  # fmt: skip
+            )
         except ProtocolError as exc:
             self.add_error(exc.field if exc.field in self.fields else None, exc.message)
         return data

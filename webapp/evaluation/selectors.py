@@ -136,7 +136,9 @@ def passk_table(*, fetched_by: Any, filters: TableFilters, limit: int = 500) -> 
     if filters.snapshot:
         runs = runs.filter(scores__snapshot_id=filters.snapshot)
     run_list = list(runs.order_by("-created_at")[:limit])
-    scores = SuiteScore.objects.filter(run__in=[r.pk for r in run_list]).select_related("snapshot__version__mixture")
+    scores = SuiteScore.objects.filter(run__in=[r.pk for r in run_list]).select_related(
+        "snapshot__version__mixture"
+    )
     if filters.snapshot:
         scores = scores.filter(snapshot_id=filters.snapshot)
     by_run: dict[int, dict[tuple[int, int], SuiteScore]] = defaultdict(dict)
@@ -241,9 +243,13 @@ def comparison(*, fetched_by: Any, a: EvalRun, b: EvalRun, snapshot: Snapshot, k
     def row(t: str) -> dict[str, Any]:
         p = problems.get(t)
         return {
-            "task_id": t, "a": f"{ra[t].c}/{ra[t].n}", "b": f"{rb[t].c}/{rb[t].n}",
-            "topic": p.topic if p else "", "depth": p.depth if p else None, "ref": p.ref if p else "",
-        }  # fmt: skip
+            "task_id": t,
+            "a": f"{ra[t].c}/{ra[t].n}",
+            "b": f"{rb[t].c}/{rb[t].n}",
+            "topic": p.topic if p else "",
+            "depth": p.depth if p else None,
+            "ref": p.ref if p else "",
+        }
 
     def solved(r: ProblemResult) -> bool:
         return r.c >= SOLVED_SHARE * r.n and r.c > 0
@@ -265,7 +271,11 @@ def comparison(*, fetched_by: Any, a: EvalRun, b: EvalRun, snapshot: Snapshot, k
         name: sorted(
             (
                 Breakdown(
-                    name, value, len(ts), sum(score_a[t] for t in ts) / len(ts), sum(score_b[t] for t in ts) / len(ts)
+                    name,
+                    value,
+                    len(ts),
+                    sum(score_a[t] for t in ts) / len(ts),
+                    sum(score_b[t] for t in ts) / len(ts),
                 )
                 for value, ts in values.items()
             ),
@@ -280,15 +290,26 @@ def comparison(*, fetched_by: Any, a: EvalRun, b: EvalRun, snapshot: Snapshot, k
             for cat, count in r.categories.items():
                 totals[cat][side] += int(count)
     labels = dict(Category.choices)
-    categories = [(labels.get(c, c), v[0], v[1]) for c, v in sorted(totals.items(), key=lambda kv: -sum(kv[1]))]
+    categories = [
+        (labels.get(c, c), v[0], v[1]) for c, v in sorted(totals.items(), key=lambda kv: -sum(kv[1]))
+    ]
     return Comparison(
-        a=a, b=b, snapshot=snapshot, k=k, same_protocol=a.protocol_hash == b.protocol_hash,
+        a=a,
+        b=b,
+        snapshot=snapshot,
+        k=k,
+        same_protocol=a.protocol_hash == b.protocol_hash,
         difference=difference,
         a_score=sum(score_a[t] for t in shared) / len(shared) if shared else 0.0,
         b_score=sum(score_b[t] for t in shared) / len(shared) if shared else 0.0,
-        fail_to_pass=fail_to_pass, pass_to_fail=pass_to_fail, breakdowns=breakdowns, categories=categories,
-        shared=len(shared), only_one_side=len(set(ra) ^ set(rb)), notes=notes,
-    )  # fmt: skip
+        fail_to_pass=fail_to_pass,
+        pass_to_fail=pass_to_fail,
+        breakdowns=breakdowns,
+        categories=categories,
+        shared=len(shared),
+        only_one_side=len(set(ra) ^ set(rb)),
+        notes=notes,
+    )
 
 
 # --- the generation browser --------------------------------------------------------------------
@@ -326,9 +347,20 @@ class GenerationFilters:
 #: The browser's list shows these columns only: the texts stay in the database until the
 #: detail page asks for them.
 LIST_FIELDS = (
-    "id", "run_id", "snapshot_id", "task_id", "sample_index", "verdict", "passed", "category",
-    "error_type", "tests_version", "review_label", "completion_tokens", "finish_reason",
-)  # fmt: skip
+    "id",
+    "run_id",
+    "snapshot_id",
+    "task_id",
+    "sample_index",
+    "verdict",
+    "passed",
+    "category",
+    "error_type",
+    "tests_version",
+    "review_label",
+    "completion_tokens",
+    "finish_reason",
+)
 
 
 def generation_list(*, fetched_by: Any, filters: GenerationFilters) -> QuerySet[Generation]:

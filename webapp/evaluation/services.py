@@ -197,7 +197,9 @@ def apply_eval_event(event: ProgressEvent) -> str:
             fields |= {"status": JobStatus.FAILED, "finished_at": now}
             fields["error"] = "the worker finished without naming its generations file"
         else:
-            counters = {k: payload[k] for k in ("count", "backend", "seconds", "samples_per_second") if k in payload}
+            counters = {
+                k: payload[k] for k in ("count", "backend", "seconds", "samples_per_second") if k in payload
+            }
             fields |= {
                 "generations_uri": uri,
                 "phase": Phase.JUDGING,
@@ -225,7 +227,7 @@ def enqueue_judging(run_pk: int, *, current: bool = False) -> None:
     """Send the ``cpu`` judging task (``current``: against the sources' tests of today)."""
     from webapp.evaluation.tasks import eval_judge_task
 
-    eval_judge_task.apply_async(args=[run_pk], kwargs={"current": current}, queue="cpu")
+    eval_judge_task.apply_async(args=(run_pk,), kwargs={"current": current}, queue="cpu")
 
 
 # --- indexing the generations file -----------------------------------------------------------
@@ -367,7 +369,12 @@ def judge_generations(
         if not request.program.strip():
             category = "no_code"
         g.code = request.program  # what was judged (extracted here when the worker sent none)
-        g.verdict, g.passed, g.category, g.error_type = str(result.verdict), result.passed, category, error_type
+        g.verdict, g.passed, g.category, g.error_type = (
+            str(result.verdict),
+            result.passed,
+            category,
+            error_type,
+        )
         g.error, g.stdout, g.stderr = _short(result.error), _short(result.stdout), _short(result.stderr)
         g.isolation = result.isolation[:200]
         g.tests_version = tests[(g.snapshot_id, g.task_id)].version[:120]
@@ -472,7 +479,9 @@ def scores_compute(run: EvalRun) -> list[dict[str, Any]]:
         by_suite[r.snapshot_id].append(r)
     for snapshot_id, problems in sorted(by_suite.items()):
         counts = [PassCounts(p.task_id, p.n, p.c) for p in problems]
-        changed = sum(1 for p in problems if frozen.get((snapshot_id, p.task_id), p.tests_version) != p.tests_version)
+        changed = sum(
+            1 for p in problems if frozen.get((snapshot_id, p.task_id), p.tests_version) != p.tests_version
+        )
         version = "snapshot" if not changed else f"current ({changed} of {len(problems)} changed)"
         for k in usable_ks(protocol.ks, min(p.n for p in problems)):
             est = suite_pass_at_k(counts, k, resamples=SCORE_RESAMPLES, seed=0)
@@ -494,10 +503,17 @@ def scores_compute(run: EvalRun) -> list[dict[str, Any]]:
         SuiteScore.objects.filter(run=run).delete()
         SuiteScore.objects.bulk_create(scores)
     return [
-        {"snapshot": s.snapshot_id, "k": s.k, "value": s.estimate, "low": s.ci_low, "high": s.ci_high,
-         "problems": s.n_problems, "tests_version": s.tests_version}
+        {
+            "snapshot": s.snapshot_id,
+            "k": s.k,
+            "value": s.estimate,
+            "low": s.ci_low,
+            "high": s.ci_high,
+            "problems": s.n_problems,
+            "tests_version": s.tests_version,
+        }
         for s in scores
-    ]  # fmt: skip
+    ]
 
 
 # --- re-scoring and review --------------------------------------------------------------------

@@ -11,7 +11,9 @@ urlpatterns = [
     path("compare/", views.compare, name="eval-compare"),
     path("generations/", views.generation_list, name="eval-generations"),
     path("generations/<int:generation_id>/", views.generation_detail, name="eval-generation"),
-    path("generations/<int:generation_id>/review", views.generation_review_view, name="eval-generation-review"),
+    path(
+        "generations/<int:generation_id>/review", views.generation_review_view, name="eval-generation-review"
+    ),
     path("<int:run_id>/", views.run_detail, name="eval-run"),
     path("<int:run_id>/progress", views.run_progress, name="eval-progress"),
     path("<int:run_id>/cancel", views.run_cancel, name="eval-cancel"),

@@ -37,7 +37,9 @@ def _job_context(request: AuthedHttpRequest, run: EvalRun) -> dict[str, object]:
 @require_GET
 def run_list(request: AuthedHttpRequest) -> HttpResponse:
     """Every evaluation, newest first, with its state."""
-    page = Paginator(selectors.evalrun_list(fetched_by=request.user), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.evalrun_list(fetched_by=request.user), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render_page(request, "evaluation/list.html", {"page": page})
 
 
@@ -46,13 +48,18 @@ def run_list(request: AuthedHttpRequest) -> HttpResponse:
 def launch(request: AuthedHttpRequest) -> HttpResponse:
     """The launch form (researchers); a valid post leads to the new run's page."""
     initial = {"model": request.GET["model"]} if request.GET.get("model") else None
-    form = LaunchForm(request.POST or None, initial=initial, snapshots=selectors.eval_snapshots(fetched_by=request.user))
+    form = LaunchForm(
+        request.POST or None, initial=initial, snapshots=selectors.eval_snapshots(fetched_by=request.user)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         run = evalrun_create(
-            by=request.user, model=data["model"], snapshots=list(data["snapshots"]),
-            protocol=data["protocol"], name=data["name"],
-        )  # fmt: skip
+            by=request.user,
+            model=data["model"],
+            snapshots=list(data["snapshots"]),
+            protocol=data["protocol"],
+            name=data["name"],
+        )
         return redirect("eval-run", run_id=run.pk)
     return render_page(request, "evaluation/launch.html", {"form": form})
 
@@ -88,7 +95,11 @@ def run_cancel(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
     """Stop the evaluation; answers with the refreshed bar (or the page)."""
     run = selectors.evalrun_get_for_cancel(run_id=run_id, user=request.user)
     evalrun_cancel(run=run)
-    return run_progress(request, run_id) if getattr(request, "htmx", False) else redirect("eval-run", run_id=run.pk)
+    return (
+        run_progress(request, run_id)
+        if getattr(request, "htmx", False)
+        else redirect("eval-run", run_id=run.pk)
+    )
 
 
 @require_POST
@@ -115,11 +126,14 @@ def table(request: AuthedHttpRequest) -> HttpResponse:
     context = {
         "t": data,
         "filters": filters,
-        "snapshots": sorted({c.snapshot for c in data.columns}, key=lambda s: s.pk) if not filters.snapshot
+        "snapshots": sorted({c.snapshot for c in data.columns}, key=lambda s: s.pk)
+        if not filters.snapshot
         else selectors.eval_snapshots(fetched_by=request.user).filter(pk=filters.snapshot),
-        "all_snapshots": selectors.eval_snapshots(fetched_by=request.user).filter(eval_runs_judged__isnull=False).distinct(),
+        "all_snapshots": selectors.eval_snapshots(fetched_by=request.user)
+        .filter(eval_runs_judged__isnull=False)
+        .distinct(),
         "query": query.urlencode(),
-    }  # fmt: skip
+    }
     return render_page(request, "evaluation/table.html", context, partial="results")
 
 
@@ -131,12 +145,25 @@ def _table_csv(data: selectors.PassTable) -> HttpResponse:
         head += [f"{c.snapshot.short} pass@{c.k}", "low", "high", "problems", "tests"]
     writer.writerow(head)
     for row in data.rows:
-        line: list[object] = [row.run.pk, row.run.model_label, row.run.name, row.run.protocol_hash, row.protocol]
+        line: list[object] = [
+            row.run.pk,
+            row.run.model_label,
+            row.run.name,
+            row.run.protocol_hash,
+            row.protocol,
+        ]
         for cell in row.cells:
             line += (
-                [f"{cell.estimate:.4f}", f"{cell.ci_low:.4f}", f"{cell.ci_high:.4f}", cell.n_problems, cell.tests_version]
-                if cell else ["", "", "", "", ""]
-            )  # fmt: skip
+                [
+                    f"{cell.estimate:.4f}",
+                    f"{cell.ci_low:.4f}",
+                    f"{cell.ci_high:.4f}",
+                    cell.n_problems,
+                    cell.tests_version,
+                ]
+                if cell
+                else ["", "", "", "", ""]
+            )
         writer.writerow(line)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="passk.csv"'
@@ -158,9 +185,7 @@ def compare(request: AuthedHttpRequest) -> HttpResponse:
         k = int(get["k"]) if get.get("k", "").isdigit() and int(get["k"]) > 0 else 1
         if snapshot is not None:
             context["c"] = selectors.comparison(fetched_by=request.user, a=a, b=b, snapshot=snapshot, k=k)
-        context["suites"] = sorted(
-            set(a.snapshots.all()) & set(b.snapshots.all()), key=lambda s: s.pk
-        )
+        context["suites"] = sorted(set(a.snapshots.all()) & set(b.snapshots.all()), key=lambda s: s.pk)
     return render_page(request, "evaluation/compare.html", context)
 
 
@@ -210,7 +235,9 @@ def generation_review_view(request: AuthedHttpRequest, generation_id: int) -> Ht
     g = selectors.generation_get(generation_id=generation_id, fetched_by=user)
     form = ReviewForm(request.POST)
     if form.is_valid():
-        generation_review(generation=g, by=user, label=form.cleaned_data["label"], note=form.cleaned_data["note"])
+        generation_review(
+            generation=g, by=user, label=form.cleaned_data["label"], note=form.cleaned_data["note"]
+        )
         label = dict(ReviewLabel.choices).get(g.review_label, "no label")
         messages.success(request, f"Labelled {g.task_id} #{g.sample_index}: {label}.")
     else:

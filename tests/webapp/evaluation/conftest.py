@@ -48,8 +48,11 @@ KINDS = ("reference", "wrong", "raises", "exit", "always_equal")
 
 
 def write_generations(
-    root: Path, prefix: str, suites: list[tuple[Any, list[ProblemRecord]]], plan: Callable[[ProblemRecord, int], str]
-    | None = None, n: int = len(KINDS)
+    root: Path,
+    prefix: str,
+    suites: list[tuple[Any, list[ProblemRecord]]],
+    plan: Callable[[ProblemRecord, int], str] | None = None,
+    n: int = len(KINDS),
 ) -> str:
     """Write ``<prefix>/generations.jsonl`` under ``root`` for ``suites`` ((snapshot, its
     records) pairs); ``plan(record, i)`` picks the kind of sample i. Returns its URI."""

@@ -20,7 +20,9 @@ from .conftest import KINDS, write_generations
 pytestmark = pytest.mark.django_db
 
 
-def generated_run(artifacts: Path, suite: Any, *, ks: tuple[int, ...] = (1, 2, 5), plan: Any = None) -> EvalRun:
+def generated_run(
+    artifacts: Path, suite: Any, *, ks: tuple[int, ...] = (1, 2, 5), plan: Any = None
+) -> EvalRun:
     """An evaluation whose worker 'finished': the generations file written, the events applied."""
     snapshot, records = suite
     run = evalrun_create(
@@ -32,14 +34,22 @@ def generated_run(artifacts: Path, suite: Any, *, ks: tuple[int, ...] = (1, 2, 5
         [
             ("started", {"kind": "generate"}),
             ("generations", {"done": total, "total": total}),
-            ("finished", {"generations_uri": uri, "count": total, "backend": "test", "seconds": 1.0,
-                          "samples_per_second": float(total)}),
-        ],  # fmt: skip
+            (
+                "finished",
+                {
+                    "generations_uri": uri,
+                    "count": total,
+                    "backend": "test",
+                    "seconds": 1.0,
+                    "samples_per_second": float(total),
+                },
+            ),
+        ],
         start=1,
     ):
-        assert apply_eval_event(ProgressEvent(job_id=run.job_id, seq=seq, type=kind, payload=payload)).startswith(
-            "applied"
-        )
+        assert apply_eval_event(
+            ProgressEvent(job_id=run.job_id, seq=seq, type=kind, payload=payload)
+        ).startswith("applied")
     run.refresh_from_db()
     assert (run.status, run.phase, run.generations_uri) == (JobStatus.QUEUED, Phase.JUDGING, uri)
     return run
@@ -53,7 +63,7 @@ def test_every_generation_gets_a_real_verdict_and_hostile_ones_fail_as_tampering
     run.refresh_from_db()
     assert run.status == JobStatus.SUCCEEDED, run.error
     assert run.phase == Phase.DONE and result is not None
-    snapshot, records = atom_suite
+    _, records = atom_suite
     assert Generation.objects.filter(run=run).count() == len(records) * len(KINDS)
     by_kind: dict[str, set[tuple[str, str, str]]] = {}
     for g in Generation.objects.filter(run=run):
@@ -71,7 +81,9 @@ def test_every_generation_gets_a_real_verdict_and_hostile_ones_fail_as_tampering
     assert all(o.passed and o.got == o.expected for o in outcomes)
     wrong = Generation.objects.get(run=run, task_id=records[0].task_id, sample_index=1)
     assert all(not o.passed and o.got == "surely not this" for o in wrong.outcomes.all())
-    assert CaseOutcome.objects.filter(generation__run=run).count() == len(KINDS) * sum(len(r.cases) for r in records)
+    assert CaseOutcome.objects.filter(generation__run=run).count() == len(KINDS) * sum(
+        len(r.cases) for r in records
+    )
 
 
 def test_suite_scores_match_hand_computed_pass_at_k(artifacts: Path, atom_suite: Any) -> None:
@@ -99,7 +111,9 @@ def test_suite_scores_match_hand_computed_pass_at_k(artifacts: Path, atom_suite:
 
 def test_events_apply_once_and_in_order(artifacts: Path, atom_suite: Any) -> None:
     snapshot, _ = atom_suite
-    run = evalrun_create(by=None, model="default", snapshots=[snapshot], protocol=Protocol(n=5), dispatch=False)
+    run = evalrun_create(
+        by=None, model="default", snapshots=[snapshot], protocol=Protocol(n=5), dispatch=False
+    )
     progress = ProgressEvent(job_id=run.job_id, seq=2, type="generations", payload={"done": 3, "total": 20})
     assert apply_eval_event(progress) == "applied generations"
     assert apply_eval_event(progress).startswith("ignored")  # delivered twice

@@ -20,8 +20,10 @@ from .test_judging import generated_run
 pytestmark = pytest.mark.django_db
 
 
-def test_rescoring_after_a_test_change_uses_the_new_tests_and_says_so(artifacts: Path, atom_suite: Any) -> None:
-    snapshot, records = atom_suite
+def test_rescoring_after_a_test_change_uses_the_new_tests_and_says_so(
+    artifacts: Path, atom_suite: Any
+) -> None:
+    _, records = atom_suite
     run = generated_run(artifacts, atom_suite, ks=(1,), plan=lambda r, i: "reference")
     evalrun_judge(run_pk=run.pk)
     before = SuiteScore.objects.get(run=run, k=1)
@@ -30,7 +32,7 @@ def test_rescoring_after_a_test_change_uses_the_new_tests_and_says_so(artifacts:
     target = records[0]
     atom = Atom.objects.get(slug=target.meta["atoms"][0])
     content = atom_content(atom)
-    content["cases"] = [dict(content["cases"][0], expected="changed")] + content["cases"][1:]
+    content["cases"] = [dict(content["cases"][0], expected="changed"), *content["cases"][1:]]
     atom_update(atom=atom, content=content, by=None, message="expect something else")
     atom.refresh_from_db()
     run.refresh_from_db()

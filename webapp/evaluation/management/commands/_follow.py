@@ -30,7 +30,12 @@ def scores_json(run: EvalRun) -> dict[str, Any]:
     suites: dict[str, dict[str, Any]] = {}
     for s in SuiteScore.objects.filter(run=run).select_related("snapshot").order_by("snapshot_id", "k"):
         entry = suites.setdefault(s.snapshot.sha256, {"tests_version": s.tests_version})
-        entry[f"pass@{s.k}"] = {"value": s.estimate, "low": s.ci_low, "high": s.ci_high, "problems": s.n_problems}
+        entry[f"pass@{s.k}"] = {
+            "value": s.estimate,
+            "low": s.ci_low,
+            "high": s.ci_high,
+            "problems": s.n_problems,
+        }
     return {"eval_id": run.pk, "status": run.status, "protocol": run.protocol, "suites": suites}
 
 
@@ -41,5 +46,6 @@ def print_scores(out: Any, run: EvalRun) -> None:
     for s in scores:
         out.write(
             f"  {s.snapshot.short}  pass@{s.k:<3} {100 * s.estimate:6.2f}%  "
-            f"[{100 * s.ci_low:.2f}, {100 * s.ci_high:.2f}]  {s.n_problems} problems  tests: {s.tests_version}"
+            f"[{100 * s.ci_low:.2f}, {100 * s.ci_high:.2f}]  {s.n_problems} problems  "
+            f"tests: {s.tests_version}"
         )

@@ -28,7 +28,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--model", required=True, help="default, a local model folder, or run:ID")
-        parser.add_argument("--snapshot", action="append", required=True, help="snapshot hash (a unique prefix)")
+        parser.add_argument(
+            "--snapshot", action="append", required=True, help="snapshot hash (a unique prefix)"
+        )
         parser.add_argument("--n", type=int, default=10, help="samples per problem")
         parser.add_argument("--k", default="1,5,10", help="comma-separated k, each at most n")
         parser.add_argument("--temperature", type=float, default=None, help="default 0.8 (0 when n = 1)")
@@ -36,8 +38,12 @@ class Command(BaseCommand):
         parser.add_argument("--max-new-tokens", type=int, default=512)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--name", default="")
-        parser.add_argument("--timeout", type=float, default=None, help="stop waiting after this many seconds")
-        parser.add_argument("--json", action="store_true", help="print one JSON object: the run id and pass@k")
+        parser.add_argument(
+            "--timeout", type=float, default=None, help="stop waiting after this many seconds"
+        )
+        parser.add_argument(
+            "--json", action="store_true", help="print one JSON object: the run id and pass@k"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
@@ -49,10 +55,16 @@ class Command(BaseCommand):
             temperature = 0.0 if opts["n"] == 1 else 0.8
         try:
             protocol = Protocol(
-                n=opts["n"], ks=_ks(opts["k"]), temperature=temperature, top_p=opts["top_p"],
-                max_new_tokens=opts["max_new_tokens"], seed=opts["seed"],
-            )  # fmt: skip
-            run = evalrun_create(by=None, model=opts["model"], snapshots=snapshots, protocol=protocol, name=opts["name"])
+                n=opts["n"],
+                ks=_ks(opts["k"]),
+                temperature=temperature,
+                top_p=opts["top_p"],
+                max_new_tokens=opts["max_new_tokens"],
+                seed=opts["seed"],
+            )
+            run = evalrun_create(
+                by=None, model=opts["model"], snapshots=snapshots, protocol=protocol, name=opts["name"]
+            )
         except ProtocolError as exc:
             flag = {"ks": "k"}.get(exc.field, exc.field.replace("_", "-"))
             raise CommandError(f"--{flag}: {exc.message}") from None

@@ -34,16 +34,27 @@ class Command(BaseCommand):
             for g in export_rows(run=run).iterator(chunk_size=500):
                 count += 1
                 row = {
-                    "task_id": g.task_id, "completion": g.completion, "code": g.code,
-                    "sample_index": g.sample_index, "snapshot": g.snapshot.sha256,
-                    "passed": g.passed, "verdict": g.verdict, "category": g.category,
+                    "task_id": g.task_id,
+                    "completion": g.completion,
+                    "code": g.code,
+                    "sample_index": g.sample_index,
+                    "snapshot": g.snapshot.sha256,
+                    "passed": g.passed,
+                    "verdict": g.verdict,
+                    "category": g.category,
                     "tests_version": g.tests_version,
                     "cases": [
-                        {"index": o.index, "input": o.input, "expected": o.expected, "got": o.got,
-                         "error": o.error or None, "passed": o.passed}
+                        {
+                            "index": o.index,
+                            "input": o.input,
+                            "expected": o.expected,
+                            "got": o.got,
+                            "error": o.error or None,
+                            "passed": o.passed,
+                        }
                         for o in g.outcomes.all()
                     ],
-                }  # fmt: skip
+                }
                 yield (json.dumps(row, ensure_ascii=False) + "\n").encode()
 
         out = Path(opts["out"])
