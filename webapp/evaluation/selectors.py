@@ -315,6 +315,10 @@ def comparison(*, fetched_by: Any, a: EvalRun, b: EvalRun, snapshot: Snapshot, k
 # --- the generation browser --------------------------------------------------------------------
 
 
+#: The verdict filter's value for "every verdict but passed".
+ANY_FAILURE = "any_failure"
+
+
 @dataclass(frozen=True)
 class GenerationFilters:
     run: int | None = None
@@ -373,7 +377,9 @@ def generation_list(*, fetched_by: Any, filters: GenerationFilters) -> QuerySet[
         rows = rows.filter(snapshot_id=filters.snapshot)
     if filters.task:
         rows = rows.filter(task_id=filters.task)
-    if filters.verdict:
+    if filters.verdict == ANY_FAILURE:
+        rows = rows.filter(passed=False)
+    elif filters.verdict:
         rows = rows.filter(verdict=filters.verdict)
     if filters.category:
         rows = rows.filter(category=filters.category)
@@ -390,7 +396,7 @@ def generation_facets() -> dict[str, list[tuple[str, str]]]:
     """The choices of the browser's selects (from the models, never written in a template)."""
     verdicts = ["passed", "failed", "error", "timeout", "syntax_error", "crashed"]
     return {
-        "verdict": [(v, v.replace("_", " ")) for v in verdicts],
+        "verdict": [(ANY_FAILURE, "any failure"), *((v, v.replace("_", " ")) for v in verdicts)],
         "category": list(Category.choices),
         "label": [("any", "any label"), ("none", "no label"), *ReviewLabel.choices],
     }

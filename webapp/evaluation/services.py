@@ -197,9 +197,14 @@ def apply_eval_event(event: ProgressEvent) -> str:
             fields |= {"status": JobStatus.FAILED, "finished_at": now}
             fields["error"] = "the worker finished without naming its generations file"
         else:
-            counters = {
-                k: payload[k] for k in ("count", "backend", "seconds", "samples_per_second") if k in payload
+            # Flat values: the job bar shows counters as "name: value".
+            names = {
+                "count": "generated",
+                "backend": "backend",
+                "seconds": "seconds",
+                "samples_per_second": "samples/s",
             }
+            counters = {label: payload[k] for k, label in names.items() if k in payload}
             fields |= {
                 "generations_uri": uri,
                 "phase": Phase.JUDGING,
@@ -207,7 +212,7 @@ def apply_eval_event(event: ProgressEvent) -> str:
                 "status": JobStatus.QUEUED,
                 "done": 0,
                 "total": int(payload.get("count", 0)),
-                "counters": {"generation": counters},
+                "counters": counters,
                 "message": "waiting for a cpu worker to judge",
             }
     elif event.type == "failed":
@@ -422,6 +427,7 @@ def evalrun_judge(*, run_pk: int, current: bool = False) -> dict[str, Any] | Non
             ctx.progress(done, total, "judging in the sandbox")
         ctx.progress(done, total, "computing pass@k")
         scores = scores_compute(run)
+        ctx.progress(done, total, f"judged {total} generations")
         EvalRun.objects.filter(pk=run_pk).update(phase=Phase.DONE)
         passed = Generation.objects.filter(run=run, passed=True).count()
         return {
@@ -429,7 +435,7 @@ def evalrun_judge(*, run_pk: int, current: bool = False) -> dict[str, Any] | Non
             "passed": passed,
             "current_tests": current,
             "scores": scores,
-            "generation": run.counters.get("generation", {}),
+            "generation": run.counters,
         }
 
     return job_run(EvalRun, run_pk, work)

@@ -74,4 +74,4 @@ def test_events_from_the_gpu_side_lead_to_judging_on_the_cpu_worker(
     }
     scores = {s.k: s.estimate for s in SuiteScore.objects.filter(run=run)}
     assert scores[1] == pytest.approx(1 / 5) and scores[5] == pytest.approx(1.0)
-    assert run.result["generation"]["backend"] == "test"
+    assert run.result["generation"]["backend"] == "test" and run.counters["generated"] == total
