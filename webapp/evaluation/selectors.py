@@ -84,10 +84,21 @@ class TableColumn:
         return f"s{self.snapshot.pk}k{self.k}"
 
 
+@dataclass(frozen=True)
+class Cell:
+    """One suite × k of one run: what the table shows (read as plain values, not rows)."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    n_problems: int
+    tests_version: str
+
+
 @dataclass
 class TableRow:
     run: EvalRun
-    cells: list[SuiteScore | None]
+    cells: list[Cell | None]
     protocol: str
 
 
@@ -136,18 +147,17 @@ def passk_table(*, fetched_by: Any, filters: TableFilters, limit: int = 500) -> 
     if filters.snapshot:
         runs = runs.filter(scores__snapshot_id=filters.snapshot)
     run_list = list(runs.order_by("-created_at")[:limit])
-    scores = SuiteScore.objects.filter(run__in=[r.pk for r in run_list]).select_related(
-        "snapshot__version__mixture"
-    )
+    scores = SuiteScore.objects.filter(run__in=[r.pk for r in run_list])
     if filters.snapshot:
         scores = scores.filter(snapshot_id=filters.snapshot)
-    by_run: dict[int, dict[tuple[int, int], SuiteScore]] = defaultdict(dict)
-    snaps: dict[int, Snapshot] = {}
+    by_run: dict[int, dict[tuple[int, int], Cell]] = defaultdict(dict)
     ks: dict[int, set[int]] = defaultdict(set)
-    for s in scores:
-        by_run[s.run_id][(s.snapshot_id, s.k)] = s
-        snaps[s.snapshot_id] = s.snapshot
-        ks[s.snapshot_id].add(s.k)
+    # Plain values: thousands of cells are cheaper as tuples than as model instances.
+    fields = ("run_id", "snapshot_id", "k", "estimate", "ci_low", "ci_high", "n_problems", "tests_version")
+    for run_id, snapshot_id, k, *values in scores.values_list(*fields).iterator(chunk_size=5000):
+        by_run[run_id][(snapshot_id, k)] = Cell(*values)
+        ks[snapshot_id].add(k)
+    snaps = {s.pk: s for s in Snapshot.objects.filter(pk__in=list(ks))}
     columns = [TableColumn(snaps[sid], k) for sid in sorted(snaps) for k in sorted(ks[sid])]
     protocols: dict[str, str] = {}
     rows = []
