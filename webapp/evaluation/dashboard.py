@@ -17,7 +17,7 @@ def summary(user: Any) -> StageState:
     """Evaluations and labelled failures; ready once an evaluation has scores."""
     runs = selectors.evalrun_list(fetched_by=user)
     total = runs.count()
-    scored = runs.filter(scores__isnull=False).distinct().count()
+    scored = selectors.evalrun_list_scored(fetched_by=user).count()
     active = runs.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).count()
     labelled = Generation.objects.exclude(review_label="").count()
     counts = [

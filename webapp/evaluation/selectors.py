@@ -60,10 +60,26 @@ def evalrun_list(*, fetched_by: Any, limit: int | None = None) -> QuerySet[EvalR
     return runs[:limit] if limit else runs.all()
 
 
+def scored_run_ids() -> QuerySet[SuiteScore]:
+    """Ids of the runs that have scores, as a subquery (a semi-join: no DISTINCT over the
+    runs' JSON columns)."""
+    return SuiteScore.objects.values("run_id")
+
+
+def evalrun_list_scored(*, fetched_by: Any) -> QuerySet[EvalRun]:
+    """Evaluations with scores (what tables and comparisons can show), newest first."""
+    return evalrun_list(fetched_by=fetched_by).filter(pk__in=scored_run_ids())
+
+
 def eval_snapshots(*, fetched_by: Any) -> QuerySet[Snapshot]:
     """Snapshots one may evaluate on (every frozen snapshot), newest first."""
     require_reader(fetched_by)
     return Snapshot.objects.select_related("version__mixture").order_by("-created_at")
+
+
+def scored_suites(*, fetched_by: Any) -> QuerySet[Snapshot]:
+    """Snapshots some run has scores on (the table's suite filter)."""
+    return eval_snapshots(fetched_by=fetched_by).filter(pk__in=SuiteScore.objects.values("snapshot_id"))
 
 
 def run_scores(*, run: EvalRun) -> list[SuiteScore]:
@@ -137,7 +153,7 @@ def passk_table(*, fetched_by: Any, filters: TableFilters, limit: int = 500) -> 
     """Rows: every run with scores (base model included) matching ``filters``; columns: suites
     × k. Three queries whatever the size: runs, their scores, and nothing per row."""
     require_reader(fetched_by)
-    runs = EvalRun.objects.filter(scores__isnull=False).distinct().select_related("init_checkpoint")
+    runs = EvalRun.objects.filter(pk__in=scored_run_ids()).select_related("init_checkpoint")
     if filters.q:
         from django.db.models import Q
 

@@ -69,13 +69,13 @@ def run_detail(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
     """One evaluation: model, suites, protocol, live progress, and its scores once judged
     (the status partial refreshes itself when the job announces its end)."""
     run = selectors.evalrun_get(run_id=run_id, fetched_by=request.user)
-    others = selectors.evalrun_list(fetched_by=request.user).filter(scores__isnull=False).exclude(pk=run.pk)
+    others = selectors.evalrun_list_scored(fetched_by=request.user).exclude(pk=run.pk)
     context = {
         **_job_context(request, run),
         "run": run,
         "protocol": Protocol.from_dict(run.protocol),
         "scores": selectors.run_scores(run=run),
-        "compare_with": others.distinct()[:20],
+        "compare_with": others[:20],
     }
     return render_page(request, "evaluation/run.html", context, partial="status")
 
@@ -126,12 +126,7 @@ def table(request: AuthedHttpRequest) -> HttpResponse:
     context = {
         "t": data,
         "filters": filters,
-        "snapshots": sorted({c.snapshot for c in data.columns}, key=lambda s: s.pk)
-        if not filters.snapshot
-        else selectors.eval_snapshots(fetched_by=request.user).filter(pk=filters.snapshot),
-        "all_snapshots": selectors.eval_snapshots(fetched_by=request.user)
-        .filter(eval_runs_judged__isnull=False)
-        .distinct(),
+        "all_snapshots": selectors.scored_suites(fetched_by=request.user),
         "query": query.urlencode(),
     }
     return render_page(request, "evaluation/table.html", context, partial="results")
@@ -174,7 +169,7 @@ def _table_csv(data: selectors.PassTable) -> HttpResponse:
 def compare(request: AuthedHttpRequest) -> HttpResponse:
     """Two runs on one suite (``?a=&b=&snapshot=&k=``): flips, breakdowns, categories, the
     paired difference. Without a complete choice, the form to make one."""
-    runs = selectors.evalrun_list(fetched_by=request.user).filter(scores__isnull=False).distinct()
+    runs = selectors.evalrun_list_scored(fetched_by=request.user)
     get = request.GET
     context: dict[str, object] = {"runs": runs[:200], "get": get}
     ids = [get.get(x, "") for x in ("a", "b", "snapshot")]
