@@ -60,7 +60,7 @@ def evalrun_list(*, fetched_by: Any, limit: int | None = None) -> QuerySet[EvalR
     return runs[:limit] if limit else runs.all()
 
 
-def scored_run_ids() -> QuerySet[SuiteScore]:
+def scored_run_ids() -> QuerySet[SuiteScore, Any]:
     """Ids of the runs that have scores, as a subquery (a semi-join: no DISTINCT over the
     runs' JSON columns)."""
     return SuiteScore.objects.values("run_id")
