@@ -77,6 +77,11 @@ def eval_snapshots(*, fetched_by: Any) -> QuerySet[Snapshot]:
     return Snapshot.objects.select_related("version__mixture").order_by("-created_at")
 
 
+def judged_suites(*, fetched_by: Any) -> QuerySet[Snapshot]:
+    """Snapshots some run has generations on (the generation browser's suite filter)."""
+    return eval_snapshots(fetched_by=fetched_by).filter(pk__in=SuiteProblem.objects.values("snapshot_id"))
+
+
 def scored_suites(*, fetched_by: Any) -> QuerySet[Snapshot]:
     """Snapshots some run has scores on (the table's suite filter)."""
     return eval_snapshots(fetched_by=fetched_by).filter(pk__in=SuiteScore.objects.values("snapshot_id"))

@@ -38,7 +38,7 @@ def passk_cell(cell: Any) -> str:
     """One cell of the pass@k table: the estimate, its interval, and the tests used when
     they are not the snapshot's. One tag per cell: the table has runs × suites × k of them."""
     if cell is None:
-        return format_html('<span class="muted">–</span>')
+        return mark_safe('<span class="muted">–</span>')
     tests = (
         format_html('<br><span class="badge warn" title="tests used">{}</span>', cell.tests_version)
         if cell.tests_version != "snapshot"
@@ -54,10 +54,11 @@ def passk_cell(cell: Any) -> str:
 
 
 @register.simple_tag
-def run_options(runs: Any, selected: str = "") -> str:
+def run_options(runs: Any, selected: Any = "") -> str:
     """``<option>`` elements for a select of evaluations (one tag: the list may hold hundreds)."""
+    chosen = str(selected)
     return format_html_join(
         "",
         '<option value="{}"{}>eval {} · {}</option>',
-        ((r.pk, mark_safe(" selected") if str(r.pk) == selected else "", r.pk, r.model_label) for r in runs),
+        ((r.pk, mark_safe(" selected") if str(r.pk) == chosen else "", r.pk, r.model_label) for r in runs),
     )
