@@ -60,6 +60,13 @@ def evalrun_list(*, fetched_by: Any, limit: int | None = None) -> QuerySet[EvalR
     return runs[:limit] if limit else runs.all()
 
 
+def run_choices(*, fetched_by: Any, limit: int = 500) -> QuerySet[EvalRun]:
+    """Runs for a select: only what an option shows (no snapshots, no JSON columns)."""
+    require_reader(fetched_by)
+    runs = EvalRun.objects.select_related("init_checkpoint").only("pk", "model", "init_checkpoint__step")
+    return runs.order_by("-created_at")[:limit]
+
+
 def scored_run_ids() -> QuerySet[SuiteScore, Any]:
     """Ids of the runs that have scores, as a subquery (a semi-join: no DISTINCT over the
     runs' JSON columns)."""

@@ -197,7 +197,7 @@ def generation_list(request: AuthedHttpRequest) -> HttpResponse:
         "page": page,
         "filters": filters,
         "facets": selectors.generation_facets(),
-        "runs": selectors.evalrun_list(fetched_by=request.user, limit=500),
+        "runs": selectors.run_choices(fetched_by=request.user),
         "suites": selectors.judged_suites(fetched_by=request.user),
         "query": query.urlencode(),
         "labels": dict(ReviewLabel.choices),
