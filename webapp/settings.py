@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "webapp.synthesis",
     "webapp.mixtures",
     "webapp.training",
+    "webapp.evaluation",
 ]
 
 MIDDLEWARE = [

@@ -111,6 +111,7 @@ WORKFLOW: tuple[Stage, ...] = (
         "evaluations",
         "Evaluations",
         "pass@k of a model on a snapshot, every generation judged in the sandbox.",
+        "webapp.evaluation.dashboard.summary",
     ),
 )
 
