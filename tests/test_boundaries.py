@@ -31,7 +31,11 @@ FORBIDDEN: dict[str, set[str]] = {
     "webapp": {"torch", "transformers", "trl", "vllm", "accelerate"},
 }
 #: The only parts of training_worker the web side may import (wire types, no heavy deps).
-WEBAPP_ALLOWED_TRAINING_WORKER = {"training_worker.contracts", "training_worker.storage"}
+WEBAPP_ALLOWED_TRAINING_WORKER = {
+    "training_worker.contracts",
+    "training_worker.storage",
+    "training_worker.kombu_patch",
+}
 
 
 def _is_dynamic_import(node: ast.AST) -> bool:

@@ -12,9 +12,12 @@ import time
 
 from celery import Celery
 
+from training_worker import kombu_patch
 from training_worker.settings import load_or_exit
 
 _settings = load_or_exit()
+# A worker must survive losing Redis with a job unacknowledged (kombu 5.7.0 bug; see there).
+kombu_patch.install()
 
 app = Celery("training_worker", broker=_settings.redis_url, backend=_settings.redis_url)
 app.conf.update(
