@@ -30,8 +30,13 @@ FORBIDDEN: dict[str, set[str]] = {
     "training_worker": {"django", "webapp"},
     "webapp": {"torch", "transformers", "trl", "vllm", "accelerate"},
 }
-#: The only parts of training_worker the web side may import (wire types, no heavy deps).
-WEBAPP_ALLOWED_TRAINING_WORKER = {"training_worker.contracts", "training_worker.storage"}
+#: The only parts of training_worker the web side may import (wire types, no heavy deps; the
+#: typed job configs are standard library only, so a form validates a protocol as a worker will).
+WEBAPP_ALLOWED_TRAINING_WORKER = {
+    "training_worker.contracts",
+    "training_worker.storage",
+    "training_worker.configs",
+}
 
 
 def _is_dynamic_import(node: ast.AST) -> bool:
