@@ -497,7 +497,7 @@ class GenerateConfig(TypedConfig):
         default=1,
         metadata={
             "help": "Samples per problem (the n of pass@k; every k must be <= n). With temperature 0 "
-            "every sample is the same greedy answer: n > 1 is allowed but only repeats it."
+            "the samples are identical (greedy): n > 1 is allowed but only repeats the answer."
         },
     )
     temperature: float = field(
