@@ -154,7 +154,7 @@ class TransformersBackend:
             max_new_tokens=self.sampling.max_new_tokens,
             do_sample=False,
             num_beams=1,
-            eos_token_id=self.eos,
+            eos_token_id=self.eos or None,
             pad_token_id=self.pad,
             stop_strings=list(self.sampling.stop) or None,
         )

@@ -301,9 +301,13 @@ def drop_printer(trainer: Any) -> None:
 def quiet_libraries() -> None:
     """Keep transformers/datasets progress bars and advisory warnings out of job logs."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import datasets
     import transformers
 
-    datasets.disable_progress_bars()
+    try:
+        import datasets
+    except ImportError:  # a generation-only host needs no datasets
+        pass
+    else:
+        datasets.disable_progress_bars()
     transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
