@@ -6,7 +6,7 @@ in training, greedy, at most 128 new tokens. Repetitions alternate the two modes
 figures are medians.
 
     .venv/bin/python bench/bench_generation.py [--reps 3] [--prompts 16] [--max-new-tokens 128]
-        [--batch-size 8] [--judge]
+        [--batch-size 8] [--threads N] [--judge]
 
 ``--judge`` also runs the batched answers through the sandbox and prints how many pass.
 Prints a table and writes the figures to ``var/bench/generation.json``.
@@ -84,9 +84,13 @@ def main() -> int:
     parser.add_argument("--max-new-tokens", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--judge", action="store_true", help="judge the batched answers in the sandbox")
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's, one per core)")
     args = parser.parse_args()
 
     import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     from training_worker.models import load_causal_lm, load_tokenizer, prepare_default_model
     from training_worker.runners.common import quiet_libraries
@@ -106,6 +110,7 @@ def main() -> int:
     ]
     backend.generate(requests[:2])  # warm-up (first-call allocations)
 
+    load_before = os.getloadavg()  # other work on the machine skews every figure
     modes = {"batched": args.batch_size, "one_by_one": 1}
     runs: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
     outputs: dict[str, list[SampleOutput]] = {}
@@ -131,7 +136,8 @@ def main() -> int:
     result: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "torch": torch.__version__,
-                    "threads": torch.get_num_threads(), "cuda": torch.cuda.is_available()},
+                    "threads": torch.get_num_threads(), "cuda": torch.cuda.is_available(),
+                    "load_average_before": load_before, "load_average_after": os.getloadavg()},
         "config": {"prompts": len(records), "max_new_tokens": args.max_new_tokens,
                    "batch_size": args.batch_size, "reps": args.reps, "greedy": True},
         "runs": runs,
@@ -152,6 +158,11 @@ def main() -> int:
                 ]
             )  # fmt: skip
         result["solved"] = {r.task_id: str(v.verdict) for r, v in zip(records, verdicts, strict=True)}
+        result["answers"] = [
+            {"task_id": r.task_id, "completion": o.completion, "finish_reason": o.finish_reason,
+             "verdict": str(v.verdict), "error": (v.error or "")[:300]}
+            for r, o, v in zip(records, outputs["batched"], verdicts, strict=True)
+        ]  # fmt: skip
         print(f"solved greedily: {sum(v.passed for v in verdicts)}/{len(records)}")
 
     print()
