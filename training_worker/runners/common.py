@@ -145,7 +145,8 @@ def resume_path(ctx: RunContext) -> str | None:
     """The local folder of ``spec.resume_checkpoint`` (None for a fresh start)."""
     if not ctx.spec.resume_checkpoint:
         return None
-    return str(materialise_dir(ctx.spec.resume_checkpoint, ctx.workdir / "resume"))
+    checkpoint = resolve_uri(ctx.spec.resume_checkpoint, ctx.artifact_root)
+    return str(materialise_dir(checkpoint, ctx.workdir / "resume"))
 
 
 def peft_config(config: MethodConfig) -> Any:
