@@ -35,6 +35,7 @@ WEBAPP_ALLOWED_TRAINING_WORKER = {
     "training_worker.contracts",
     "training_worker.storage",
     "training_worker.kombu_patch",
+    "training_worker.configs",
 }
 
 

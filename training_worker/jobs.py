@@ -185,7 +185,9 @@ def _run(
     finally:
         if ctx is not None:
             ctx.cleanup()
-    payload = {"checkpoint": result.checkpoint, "metrics": result.metrics}
+    payload = result.payload
+    if payload is None:
+        payload = {"checkpoint": result.checkpoint, "metrics": result.metrics}
     emitter.emit(result.status, payload, step=result.step)
     return JobOutcome(status=result.status, step=result.step, checkpoint=result.checkpoint)
 

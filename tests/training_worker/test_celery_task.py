@@ -220,3 +220,42 @@ def test_a_copy_re_delivered_after_its_worker_died_never_runs_the_attempt_again(
     types = [e.type for e in drain_events(own_redis, job_id, until=None, timeout=10)]
     assert types[0] == "started" and types[-1] == "finished"
     client.close()
+
+
+def test_a_generate_job_runs_on_a_real_gpu_worker(
+    gpu_app: Any,
+    gpu_workers: list[str],
+    own_redis: str,
+    tiny_model: Path,
+    problems_file: Path,
+    artifact_root: Path,
+) -> None:
+    from training_worker.contracts import GenerationRecord
+
+    job_id = new_job_id("celerygen")
+    spec = JobSpec(
+        job_id=job_id,
+        kind="generate",
+        model=str(tiny_model),
+        data_uris=[str(problems_file)],
+        artifact_prefix=f"evals/{job_id}",  # the worker's ARTIFACT_ROOT holds it
+        method_config={
+            "n": 2,
+            "temperature": 1.0,
+            "max_new_tokens": 8,
+            "batch_size": 2,
+            "progress_every_s": 0,
+        },
+        seed=3,
+    )
+    result = gpu_app.send_task("atomlab.gpu.run_job", args=[spec.to_json()], queue="gpu")
+    events = drain_events(own_redis, job_id, until="finished")
+    assert result.get(timeout=120)["status"] == "finished"
+    assert [e.payload["done"] for e in events if e.type == "generations"] == [0, 2, 4]
+    finished = events[-1].payload
+    uri = str(artifact_root / "evals" / job_id / "generations.jsonl")
+    assert (finished["generations_uri"], finished["count"], finished["backend"]) == (uri, 4, "transformers")
+    rows = [GenerationRecord.from_json(line) for line in Path(uri).read_text().splitlines()]
+    assert sorted((r.task_id, r.sample_index) for r in rows) == [
+        ("tiny/add", 0), ("tiny/add", 1), ("tiny/neg", 0), ("tiny/neg", 1),
+    ]  # fmt: skip
