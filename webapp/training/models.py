@@ -48,6 +48,21 @@ class TrainingRun(JobBase):
     #: Package versions, code revision, host and the exact JobSpec, from the ``started`` event.
     reproducibility = models.JSONField(default=dict, blank=True)
     artifact_prefix = models.CharField(max_length=500, blank=True)
+    #: The base model the worker loads (``default``, a path): for ``run:ID`` the base of that
+    #: run, so a LoRA checkpoint can be merged into the model it was trained on.
+    base_model = models.CharField(max_length=500, blank=True)
+    #: The exact JobSpec JSON of the latest attempt (its digest names the worker's done marker).
+    spec_json = models.TextField(blank=True)
+    #: The Celery task id of the latest attempt's message (revoked on a hard kill).
+    task_id = models.CharField(max_length=100, blank=True)
+    #: Events numbered at or below this belong to earlier attempts: they are kept, but they
+    #: no longer move the run's state (a resumed run ignores its old attempt's late "failed").
+    seq_floor = models.PositiveIntegerField(default=0)
+    #: The ``seq`` of the metrics event ``last_metrics`` came from (out-of-order events
+    #: never overwrite newer values).
+    last_metrics_seq = models.PositiveIntegerField(default=0)
+    #: When cancel was asked; a run still running a grace period later is killed.
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
     #: The last step the worker reported, and the last value of every metric.
     step = models.PositiveIntegerField(default=0)
     last_metrics = models.JSONField(default=dict, blank=True)
