@@ -95,14 +95,15 @@ def runs_started_from(*, run: TrainingRun) -> list[TrainingRun]:
     return list(TrainingRun.objects.filter(init_checkpoint__run=run).order_by("-created_at"))
 
 
-def metric_series(
-    *, run: TrainingRun, after: float | None = None
-) -> dict[str, list[tuple[int, float | None]]]:
+Points = list[tuple[int, float | None]]
+
+
+def metric_series(*, run: TrainingRun, after: float | None = None) -> dict[str, Points]:
     """Every metric's ``(step, value)`` points in step order, optionally only past ``after``."""
     points = MetricPoint.objects.filter(run=run)
     if after is not None:
         points = points.filter(step__gt=after)
-    series: dict[str, list[tuple[int, float | None]]] = defaultdict(list)
+    series: dict[str, Points] = defaultdict(list)
     for name, step, value in points.order_by("name", "step").values_list("name", "step", "value"):
         series[name].append((step, value))
     return dict(series)

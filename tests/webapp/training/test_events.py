@@ -42,11 +42,15 @@ def stream(run: TrainingRun, *, end: str = "finished") -> list[ProgressEvent]:
         events.append(ProgressEvent(job, seq, "metrics", step, {"loss": 3.0 - step, "learning_rate": 1e-5}))
         if step >= 2:
             seq += 1
-            events.append(ProgressEvent(job, seq, "checkpoint", step, {"uri": f"/a/checkpoint-{step}", "step": step}))
+            events.append(
+                ProgressEvent(job, seq, "checkpoint", step, {"uri": f"/a/checkpoint-{step}", "step": step})
+            )
     seq += 1
     events.append(ProgressEvent(job, seq, "heartbeat", 3, {"host": "h", "pid": 1}))
     seq += 1
-    events.append(ProgressEvent(job, seq, end, 3, {"checkpoint": "/a/checkpoint-3", "metrics": {"loss": 0.0}}))
+    events.append(
+        ProgressEvent(job, seq, end, 3, {"checkpoint": "/a/checkpoint-3", "metrics": {"loss": 0.0}})
+    )
     return events
 
 
@@ -87,7 +91,12 @@ def test_duplicate_events_change_nothing(run: TrainingRun) -> None:
 def test_out_of_order_events_end_in_the_same_state(run: TrainingRun, seed: int, researcher: Any) -> None:
     in_order = TrainingRun.objects.get(pk=run.pk)
     twin = TrainingRun.objects.create(
-        method="sft", model="default", train_snapshot=run.train_snapshot, attempt=1, total=3, created_by=researcher
+        method="sft",
+        model="default",
+        train_snapshot=run.train_snapshot,
+        attempt=1,
+        total=3,
+        created_by=researcher,
     )
     for event in stream(twin):
         event_apply(event)
