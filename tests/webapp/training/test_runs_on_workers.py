@@ -92,7 +92,8 @@ def test_sft_then_grpo_from_its_checkpoint_through_the_web_side(
     assert "Succeeded" in page and checkpoints[-1].uri in page and 'id="chart-loss"' in page
     poll = client.get(f"/runs/{sft.pk}/metrics?after=25").json()
     assert poll["finished"] is True
-    assert next(p for p in poll["charts"]["loss"]["series"] if p["key"] == "loss")["x"] == [26, 27, 28, 29, 30]
+    loss_points = next(p for p in poll["charts"]["loss"]["series"] if p["key"] == "loss")
+    assert loss_points["x"] == [26, 27, 28, 29, 30]
 
     grpo = finished(launch(researcher, f"run:{sft.pk}", "grpo", {**RL, "reward_mode": "fraction"}, train))
     assert grpo.status == JobStatus.SUCCEEDED, grpo.error
