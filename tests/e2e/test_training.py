@@ -85,17 +85,10 @@ def test_launch_watch_cancel_resume_clone_and_compare_in_the_browser(
 
     # The loss curve grows while the run is on (the chart polls ?after=STEP).
     wait_until(page, "document.querySelector('#chart-loss')?.dataset.state === 'live'", timeout_s=60)
-    wait_until(
-        page,
-        "Chart.getChart(document.querySelector('#chart-loss canvas')).data.datasets[0].data.length >= 3",
-        timeout_s=120,
-    )  # noqa: E501
+    points = "Chart.getChart(document.querySelector('#chart-loss canvas')).data.datasets[0].data.length"
+    wait_until(page, f"{points} >= 3", timeout_s=120)
     seen = drawn_points(page, "loss")
-    wait_until(
-        page,
-        f"Chart.getChart(document.querySelector('#chart-loss canvas')).data.datasets[0].data.length > {seen + 2}",
-        timeout_s=60,
-    )  # noqa: E501
+    wait_until(page, f"{points} > {seen + 2}", timeout_s=60)
     wait_until(page, "document.querySelector('#checkpoints li code') !== null", timeout_s=60)
     page.screenshot(path=str(SHOTS / "runs-live.png"), full_page=True)
 

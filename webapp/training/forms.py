@@ -112,12 +112,12 @@ class LaunchForm(Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         snapshots = list(Snapshot.objects.order_by("-created_at", "-pk")[:200])
-        self.fields["train_snapshot"].choices = [("", "choose a snapshot")] + [
-            (s.sha256, _snapshot_label(s)) for s in snapshots
-        ]
-        self.fields["eval_snapshot"].choices = [("", "none")] + [
-            (s.sha256, _snapshot_label(s)) for s in snapshots
-        ]
+        options = [(s.sha256, _snapshot_label(s)) for s in snapshots]
+        train_field = self.fields["train_snapshot"]
+        eval_field = self.fields["eval_snapshot"]
+        assert isinstance(train_field, forms.ChoiceField) and isinstance(eval_field, forms.ChoiceField)
+        train_field.choices = [("", "choose a snapshot"), *options]
+        eval_field.choices = [("", "none"), *options]
         for name in ("learning_rate", "max_steps", "per_device_train_batch_size", "save_steps"):
             self.fields[name].widget.attrs["placeholder"] = f"SFT {getattr(SFTMethodConfig(), name)}"
         self.request: LaunchRequest | None = None
