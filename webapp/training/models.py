@@ -77,6 +77,14 @@ class TrainingRun(JobBase):
         return f"run {self.pk} ({self.method}, {self.status})"
 
     @property
+    def progress_percent(self) -> int:
+        """Steps done out of ``max_steps`` (a cancelled run at step 20 of 400 shows 5%, not
+        the full bar a finished background job shows)."""
+        if self.max_steps:
+            return min(100, int(100 * self.step / self.max_steps))
+        return 100 if self.status == "succeeded" else 0
+
+    @property
     def job_id(self) -> str:
         """The id the worker, its events and its Redis keys use."""
         return f"run-{self.pk}"
