@@ -172,3 +172,26 @@ def test_launch_run_command_prints_the_run_id_first_and_run_status_reports_it(
     status = json.loads(capsys.readouterr().out)
     assert status["status"] == "queued" and status["step"] == 0 and status["max_steps"] == 3
     assert status["metrics"] == {} and status["checkpoints"] == []
+
+
+def test_a_launch_while_redis_is_down_fails_the_run_with_the_reason(
+    researcher: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The broker is Redis: with nothing listening there the run is failed at once, saying
+    why, instead of waiting for a message that was never sent."""
+    import socket
+
+    from webapp.training.services import LaunchRequest, run_launch
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings.REDIS_URL = f"redis://127.0.0.1:{port}/0"
+    with django_capture_on_commit_callbacks(execute=True):
+        run = run_launch(
+            by=researcher,
+            request=LaunchRequest(method="sft", model="default", train_snapshot=make_snapshot()),
+        )
+    run.refresh_from_db()
+    assert run.status == JobStatus.FAILED
+    assert "Could not hand the run to the" in run.error and "No worker received it" in run.error

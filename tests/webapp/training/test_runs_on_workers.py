@@ -105,6 +105,9 @@ def test_sft_then_grpo_from_its_checkpoint_through_the_web_side(
     assert len(rewards) == 3 and sum(v or 0 for v in rewards) / 3 > 0
     shares = MetricPoint.objects.filter(run=grpo, name__startswith="rollouts/")
     assert shares.exists()
+    grpo_page = client.get(f"/runs/{grpo.pk}/").content.decode()
+    assert all(f'id="chart-{c}"' in grpo_page for c in ("loss", "reward", "length", "categories"))
+    assert f'href="/runs/{grpo.pk}/rollouts/?step=1"' in grpo_page
     rows = rollouts_at(run=grpo, step=1)
     assert len(rows) == 4 and all(r["verdict"] and r["category"] for r in rows)
     page = client.get(f"/runs/{grpo.pk}/rollouts/?step=1").content.decode()
