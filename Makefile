@@ -12,7 +12,7 @@ TEST_ENV := ATOMLAB_ENV=test \
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/atomlab} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 
-.PHONY: help install run test test-sqlite test-fast lint services bench bench-sandbox bench-atoms bench-synthesis bench-web bench-generation clean
+.PHONY: help install run test test-sqlite test-fast lint services bench bench-sandbox bench-atoms bench-synthesis bench-web bench-generation bench-training clean
 
 help:
 	@echo "make run    - install, migrate, create an admin, start Redis/workers/web on :8000"
@@ -57,7 +57,7 @@ test-sqlite: install services
 test-fast: install services
 	$(TEST_ENV) $(PY) -m pytest -m "not e2e" -x -q
 
-bench: bench-sandbox bench-atoms bench-synthesis bench-web bench-generation
+bench: bench-sandbox bench-atoms bench-synthesis bench-web bench-generation bench-training
 
 bench-sandbox: install
 	$(PY) bench/bench_sandbox.py
@@ -77,6 +77,10 @@ bench-web: install services
 bench-generation: install
 	$(PY) -m training_worker prepare-default-model
 	$(PY) bench/bench_generation.py --judge --threads 1
+
+# SFT and GRPO seconds per step of the default model through the product vs a bare TRL script.
+bench-training: install services
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} $(PY) bench/bench_training.py
 
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache .mypy_cache .ruff_cache

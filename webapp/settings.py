@@ -71,6 +71,11 @@ REDIS_URL = parse_redis_url("REDIS_URL", env_str("REDIS_URL", "redis://127.0.0.1
 #: Where snapshots, checkpoints and generations live (DESIGN.md, "Artifacts").
 ARTIFACT_ROOT = env_str("ARTIFACT_ROOT", str(VAR_DIR / "artifacts"))
 
+#: The Celery queue training runs are sent to (GPU workers consume it: ``-Q gpu``).
+TRAINING_QUEUE = env_str("TRAINING_QUEUE", "gpu")
+#: Seconds a running training run gets to stop after Cancel before its worker process is killed.
+TRAINING_CANCEL_GRACE_SECONDS = env_int("TRAINING_CANCEL_GRACE_SECONDS", 120, minimum=1)
+
 #: Rows one snapshot may hold; a recipe past it is refused (webapp/mixtures/budget.py).
 MIXTURE_MAX_ROWS = env_int("MIXTURE_MAX_ROWS", 500_000, minimum=1)
 

@@ -106,7 +106,12 @@ WORKFLOW: tuple[Stage, ...] = (
         "Mixtures of sources at sampling ratios, frozen into content-hashed snapshots.",
         "webapp.mixtures.dashboard.summary",
     ),
-    Stage("runs", "Runs", "SFT and RL training runs on a snapshot, with live metrics and checkpoints."),
+    Stage(
+        "runs",
+        "Runs",
+        "SFT and RL training runs on a snapshot, with live metrics and checkpoints.",
+        "webapp.training.dashboard.summary",
+    ),
     Stage(
         "evaluations",
         "Evaluations",

@@ -331,9 +331,22 @@ def job_models() -> list[type[JobBase]]:
     return [m for m in apps.get_models() if issubclass(m, JobBase)]
 
 
+#: Checks an app runs before each reap, as dotted paths (core imports no app): a job kind
+#: whose workers keep liveness elsewhere (training runs: the GPU worker's Redis heartbeat)
+#: refreshes, fails or kills its rows first. Each returns a dict of counts.
+REAP_HOOKS: tuple[str, ...] = ("webapp.training.liveness.runs_check",)
+
+
 def jobs_reap() -> dict[str, int]:
-    """Fail every running row whose heartbeat is older than REAP_AFTER_SECONDS, with the
-    reason. Returns how many rows of each model it failed."""
+    """Run the :data:`REAP_HOOKS`, then fail every running row whose heartbeat is older than
+    REAP_AFTER_SECONDS, with the reason. Returns how many rows of each model it failed."""
+    from django.utils.module_loading import import_string
+
+    for hook in REAP_HOOKS:
+        try:
+            import_string(hook)()
+        except Exception:  # one app's check (its Redis down) must not stop the reaper
+            log.exception("reap hook %s failed", hook)
     reason = (
         f"No heartbeat for more than {REAP_AFTER_SECONDS} s: the worker running it died or "
         "lost the database. Failed by the reaper."

@@ -269,6 +269,9 @@ def snapshot_detail(request: AuthedHttpRequest, sha: str) -> HttpResponse:
     snapshot = context["snapshot"]
     context["sample"] = selectors.snapshot_sample(snapshot=snapshot)
     context["reports"] = selectors.snapshot_reports(snapshot=snapshot, fetched_by=request.user)
+    from webapp.training.selectors import runs_of_snapshot
+
+    context["runs"] = runs_of_snapshot(snapshot=snapshot, fetched_by=request.user)
     return render_page(request, "mixtures/snapshot.html", context)
 
 
