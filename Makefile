@@ -12,7 +12,7 @@ TEST_ENV := ATOMLAB_ENV=test \
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/atomlab} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 
-.PHONY: help install run test test-fast lint services bench bench-sandbox bench-atoms bench-synthesis clean
+.PHONY: help install run test test-sqlite test-fast lint services bench bench-sandbox bench-atoms bench-synthesis bench-web bench-generation bench-training clean
 
 help:
 	@echo "make run    - install, migrate, create an admin, start Redis/workers/web on :8000"
@@ -42,14 +42,22 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy webapp training_worker sandbox
 
+# Then the web tests again on SQLite (`make run`'s default database), on a fresh file; the
+# browser suite (tests/e2e) runs on PostgreSQL only.
+SQLITE_TEST_DB := $(CURDIR)/var/test-sqlite/atomlab.sqlite3
 test: install services lint
 	$(TEST_ENV) $(PY) -m pytest
+	$(MAKE) --no-print-directory test-sqlite
+
+test-sqlite: install services
+	@rm -rf var/test-sqlite && mkdir -p var/test-sqlite
+	$(TEST_ENV) DATABASE_URL=sqlite:///$(SQLITE_TEST_DB) $(PY) -m pytest tests/webapp -q
 
 # Everything but the browser and the slow sandbox suites; for a quick local loop.
 test-fast: install services
 	$(TEST_ENV) $(PY) -m pytest -m "not e2e" -x -q
 
-bench: bench-sandbox bench-atoms bench-synthesis
+bench: bench-sandbox bench-atoms bench-synthesis bench-web bench-generation bench-training
 
 bench-sandbox: install
 	$(PY) bench/bench_sandbox.py
@@ -60,6 +68,19 @@ bench-atoms: install services
 
 bench-synthesis: install services
 	$(TEST_ENV) $(PY) bench/bench_synthesis.py
+
+bench-web: install services
+	$(TEST_ENV) $(PY) bench/bench_web.py
+
+# The default model's generation throughput on this machine, batched against one by one.
+# One torch thread: on cores shared with other work, two threads stall each other (README).
+bench-generation: install
+	$(PY) -m training_worker prepare-default-model
+	$(PY) bench/bench_generation.py --judge --threads 1
+
+# SFT and GRPO seconds per step of the default model through the product vs a bare TRL script.
+bench-training: install services
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} $(PY) bench/bench_training.py
 
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache .mypy_cache .ruff_cache

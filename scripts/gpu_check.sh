@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On a CUDA host: train a few SFT and GRPO steps of the built-in default model through
 # `python -m training_worker run` (bf16; GRPO without and, when vllm is installed, with vLLM
-# rollouts; SFT on 2 GPUs under accelerate when there are 2) and print what it saw.
+# rollouts; SFT on 2 GPUs under accelerate when there are 2), generate for evaluation with the
+# transformers backend and, when vllm is installed, the vLLM one, and print what it saw.
 #
 #   bash scripts/gpu_check.sh            # uses .venv/bin/python, or PY=/path/to/python
 #
@@ -105,6 +106,17 @@ if [ "$HAVE_VLLM" = 1 ]; then
   run grpo-vllm grpo "$GRPO, \"use_vllm\": true, \"vllm_mode\": \"colocate\", \"vllm_gpu_memory_utilization\": 0.3}" "$SFT_CKPT"
 else
   echo "== grpo-vllm: skipped, vllm is not installed (pip install '.[gpu]')"
+fi
+# Generation for evaluation (kind generate): transformers on CUDA, and vLLM when installed
+# (scripts/gpu_generate_check.py runs both, checks that a seed reproduces its samples, and
+# times batched against one-by-one generation).
+echo "== generate (default model)"
+"$PY" scripts/gpu_generate_check.py --model default --problems "$OUT/problems.jsonl" --out "$OUT/generate" \
+  --throughput || status=1
+if [ -n "$SFT_CKPT" ]; then
+  echo "== generate (the SFT checkpoint)"
+  "$PY" scripts/gpu_generate_check.py --model default --problems "$OUT/problems.jsonl" \
+    --init-checkpoint "$SFT_CKPT" --out "$OUT/generate-sft" || status=1
 fi
 if [ "${GPUS:-0}" -ge 2 ]; then
   run sft-2gpu sft '{"learning_rate": 2e-5, "max_steps": 4, "per_device_train_batch_size": 2, "bf16": true, "save_steps": 4, "num_processes": 2}' "" \

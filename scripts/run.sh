@@ -1,29 +1,30 @@
 #!/usr/bin/env bash
 # `make run`: one machine, everything in the foreground. Migrates, creates the first admin
-# (printing its password once), loads seed data, starts Redis if none answers, the Celery
-# workers and the web server. Ctrl-C stops exactly what this script started.
+# (printing its password once), loads seed data, then hands the Procfile (web server, cpu and
+# gpu workers, celery beat for the job reaper; Redis too when none answers) to
+# scripts/supervise.py, which restarts any of them that dies, with a back-off, and leaves
+# the others running. Ctrl-C stops exactly what this script started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 PORT="${PORT:-8000}"
 mkdir -p var/log
-pids=()
+supervisor=""
 
 stop() {
   trap - INT TERM EXIT
-  echo
-  echo "stopping: ${pids[*]:-nothing}"
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  if [ -n "$supervisor" ]; then
+    kill -TERM "$supervisor" 2>/dev/null || true
+    wait "$supervisor" 2>/dev/null || true
+  fi
 }
 trap stop INT TERM EXIT
 
+extra=()
 redis_url="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 if ! "$PY" -c "import redis,sys; redis.Redis.from_url(sys.argv[1], socket_timeout=1).ping()" "$redis_url" 2>/dev/null; then
-  echo "no Redis at $redis_url; starting one on 127.0.0.1:6379"
-  redis-server --bind 127.0.0.1 --port 6379 --save "" --appendonly no >var/log/redis.log 2>&1 &
-  pids+=($!)
-  sleep 0.5
+  echo "no Redis at $redis_url; starting (and supervising) one on 127.0.0.1:6379"
+  extra=(-p "redis: redis-server --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
 fi
 
 "$PY" manage.py migrate --noinput
@@ -33,12 +34,11 @@ admin_said="$("$PY" manage.py create_admin)"  # shown last, where it cannot be m
 # first time, instant afterwards).
 "$PY" -m training_worker prepare-default-model
 
-.venv/bin/celery -A webapp.celery_app worker -Q cpu,events -n cpu@%h --concurrency 2 -l INFO >var/log/worker-cpu.log 2>&1 &
-pids+=($!)
-.venv/bin/celery -A training_worker.celery_app worker -Q gpu -n gpu@%h --concurrency 1 -l INFO >var/log/worker-gpu.log 2>&1 &
-pids+=($!)
-"$PY" manage.py runserver "127.0.0.1:$PORT" --noreload &
-pids+=($!)
+export PORT
+# Each program's output goes to var/log/<name>.log; the supervisor's own lines (who died,
+# when it comes back) to this terminal. var/supervise.json lists the current pids.
+"$PY" scripts/supervise.py Procfile --log-dir var/log --status var/supervise.json "${extra[@]}" &
+supervisor=$!
 
 for _ in $(seq 1 60); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.5; done
 echo
@@ -46,6 +46,6 @@ echo "==========================================================================
 echo "  Atomlab is up at http://127.0.0.1:$PORT/"
 echo "  $admin_said"
 echo "  More accounts: the Users page, or manage.py create_user NAME --role researcher"
-echo "  Worker logs in var/log/; Ctrl-C stops everything."
+echo "  Logs in var/log/<program>.log; a program that dies is restarted; Ctrl-C stops all."
 echo "=================================================================================="
-wait -n "${pids[@]}"
+wait "$supervisor"

@@ -72,18 +72,68 @@ def _start_worker(app_module: str, queues: str, name: str, env: dict[str, str]) 
     )
 
 
+def worker_database_url() -> str:
+    """The test database as a URL a worker process can open (the tests' PostgreSQL
+    database, or the SQLite test file; an in-memory SQLite database cannot be shared)."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        name = str(db["NAME"])
+        if name == ":memory:" or name.startswith("file:memorydb"):
+            raise RuntimeError("worker processes need a file SQLite database (DATABASES TEST NAME)")
+        return f"sqlite:///{name}"
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _point_app_at(app: Any, url: str) -> None:
+    # The app caches its connection and producer pools; forget them so the next send
+    # connects to ``url`` (what Celery itself does after a fork).
+    app.conf.broker_url = url
+    app._after_fork()
+
+
+@pytest.fixture
+def use_broker() -> Iterator[Any]:
+    """Point this process's Django-side Celery app at another broker (a Redis of the
+    test's own) until the test ends: call it with the URL."""
+    from webapp.celery_app import app
+
+    before = app.conf.broker_url
+
+    def use(url: str) -> None:
+        _point_app_at(app, url)
+
+    yield use
+    _point_app_at(app, before)
+
+
+@pytest.fixture
+def stack(tmp_path: Path, use_broker: Any) -> Iterator[Any]:
+    """A Redis server, a prefork cpu worker (and beat on demand) of the test's own, with
+    short job limits, and this process's Celery app pointed at that Redis
+    (tests/procs.py ``Stack``). The test's database must be committed
+    (``django_db(transaction=True)``) for the worker to see its rows."""
+    from tests.procs import RedisServer, Stack
+
+    redis = RedisServer(tmp_path).start()
+    use_broker(redis.url)
+    s = Stack(tmp_path, redis)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
 @pytest.fixture(scope="session")
 def celery_workers(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, str]]:
     """Real worker processes: the Django-side one on ``cpu,events`` and the GPU-side one on
     ``gpu``, both against the test database and the test Redis. Yields their names."""
-    from django.conf import settings
-
     from webapp.celery_app import app
 
     (REPO / "var").mkdir(exist_ok=True)
-    db = settings.DATABASES["default"]
     env = dict(os.environ)
-    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    env["DATABASE_URL"] = worker_database_url()
     suffix = f"{os.getpid()}"
     names = {"cpu": f"cpu-{suffix}@test", "gpu": f"gpu-{suffix}@test"}
     app.control.purge()

@@ -30,8 +30,18 @@ FORBIDDEN: dict[str, set[str]] = {
     "training_worker": {"django", "webapp"},
     "webapp": {"torch", "transformers", "trl", "vllm", "accelerate"},
 }
-#: The only parts of training_worker the web side may import (wire types, no heavy deps).
-WEBAPP_ALLOWED_TRAINING_WORKER = {"training_worker.contracts", "training_worker.storage"}
+#: The only parts of training_worker the web side may import: wire types, the artifact store,
+#: the typed method configs (standard library only, so the launch form and the worker agree
+#: on what a valid config is), the Redis control keys (redis imported lazily) and the name of
+#: the events task. None of them imports torch (test_webapp_side_modules_import_no_torch).
+WEBAPP_ALLOWED_TRAINING_WORKER = {
+    "training_worker.contracts",
+    "training_worker.storage",
+    "training_worker.configs",
+    "training_worker.control",
+    "training_worker.events",
+    "training_worker.kombu_patch",
+}
 
 
 def _is_dynamic_import(node: ast.AST) -> bool:
@@ -92,3 +102,19 @@ def test_checker_sees_lazy_and_dynamic_imports() -> None:
         "importlib.import_module('trl')\n"
     )
     assert [m for _, m in imported_modules(source)] == ["torch.nn", "transformers.AutoModel", "trl"]
+
+
+def test_webapp_side_modules_import_no_torch() -> None:
+    """The whitelisted worker modules stay light: importing them loads no torch, transformers
+    or trl (checked in a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    modules = sorted(WEBAPP_ALLOWED_TRAINING_WORKER)
+    code = (
+        f"import sys\nfor m in {modules!r}: __import__(m)\n"
+        "heavy = sorted(m for m in ('torch', 'transformers', 'trl') if m in sys.modules)\n"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.strip() == ""

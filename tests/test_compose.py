@@ -11,7 +11,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 APP_REF = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+:[A-Za-z_]\w*")
-EXPECTED = {"postgres", "redis", "web", "worker-cpu", "worker-gpu", "sandbox"}
+EXPECTED = {"postgres", "redis", "web", "worker-cpu", "worker-gpu", "beat", "sandbox"}
 
 
 def _compose() -> dict[str, Any]:
@@ -97,3 +97,14 @@ def test_the_sandbox_service_gets_only_what_it_needs() -> None:
         app_env = services[name]["environment"]
         assert app_env["SANDBOX_URL"] == "http://sandbox:8090"
         assert app_env["SANDBOX_TOKEN"] == env["SANDBOX_TOKEN"]
+
+
+def test_beat_sends_the_reaper_and_every_service_restarts_when_it_dies() -> None:
+    services = _compose()["services"]
+    command = services["beat"]["command"]
+    assert command[:4] == ["celery", "-A", "webapp.celery_app", "beat"]
+    for name, service in services.items():
+        assert service.get("restart") == "unless-stopped", name
+    for worker in ("worker-cpu", "worker-gpu"):
+        command = services[worker]["command"]
+        assert "--without-gossip" in command and "--without-mingle" in command, worker

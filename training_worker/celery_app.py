@@ -12,20 +12,42 @@ import time
 
 from celery import Celery
 
+from training_worker import kombu_patch
 from training_worker.settings import load_or_exit
 
 _settings = load_or_exit()
+# A worker must survive losing Redis with a job unacknowledged (kombu 5.7.0 bug; see there).
+kombu_patch.install()
 
 app = Celery("training_worker", broker=_settings.redis_url, backend=_settings.redis_url)
 app.conf.update(
     task_default_queue="gpu",
     task_routes={"atomlab.gpu.*": {"queue": "gpu"}},
-    # Jobs last hours: acknowledge after the job, reserve one message at a time, and let
-    # Redis re-deliver only after a visibility timeout longer than the longest job.
+    # Jobs last hours. They are acknowledged after they end, one message is reserved at a
+    # time, and a killed pool child gives its message back. The visibility timeout is short
+    # (BROKER_VISIBILITY_TIMEOUT_SECONDS, 10 min, as on the Django side), not longer than the
+    # longest job: a re-delivered copy of a running job finds the job's Redis lock held (the
+    # heartbeat keeps it) and returns at once, acknowledged; a copy of a job that ended finds
+    # its done marker and returns; a copy of a job whose worker died finds the lock expired
+    # (6 missed beats) and runs it again. README "Jobs".
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
-    broker_transport_options={"visibility_timeout": _settings.longest_job_seconds + 3600},
+    broker_transport_options={
+        "visibility_timeout": _settings.visibility_timeout_seconds,
+        "socket_timeout": 30,
+        "socket_connect_timeout": 5,
+        "socket_keepalive": True,
+        "health_check_interval": 10,
+        "retry_on_timeout": True,
+    },
+    # Redis may go away and come back: reconnect forever instead of exiting.
+    broker_connection_retry=True,
+    broker_connection_max_retries=None,
+    redis_socket_timeout=30,
+    redis_socket_connect_timeout=5,
+    redis_backend_health_check_interval=10,
+    redis_retry_on_timeout=True,
     task_serializer="json",
     accept_content=["json"],
     broker_connection_retry_on_startup=True,

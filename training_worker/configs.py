@@ -1,6 +1,7 @@
-"""Typed method configs, written the way TRL writes its own: a dataclass per method, a help
+"""Typed job configs, written the way TRL writes its own: a dataclass per method, a help
 string per field, validation in ``__post_init__``, and one mapping onto TRL's
-``SFTConfig`` / ``GRPOConfig`` / ``RLOOConfig``.
+``SFTConfig`` / ``GRPOConfig`` / ``RLOOConfig``; :class:`GenerateConfig` for generation jobs
+(no TRL there).
 
 ``from_dict`` refuses an unknown field or an invalid value and names the field
 (``learning_rate: must be > 0, got -1``), so the web form and the worker agree on what a
@@ -16,7 +17,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar, get_args, get_origin
 
-C = TypeVar("C", bound="MethodConfig")
+C = TypeVar("C", bound="TypedConfig")
 
 
 class ConfigError(ValueError):
@@ -92,7 +93,46 @@ def _in_range(name: str, value: float, low: float, high: float, *, high_open: bo
 
 
 @dataclass
-class MethodConfig:
+class TypedConfig:
+    """The machinery every job config shares: each field's value checked against its
+    annotation (int -> float is the only coercion), unknown fields refused with their name,
+    a help string per field."""
+
+    def __post_init__(self) -> None:
+        hints = _hints(type(self))
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, _check_type(f.name, hints[f.name], getattr(self, f.name)))
+
+    @classmethod
+    def from_dict(cls: type[C], data: dict[str, Any]) -> C:
+        """A validated config; an unknown field is refused with its name and the known ones."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"config: expected an object, got {type(data).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(
+                f"{unknown[0]}: unknown field for {cls.method_name()}; known: {', '.join(sorted(known))}"
+            )
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, resolved (what a run records as its config)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def method_name(cls) -> str:
+        """``sft``, ``grpo``, ``rloo`` or ``generate``."""
+        return cls.__name__.removesuffix("MethodConfig").removesuffix("Config").lower()
+
+    @classmethod
+    def field_help(cls) -> dict[str, str]:
+        """Field name -> help text (for forms and ``--help``)."""
+        return {f.name: str(f.metadata.get("help", "")) for f in dataclasses.fields(cls)}
+
+
+@dataclass
+class MethodConfig(TypedConfig):
     """What every method shares: optimisation, schedule, logging, checkpoints, LoRA."""
 
     #: The TRL config class this maps onto (set by each method).
@@ -170,8 +210,7 @@ class MethodConfig:
     )
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            setattr(self, f.name, _check_type(f.name, _hints(type(self))[f.name], getattr(self, f.name)))
+        super().__post_init__()
         _positive("learning_rate", self.learning_rate)
         if self.max_steps == 0 or self.max_steps < -1:
             raise ConfigError(f"max_steps: must be a positive number of steps or -1, got {self.max_steps}")
@@ -194,33 +233,6 @@ class MethodConfig:
         _in_range("lora_dropout", self.lora_dropout, 0.0, 1.0, high_open=True)
         if not self.lora_target_modules or any(not m.strip() for m in self.lora_target_modules):
             raise ConfigError("lora_target_modules: must be a non-empty list of module names")
-
-    @classmethod
-    def from_dict(cls: type[C], data: dict[str, Any]) -> C:
-        """A validated config; an unknown field is refused with its name and the known ones."""
-        if not isinstance(data, dict):
-            raise ConfigError(f"config: expected an object, got {type(data).__name__}")
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(
-                f"{unknown[0]}: unknown field for {cls.method_name()}; known: {', '.join(sorted(known))}"
-            )
-        return cls(**data)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Every field, resolved (what a run records as its config)."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def method_name(cls) -> str:
-        """``sft``, ``grpo`` or ``rloo``."""
-        return cls.__name__.removesuffix("MethodConfig").lower()
-
-    @classmethod
-    def field_help(cls) -> dict[str, str]:
-        """Field name -> help text (for forms and ``--help``)."""
-        return {f.name: str(f.metadata.get("help", "")) for f in dataclasses.fields(cls)}
 
     def trl_kwargs(self, output_dir: str, *, cuda: bool, seed: int) -> dict[str, Any]:
         """Keyword arguments for the TRL config class: this config's fields under TRL's
@@ -474,6 +486,117 @@ class RLOOMethodConfig(_RLMethodConfig):
             **super().trl_kwargs(output_dir, cuda=cuda, seed=seed),
             "normalize_advantages": self.normalize_advantages,
         }
+
+
+@dataclass
+class GenerateConfig(TypedConfig):
+    """Generation for evaluation (job kind ``generate``): ``n`` samples per problem of the
+    job's snapshot files, written to ``<artifact_prefix>/generations.jsonl``."""
+
+    n: int = field(
+        default=1,
+        metadata={
+            "help": "Samples per problem (the n of pass@k; every k must be <= n). With temperature 0 "
+            "the samples are identical (greedy): n > 1 is allowed but only repeats the answer."
+        },
+    )
+    temperature: float = field(
+        default=0.0,
+        metadata={"help": "Sampling temperature, >= 0; 0 is greedy decoding (use it with n = 1)."},
+    )
+    top_p: float = field(
+        default=1.0, metadata={"help": "Nucleus sampling mass, in (0, 1]; 1 keeps every token."}
+    )
+    max_new_tokens: int = field(
+        default=512,
+        metadata={
+            "help": "Tokens generated per sample at most; a sample cut there has finish_reason 'length'."
+        },
+    )
+    batch_size: int = field(
+        default=8,
+        metadata={
+            "help": "Sequences per forward pass of the transformers backend (samples of one problem share "
+            "a batch); vLLM schedules its own batches and ignores it."
+        },
+    )
+    stop: list[str] = field(
+        default_factory=list,
+        metadata={
+            "help": "Strings that end a sample (left out of the completion, finish_reason 'stop'), besides "
+            "the model's end-of-turn token; e.g. ['\\ndef ', '\\nclass '] for raw HumanEval completion."
+        },
+    )
+    chat_template: bool = field(
+        default=True,
+        metadata={
+            "help": "Ask through the model's chat template with the same user message as training "
+            "(training_worker.data.user_message); false gives the record's prompt as raw text to continue "
+            "(HumanEval style, for base models)."
+        },
+    )
+    backend: Literal["auto", "transformers", "vllm"] = field(
+        default="auto",
+        metadata={
+            "help": "'auto': vLLM when it is installed and CUDA is present, else transformers; "
+            "'transformers': batched generate with left padding; 'vllm': fail if vLLM cannot run here."
+        },
+    )
+    roles: list[str] | None = field(
+        default=None,
+        metadata={
+            "help": "Keep only records whose meta.mixture.role is one of these (e.g. ['eval']); a record "
+            "without a mixture role is then left out. null keeps every record."
+        },
+    )
+    task_ids: list[str] | None = field(
+        default=None, metadata={"help": "Keep only these task ids (null: every task)."}
+    )
+    limit: int | None = field(
+        default=None,
+        metadata={"help": "At most this many problems (after the filters, in file order); null: all."},
+    )
+    dtype: Literal["auto", "float32", "bfloat16"] = field(
+        default="auto",
+        metadata={
+            "help": "Weights' dtype: 'auto' is bfloat16 on a CUDA device that supports it, else float32."
+        },
+    )
+    vllm_gpu_memory_utilization: float = field(
+        default=0.85, metadata={"help": "Share of GPU memory vLLM may take, in (0, 1]."}
+    )
+    progress_every_s: float = field(
+        default=2.0,
+        metadata={"help": "Seconds between 'generations' progress events at least (0: after every batch)."},
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _positive("n", self.n)
+        _non_negative("temperature", self.temperature)
+        if not 0 < self.top_p <= 1:
+            raise ConfigError(f"top_p: must be in (0, 1], got {self.top_p}")
+        _positive("max_new_tokens", self.max_new_tokens)
+        _positive("batch_size", self.batch_size)
+        for i, text in enumerate(self.stop):
+            if not text:
+                raise ConfigError(f"stop[{i}]: must not be empty")
+        for name in ("roles", "task_ids"):
+            values = getattr(self, name)
+            if values is not None and (not values or any(not v.strip() for v in values)):
+                raise ConfigError(f"{name}: must be null or a non-empty list of non-empty strings")
+        if self.limit is not None:
+            _positive("limit", self.limit)
+        if not 0 < self.vllm_gpu_memory_utilization <= 1:
+            raise ConfigError(
+                f"vllm_gpu_memory_utilization: must be in (0, 1], got {self.vllm_gpu_memory_utilization}"
+            )
+        _non_negative("progress_every_s", self.progress_every_s)
+
+    @property
+    def greedy(self) -> bool:
+        """Whether decoding is greedy (temperature 0)."""
+        return self.temperature == 0
 
 
 _HINTS: dict[type, dict[str, Any]] = {}

@@ -10,6 +10,9 @@ a typo on one side of the wire fails loudly instead of being dropped.
   only grows for a job (the web side applies events idempotently by ``(job_id, seq)``).
 - :class:`ProblemRecord`: the problem record of DESIGN.md, the lingua franca of snapshots,
   training and evaluation.
+- :class:`GenerationRecord`: one sample of a ``generate`` job, one line of its
+  ``<artifact_prefix>/generations.jsonl``.
+- :func:`checkpoint_eval_spec`: the ``generate`` job that evaluates a training checkpoint.
 """
 
 from __future__ import annotations
@@ -157,7 +160,10 @@ class JobSpec(_Wire):
     attempt does). ``data_uris`` are snapshot files
     (JSONL of problem records). ``method_config`` is validated by the worker's typed config
     for ``kind``. Checkpoints go to ``<artifact_prefix>/checkpoints/checkpoint-<step>``,
-    rollouts to ``<artifact_prefix>/rollouts/``.
+    rollouts to ``<artifact_prefix>/rollouts/``; a ``generate`` job writes
+    ``<artifact_prefix>/generations.jsonl`` (:class:`GenerationRecord` lines). A relative
+    ``artifact_prefix``, ``data_uris`` entry or checkpoint URI (``evals/7``) lies under the
+    worker's artifact root.
     """
 
     job_id: str
@@ -227,6 +233,11 @@ class ProgressEvent(_Wire):
     ``started`` {kind, model, config, versions, host, pid}; ``metrics`` {name: number};
     ``log`` {level, message}; ``checkpoint`` {uri, step}; ``finished`` {checkpoint, metrics};
     ``failed`` {error}; ``cancelled`` {checkpoint}; ``heartbeat`` {host, pid}.
+
+    A ``generate`` job (step always 0) sends ``generations`` {done, total, generations_uri}
+    (samples written so far, at most every ``progress_every_s``, and once at the end),
+    ``finished`` {generations_uri, count, total, backend, seconds, samples_per_second} and
+    ``cancelled`` with the same payload for what was written before the cancel.
     """
 
     job_id: str
@@ -332,3 +343,104 @@ class ProblemRecord(_Wire):
     def judgeable(self) -> bool:
         """True when the sandbox can judge an answer (the record has cases or a test)."""
         return bool(self.cases) or bool(self.test)
+
+
+#: The file a ``generate`` job writes under its ``artifact_prefix``.
+GENERATIONS_FILE = "generations.jsonl"
+FINISH_REASONS: tuple[str, ...] = ("stop", "length")
+
+
+@dataclasses.dataclass(frozen=True)
+class GenerationRecord(_Wire):
+    """One sample of a ``generate`` job (one line of ``generations.jsonl``).
+
+    ``prompt`` is the exact text the model continued (the chat template applied, when the
+    job asked through it); ``completion`` is the raw generated text (a stop string that
+    ended it is left out); ``code`` is what ``sandbox.extract_code(completion,
+    entry_point, record prompt)`` returns, the program the judge runs (the same extraction
+    as the RL rewards). ``finish_reason`` is ``stop`` (end-of-turn token or a stop string)
+    or ``length`` (``max_new_tokens`` reached). ``seconds`` is the sample's share of its
+    batch's wall time. ``(data_uri, task_id, sample_index)`` is unique within a job.
+    """
+
+    task_id: str
+    sample_index: int
+    source: str
+    data_uri: str
+    prompt: str
+    completion: str
+    code: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str
+    seconds: float
+    schema_version: int = SCHEMA_VERSION
+
+    _FIELD_TYPES: ClassVar[dict[str, _Types]] = {
+        "task_id": (str,),
+        "sample_index": (int,),
+        "source": (str,),
+        "data_uri": (str,),
+        "prompt": (str,),
+        "completion": (str,),
+        "code": (str,),
+        "prompt_tokens": (int,),
+        "completion_tokens": (int,),
+        "finish_reason": (str,),
+        "seconds": (float, int),
+        "schema_version": (int,),
+    }
+
+    def __post_init__(self) -> None:
+        self._check_field_types()
+        if not self.task_id.strip():
+            raise ContractError("GenerationRecord.task_id: must not be empty")
+        for name in ("sample_index", "prompt_tokens", "completion_tokens"):
+            if getattr(self, name) < 0:
+                raise ContractError(f"GenerationRecord.{name}: must be >= 0, got {getattr(self, name)}")
+        if self.finish_reason not in FINISH_REASONS:
+            raise ContractError(
+                f"GenerationRecord.finish_reason: {self.finish_reason!r} is not one of "
+                + ", ".join(FINISH_REASONS)
+            )
+        if not (math.isfinite(self.seconds) and self.seconds >= 0):
+            raise ContractError(f"GenerationRecord.seconds: must be a finite number >= 0, got {self.seconds}")
+        self._check_schema_version(self.schema_version)
+
+
+def checkpoint_eval_spec(
+    *,
+    job_id: str,
+    checkpoint_uri: str,
+    base_model: str,
+    data_uris: list[str],
+    artifact_prefix: str,
+    method_config: dict[str, Any] | None = None,
+    seed: int = 0,
+) -> JobSpec:
+    """The ``generate`` job that evaluates the training checkpoint at ``checkpoint_uri``
+    (what evaluation during training queues after a ``checkpoint`` event).
+
+    ``base_model`` is the training run's ``model`` (a LoRA checkpoint is merged into it; a
+    full checkpoint only borrows its tokenizer when it has none). ``method_config`` is a
+    :class:`training_worker.configs.GenerateConfig` as a dict, validated here (a
+    :class:`ContractError` names the field) and stored resolved, every default written out,
+    so the spec records the whole sampling protocol."""
+    from training_worker.configs import ConfigError, GenerateConfig
+
+    try:
+        config = GenerateConfig.from_dict(dict(method_config or {}))
+    except ConfigError as exc:
+        raise ContractError(f"JobSpec.method_config: {exc}") from None
+    if not checkpoint_uri.strip():
+        raise ContractError("JobSpec.init_checkpoint: a checkpoint evaluation needs a checkpoint URI")
+    return JobSpec(
+        job_id=job_id,
+        kind="generate",
+        model=base_model,
+        data_uris=list(data_uris),
+        artifact_prefix=artifact_prefix,
+        method_config=config.to_dict(),
+        seed=seed,
+        init_checkpoint=checkpoint_uri,
+    )

@@ -12,6 +12,10 @@ Keys (``<id>`` is the job id):
 - ``atomlab:job:<id>:seq`` -- the last event sequence number, so a resumed job continues it.
 - ``atomlab:job:<id>:done:<spec digest>`` -- this exact spec has run to an end; a late
   re-delivery of the same message is skipped.
+- ``atomlab:job:<id>:started:<attempt>`` -- this attempt started on some worker (kept 30
+  days, far beyond the visibility timeout). A copy of the message re-delivered after that
+  worker died finds it and does not run the attempt again: the web side's reaper fails the
+  run, and Resume sends the next attempt, which runs.
 """
 
 from __future__ import annotations
@@ -109,6 +113,12 @@ class JobControl:
         pipe.expire(key, LONG_TTL_S)
         seq, _ = pipe.execute()
         return int(seq)
+
+    def start_attempt(self, attempt: int) -> bool:
+        """Record that ``attempt`` starts now; False when it already started once (on this
+        or another worker, which may have died since)."""
+        key = job_key(self.job_id, f"started:{attempt}")
+        return bool(self.client.set(key, self.token, nx=True, ex=LONG_TTL_S))
 
     def mark_done(self, digest: str, outcome: str) -> None:
         """Remember that the spec with ``digest`` ran to an end."""

@@ -81,7 +81,8 @@ def run_job(
 ) -> JobOutcome:
     """Run ``spec`` to its end; events go to ``sink``. With ``control`` (Redis): the job runs
     only if its lock is free and the same spec has not already run to an end; the heartbeat
-    refreshes the lock; the trainer polls the cancel flag."""
+    refreshes the lock; the trainer polls the cancel flag; an attempt (``spec.attempt``) that
+    already started once, on any worker, is not started again."""
     main = _is_main_process()
     if not main:
         sink, control = _NullSink(), None
@@ -92,6 +93,14 @@ def run_job(
             return JobOutcome(status="skipped", error=f"this spec already ran to an end ({previous})")
         if not control.acquire():
             return JobOutcome(status="skipped", error="another worker holds this job's lock")
+        if not control.start_attempt(spec.attempt):
+            # A re-delivered copy (its worker died, the lock expired): never a second run of
+            # one attempt; the web side fails the run and a Resume sends attempt + 1.
+            control.release()
+            return JobOutcome(
+                status="skipped",
+                error=f"attempt {spec.attempt} of this job already started once; only a new attempt runs it",
+            )
     emitter = Emitter(spec.job_id, sink, next_seq=control.next_seq if control is not None else None)
     heartbeat = None
 
@@ -176,7 +185,9 @@ def _run(
     finally:
         if ctx is not None:
             ctx.cleanup()
-    payload = {"checkpoint": result.checkpoint, "metrics": result.metrics}
+    payload = result.payload
+    if payload is None:
+        payload = {"checkpoint": result.checkpoint, "metrics": result.metrics}
     emitter.emit(result.status, payload, step=result.step)
     return JobOutcome(status=result.status, step=result.step, checkpoint=result.checkpoint)
 

@@ -1,5 +1,6 @@
-"""Methods by name: each is a typed config class and a runner, imported only when a job of
-that kind runs. A new method is one config class, one runner function and one line here."""
+"""Job kinds by name (training methods and generation): each is a typed config class and a
+runner, imported only when a job of that kind runs. A new kind is one config class, one
+runner function and one line here."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from training_worker.configs import GRPOMethodConfig, MethodConfig, RLOOMethodConfig, SFTMethodConfig
+from training_worker.configs import (
+    GenerateConfig,
+    GRPOMethodConfig,
+    RLOOMethodConfig,
+    SFTMethodConfig,
+    TypedConfig,
+)
 
 if TYPE_CHECKING:
     from training_worker.runners.common import RunContext, RunResult
@@ -16,10 +23,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Method:
-    """A training method: its config class and its runner (``module:function``)."""
+    """A job kind: its config class and its runner (``module:function``)."""
 
     name: str
-    config_class: type[MethodConfig]
+    config_class: type[TypedConfig]
     runner: str
 
     def load_runner(self) -> Callable[[RunContext], RunResult]:
@@ -33,6 +40,7 @@ METHODS: dict[str, Method] = {
     "sft": Method("sft", SFTMethodConfig, "training_worker.runners.sft:run_sft"),
     "grpo": Method("grpo", GRPOMethodConfig, "training_worker.runners.rl:run_rl"),
     "rloo": Method("rloo", RLOOMethodConfig, "training_worker.runners.rl:run_rl"),
+    "generate": Method("generate", GenerateConfig, "training_worker.runners.generate:run_generate"),
 }
 
 

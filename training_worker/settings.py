@@ -18,7 +18,9 @@ class WorkerSettings:
 
     redis_url: str
     artifact_root: str
-    longest_job_seconds: int
+    #: Seconds before Redis re-delivers an unacknowledged message (BROKER_VISIBILITY_TIMEOUT_SECONDS,
+    #: the same variable and default as the Django side; README "Jobs").
+    visibility_timeout_seconds: int
 
 
 def _int(name: str, default: int) -> int:
@@ -29,6 +31,13 @@ def _int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise WorkerSettingsError(f"{name}={raw!r} is not an integer") from None
+
+
+def _visibility_timeout() -> int:
+    value = _int("BROKER_VISIBILITY_TIMEOUT_SECONDS", 600)
+    if value < 60:
+        raise WorkerSettingsError(f"BROKER_VISIBILITY_TIMEOUT_SECONDS={value} is below the minimum of 60")
+    return value
 
 
 def load() -> WorkerSettings:
@@ -44,7 +53,7 @@ def load() -> WorkerSettings:
     return WorkerSettings(
         redis_url=redis_url,
         artifact_root=os.environ.get("ARTIFACT_ROOT", "./var/artifacts"),
-        longest_job_seconds=_int("LONGEST_JOB_SECONDS", 48 * 3600),
+        visibility_timeout_seconds=_visibility_timeout(),
     )
 
 

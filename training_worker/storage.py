@@ -143,6 +143,22 @@ class Storage:
         """Write a whole UTF-8 file; returns its URI."""
         return self.write_bytes(key, text.encode("utf-8"))
 
+    def append_text(self, key: str, text: str) -> str:
+        """Add ``text`` at the end of the file at ``key`` (created when missing); returns its
+        URI. Locally an append flushed to the disk before returning, so what was appended
+        survives a crash of the writer; elsewhere (object stores cannot append) the file is
+        rewritten whole, which costs its size on every call."""
+        if self.local:
+            path = self.path(key)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            return self.uri(key)
+        old = self.read_bytes(key) if self.exists(key) else b""
+        return self.write_bytes(key, old + text.encode("utf-8"))
+
     @contextlib.contextmanager
     def open(self, key: str, mode: str = "rb") -> Iterator[IO[Any]]:
         """A file object for ``key`` (``rb``, ``r``, ``wb``, ``w``). Local writes land atomically
@@ -250,6 +266,15 @@ class Storage:
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(bytes(fs.cat_file(remote)))
         return target
+
+
+def resolve_uri(uri: str, root: str) -> str:
+    """``uri`` itself, unless it is a plain relative path (``evals/7``,
+    ``snapshots/<sha>.jsonl``): then the same key under the artifact root ``root``, so the
+    web side can name artifacts without knowing where a worker mounts the store."""
+    if "://" in uri or uri.startswith(("/", "~")):
+        return uri
+    return Storage(root).uri(uri)
 
 
 def materialise_dir(uri: str, cache_dir: str | os.PathLike[str]) -> Path:

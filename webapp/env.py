@@ -74,6 +74,10 @@ def _port(name: str, raw_url: str) -> int | None:
         raise SettingsError(f"{name}: the port in {netloc!r} is not a number between 0 and 65535") from None
 
 
+#: How long a SQLite writer waits for another's lock before "database is locked".
+SQLITE_BUSY_SECONDS = 30
+
+
 def parse_database_url(name: str, raw: str, base_dir: Path) -> dict[str, Any]:
     """A Django ``DATABASES['default']`` dict from ``sqlite:///path`` or ``postgres://...``.
 
@@ -87,7 +91,20 @@ def parse_database_url(name: str, raw: str, base_dir: Path) -> dict[str, Any]:
             raise SettingsError(f"{name}={raw!r}: a SQLite URL needs a path (sqlite:///var/db.sqlite3)")
         if path != ":memory:" and not Path(path).is_absolute():
             path = str(base_dir / path)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path,
+            "OPTIONS": {
+                # Concurrent writers (the web server's threads, the workers' processes) wait
+                # for each other instead of failing with "database is locked": every
+                # transaction takes the write lock when it begins (BEGIN IMMEDIATE), so none
+                # fails half-way on upgrading a read lock, and a writer waits up to
+                # SQLITE_BUSY_SECONDS for the lock. WAL lets readers go on during a write.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": SQLITE_BUSY_SECONDS,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            },
+        }
     if parts.scheme in ("postgres", "postgresql", "pgsql"):
         port = _port(name, raw)
         db_name = unquote(parts.path.lstrip("/"))

@@ -71,6 +71,11 @@ REDIS_URL = parse_redis_url("REDIS_URL", env_str("REDIS_URL", "redis://127.0.0.1
 #: Where snapshots, checkpoints and generations live (DESIGN.md, "Artifacts").
 ARTIFACT_ROOT = env_str("ARTIFACT_ROOT", str(VAR_DIR / "artifacts"))
 
+#: The Celery queue training runs are sent to (GPU workers consume it: ``-Q gpu``).
+TRAINING_QUEUE = env_str("TRAINING_QUEUE", "gpu")
+#: Seconds a running training run gets to stop after Cancel before its worker process is killed.
+TRAINING_CANCEL_GRACE_SECONDS = env_int("TRAINING_CANCEL_GRACE_SECONDS", 120, minimum=1)
+
 #: Rows one snapshot may hold; a recipe past it is refused (webapp/mixtures/budget.py).
 MIXTURE_MAX_ROWS = env_int("MIXTURE_MAX_ROWS", 500_000, minimum=1)
 
@@ -97,6 +102,7 @@ INSTALLED_APPS = [
     "webapp.synthesis",
     "webapp.mixtures",
     "webapp.training",
+    "webapp.evaluation",
     "webapp.studies",
 ]
 
@@ -240,22 +246,63 @@ CELERY_TASK_ROUTES = {
     "atomlab.cpu.*": {"queue": "cpu"},
     "atomlab.gpu.*": {"queue": "gpu"},
 }
-# Long jobs: a task is acknowledged only after it finishes, each worker process reserves one
-# message at a time, and Redis re-delivers an unacknowledged message only after the
-# visibility timeout, which must exceed the longest job (a day-long RL run) or the job would
-# be handed to a second worker while the first still runs it.
+# Jobs are acknowledged only after they finish (acks_late), each worker process reserves one
+# message at a time, and a pool child killed mid-task gives its message back at once
+# (reject_on_worker_lost). A message whose worker process died outright is re-delivered by
+# Redis after the visibility timeout. That timeout is short (10 minutes, not "longer than the
+# longest job"): the job row, not the broker, says who runs a job. A re-delivered copy of a
+# job that is still alive finds its row claimed with a fresh heartbeat and retries a few times
+# (webapp.core.tasking.job_task) before it is dropped; one whose worker died re-claims the row
+# once its heartbeat is stale; one whose job finished (or was failed by the reaper) is
+# dropped at once. README "Jobs" has the whole story and the figures.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-LONGEST_JOB_SECONDS = env_int("LONGEST_JOB_SECONDS", 48 * 3600, minimum=60)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": LONGEST_JOB_SECONDS + 3600}
+BROKER_VISIBILITY_TIMEOUT_SECONDS = env_int("BROKER_VISIBILITY_TIMEOUT_SECONDS", 600, minimum=60)
+# Redis may go away and come back: the worker reconnects forever (never exits), sockets time
+# out instead of hanging, and idle connections are health-checked before use.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT_SECONDS,
+    "socket_timeout": 30,
+    "socket_connect_timeout": 5,
+    "socket_keepalive": True,
+    "health_check_interval": 10,
+    "retry_on_timeout": True,
+}
+CELERY_REDIS_SOCKET_TIMEOUT = 30
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 5
+CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 10
+CELERY_REDIS_RETRY_ON_TIMEOUT = True
+# Sending a job's task while Redis is down fails after one quick retry (about a second),
+# and the job row is failed with the reason (webapp.core.jobs.job_enqueue) instead of the
+# request hanging.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0.2,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_RESULT_EXPIRES = 7 * 24 * 3600
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# The reaper (webapp.core.jobs.jobs_reap) runs on the cpu queue every REAP_EVERY_SECONDS,
-# sent by `celery beat` (started by `make run`, a service in docker-compose).
+# --- Job lifecycle (webapp/core/jobs.py) ------------------------------------------------------
+# A running job beats its heartbeat every JOB_HEARTBEAT_SECONDS. Older than
+# JOB_STALE_AFTER_SECONDS, it is stale: a re-delivered task may claim it again and its owner
+# can cancel it at once. Older than JOB_REAP_AFTER_SECONDS, the reaper fails it with the
+# reason. The reaper runs every REAP_EVERY_SECONDS on the cpu queue, sent by `celery beat`
+# (started by `make run`, a service in docker-compose). Tests shorten all four.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10, minimum=1)
+JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", 30, minimum=1)
+JOB_REAP_AFTER_SECONDS = env_int("JOB_REAP_AFTER_SECONDS", 90, minimum=1)
+if not JOB_HEARTBEAT_SECONDS < JOB_STALE_AFTER_SECONDS < JOB_REAP_AFTER_SECONDS:
+    raise SettingsError(
+        "job limits must grow: JOB_HEARTBEAT_SECONDS < JOB_STALE_AFTER_SECONDS < JOB_REAP_AFTER_SECONDS "
+        f"(got {JOB_HEARTBEAT_SECONDS}, {JOB_STALE_AFTER_SECONDS}, {JOB_REAP_AFTER_SECONDS})"
+    )
 REAP_EVERY_SECONDS = env_int("REAP_EVERY_SECONDS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "jobs-reap": {

@@ -16,3 +16,9 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("ARTIFACT_ROOT", str(Path(__file__).resolve().parents[1] / "var" / "test-artifacts"))
 
 from webapp.settings import *  # noqa: F403
+
+# On SQLite (the second pass of `make test`), the test database is a file next to the one
+# DATABASE_URL names, so the worker and web processes the tests start can open it too.
+_db = DATABASES["default"]  # noqa: F405
+if _db["ENGINE"].endswith("sqlite3") and _db["NAME"] != ":memory:":
+    _db["TEST"] = {"NAME": f"{_db['NAME']}.test"}

@@ -12,6 +12,8 @@ urlpatterns = [
     path("atoms/", include("webapp.atoms.urls")),
     path("composites/", include("webapp.synthesis.urls")),
     path("datasets/", include("webapp.mixtures.urls")),
+    path("runs/", include("webapp.training.urls")),
+    path("evaluations/", include("webapp.evaluation.urls")),
     path("studies/", include("webapp.studies.urls")),
     path("", include("webapp.core.urls")),
 ]

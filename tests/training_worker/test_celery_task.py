@@ -181,3 +181,81 @@ def test_a_duplicate_delivery_of_a_job_never_runs_it_twice(
     assert [e.type for e in events].count("started") == 1
     assert [e.type for e in events].count("finished") == 1
     assert [e.step for e in events if e.type == "metrics"] == list(range(1, 13))
+
+
+def test_a_copy_re_delivered_after_its_worker_died_never_runs_the_attempt_again(
+    gpu_app: Any,
+    gpu_workers: list[str],
+    own_redis: str,
+    tiny_model: Path,
+    problems_file: Path,
+    artifact_root: Path,
+) -> None:
+    import dataclasses
+    import signal
+
+    import redis
+
+    client = redis.Redis.from_url(own_redis)
+    job_id = new_job_id("died")
+    spec = _spec(job_id, tiny_model, problems_file, artifact_root, max_steps=40, save_steps=1)
+    gpu_app.send_task("atomlab.gpu.run_job", args=[spec.to_json()], queue="gpu")
+    started = drain_events(own_redis, job_id, until="metrics")
+    assert started[0].type == "started"
+    os.kill(int(started[0].payload["pid"]), signal.SIGKILL)  # the process running attempt 1 dies
+    # Its lock expires after 6 missed beats (1 s each here); then the message comes back, as
+    # it does after the visibility timeout when a whole worker died.
+    deadline = time.monotonic() + 60
+    while client.exists(f"atomlab:job:{job_id}:lock"):
+        assert time.monotonic() < deadline, "the dead attempt's lock never expired"
+        time.sleep(0.2)
+    drain_events(own_redis, job_id, until=None, timeout=10)  # what attempt 1 sent before it died
+    copy = gpu_app.send_task("atomlab.gpu.run_job", args=[spec.to_json()], queue="gpu")
+    assert copy.get(timeout=120)["status"] == "skipped"
+    assert drain_events(own_redis, job_id, until=None, timeout=10) == []
+    # Resume: the web side sends the next attempt, which runs to its end.
+    resumed = dataclasses.replace(spec, attempt=2)
+    again = gpu_app.send_task("atomlab.gpu.run_job", args=[resumed.to_json()], queue="gpu")
+    assert again.get(timeout=180)["status"] == "finished"
+    types = [e.type for e in drain_events(own_redis, job_id, until=None, timeout=10)]
+    assert types[0] == "started" and types[-1] == "finished"
+    client.close()
+
+
+def test_a_generate_job_runs_on_a_real_gpu_worker(
+    gpu_app: Any,
+    gpu_workers: list[str],
+    own_redis: str,
+    tiny_model: Path,
+    problems_file: Path,
+    artifact_root: Path,
+) -> None:
+    from training_worker.contracts import GenerationRecord
+
+    job_id = new_job_id("celerygen")
+    spec = JobSpec(
+        job_id=job_id,
+        kind="generate",
+        model=str(tiny_model),
+        data_uris=[str(problems_file)],
+        artifact_prefix=f"evals/{job_id}",  # the worker's ARTIFACT_ROOT holds it
+        method_config={
+            "n": 2,
+            "temperature": 1.0,
+            "max_new_tokens": 8,
+            "batch_size": 2,
+            "progress_every_s": 0,
+        },
+        seed=3,
+    )
+    result = gpu_app.send_task("atomlab.gpu.run_job", args=[spec.to_json()], queue="gpu")
+    events = drain_events(own_redis, job_id, until="finished")
+    assert result.get(timeout=120)["status"] == "finished"
+    assert [e.payload["done"] for e in events if e.type == "generations"] == [0, 2, 4]
+    finished = events[-1].payload
+    uri = str(artifact_root / "evals" / job_id / "generations.jsonl")
+    assert (finished["generations_uri"], finished["count"], finished["backend"]) == (uri, 4, "transformers")
+    rows = [GenerationRecord.from_json(line) for line in Path(uri).read_text().splitlines()]
+    assert sorted((r.task_id, r.sample_index) for r in rows) == [
+        ("tiny/add", 0), ("tiny/add", 1), ("tiny/neg", 0), ("tiny/neg", 1),
+    ]  # fmt: skip

@@ -131,8 +131,9 @@ def test_lora_settings_map_onto_peft() -> None:
 
 
 def test_the_method_registry_names_config_classes_and_lazy_runners() -> None:
-    assert set(METHODS) == {"sft", "grpo", "rloo"}
+    assert set(METHODS) == {"sft", "grpo", "rloo", "generate"}
     assert method("grpo").config_class is GRPOMethodConfig
     assert method("sft").runner == "training_worker.runners.sft:run_sft"
-    with pytest.raises(UnknownMethod, match="no runner for kind 'generate'"):
-        method("generate")
+    assert method("generate").runner == "training_worker.runners.generate:run_generate"
+    with pytest.raises(UnknownMethod, match="no runner for kind 'dpo'"):
+        method("dpo")

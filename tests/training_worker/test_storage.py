@@ -74,3 +74,19 @@ def test_local_writes_are_atomic_under_failure(tmp_path: Path) -> None:
         raise RuntimeError("interrupted")
     assert storage.read_text("a.txt") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_appends_add_to_the_end_of_a_file_created_on_the_first(storage: Storage) -> None:
+    uri = storage.append_text("evals/1/generations.jsonl", '{"i": 0}\n')
+    assert uri == f"{storage.root}/evals/1/generations.jsonl"
+    storage.append_text("evals/1/generations.jsonl", '{"i": 1}\n{"i": 2}\n')
+    assert storage.read_text("evals/1/generations.jsonl") == '{"i": 0}\n{"i": 1}\n{"i": 2}\n'
+
+
+def test_a_relative_uri_lies_under_the_artifact_root() -> None:
+    from training_worker.storage import resolve_uri
+
+    assert resolve_uri("evals/7", "/srv/artifacts") == "/srv/artifacts/evals/7"
+    assert resolve_uri("evals/7", "s3://bucket/atomlab/") == "s3://bucket/atomlab/evals/7"
+    for absolute in ("/data/snap.jsonl", "file:///data/snap.jsonl", "s3://b/snap.jsonl", "~/snap.jsonl"):
+        assert resolve_uri(absolute, "/srv/artifacts") == absolute

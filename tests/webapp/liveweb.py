@@ -56,6 +56,19 @@ class LiveWeb:
         finally:
             conn.close()
 
+    def post_form(self, path: str, fields: list[tuple[str, str]]) -> tuple[int, str]:
+        """An urlencoded form POST; the status and body (a redirect is not followed)."""
+        from urllib.parse import urlencode
+
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        try:
+            headers = self._headers({"Content-Type": "application/x-www-form-urlencoded"})
+            conn.request("POST", path, body=urlencode(fields), headers=headers)
+            response = conn.getresponse()
+            return response.status, response.read().decode("utf-8", errors="replace")
+        finally:
+            conn.close()
+
     def post_file(
         self,
         path: str,
@@ -109,16 +122,16 @@ class LiveWeb:
 
 
 @contextlib.contextmanager
-def live_web(user: Any) -> Iterator[LiveWeb]:
+def live_web(user: Any, env: dict[str, str] | None = None) -> Iterator[LiveWeb]:
     """``manage.py runserver`` against the test database (the test must use
     ``django_db(transaction=True)`` so the user and its session are committed), with
-    ``user`` logged in."""
-    from django.conf import settings
+    ``user`` logged in; ``env`` adds to its environment (e.g. a Redis of the test's own)."""
     from django.test import Client
 
-    db = settings.DATABASES["default"]
-    env = dict(os.environ)
-    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    from tests.conftest import worker_database_url
+
+    env = dict(os.environ, **(env or {}))
+    env["DATABASE_URL"] = worker_database_url()
     env.pop("DEBUG", None)
     port = _free_port()
     log = open(REPO / "var" / f"test-liveweb-{port}.log", "wb")  # noqa: SIM115  # closed below

@@ -37,8 +37,8 @@ def test_an_empty_database_leads_to_loading_the_atom_library(researcher: Any) ->
     assert "No atoms yet. Load the library of 100 hand-written atoms" in step
     assert f'action="{reverse("atoms-load-library")}"' in step and "Load the atom library" in step
     # later stages wait for this one instead of offering their own buttons
-    assert html.count("Comes after atoms.") == 2  # composites and datasets; runs/evaluations are not built
-    assert "Runs — not built yet" in html and "Evaluations — not built yet" in html
+    assert html.count("Comes after atoms.") == 4  # composites, datasets, runs, evaluations
+    assert "not built yet" not in html
     assert "No job is queued or running." in html and "Nothing has happened yet." in html
 
 
@@ -71,7 +71,7 @@ def test_valid_atoms_make_composites_the_next_step(researcher: Any) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_each_finished_stage_hands_on_to_the_next_until_runs_which_are_not_built(
+def test_each_finished_stage_hands_on_to_the_next_until_runs(
     researcher: Any, settings: Any, tmp_path: Path
 ) -> None:
     settings.ARTIFACT_ROOT = str(tmp_path / "artifacts")
@@ -93,19 +93,20 @@ def test_each_finished_stage_hands_on_to_the_next_until_runs_which_are_not_built
     snapshot_freeze(version=mixture.latest, by=researcher)
     html = _page(researcher)
     step = _next_step(html)
-    assert "Next: Runs" in step and "Not built yet" in step and "issue" not in html
+    assert "Next: Runs" in step and "No finished run yet" in step and "issue" not in html
+    assert f"{reverse('run-launch')}?preset=sft-cpu" in step
     assert f"snapshot {mixture.latest.snapshots.get().short} frozen from first v1: 6 rows" in html
 
 
 def test_adding_a_stage_is_one_entry_in_the_workflow_list() -> None:
     slugs = [s.slug for s in WORKFLOW]
     assert slugs == ["atoms", "composites", "datasets", "runs", "evaluations"]
-    assert [s.built for s in WORKFLOW] == [True, True, True, False, False]
+    assert [s.built for s in WORKFLOW] == [True, True, True, True, True]
 
 
 def test_a_section_that_is_not_built_says_so_plainly(viewer: Any) -> None:
     client = Client()
     client.force_login(viewer)
-    html = client.get(reverse("runs")).content.decode()
+    html = client.get(reverse("evaluations")).content.decode()
     assert "Not built yet." in html and "issue" not in html
-    assert "SFT and RL training runs" in html
+    assert "pass@k of a model" in html

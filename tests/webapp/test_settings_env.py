@@ -33,7 +33,11 @@ def run_manage(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str
         ({"REDIS_URL": "redis://localhost:sixthousand/0"}, "REDIS_URL: the port"),
         ({"REDIS_URL": "http://localhost/"}, "is not a Redis URL"),
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
-        ({"LONGEST_JOB_SECONDS": "1h"}, "LONGEST_JOB_SECONDS='1h' is not an integer"),
+        (
+            {"BROKER_VISIBILITY_TIMEOUT_SECONDS": "1h"},
+            "BROKER_VISIBILITY_TIMEOUT_SECONDS='1h' is not an integer",
+        ),
+        ({"JOB_REAP_AFTER_SECONDS": "5"}, "job limits must grow"),
         ({"ATOMLAB_ENV": "production"}, "SECRET_KEY is not set; production refuses to start"),
     ],
 )

@@ -14,12 +14,12 @@ from typing import Any
 import torch
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
-from training_worker.configs import MethodConfig
+from training_worker.configs import MethodConfig, TypedConfig
 from training_worker.contracts import JobSpec
 from training_worker.control import Heartbeat, JobControl
 from training_worker.events import Emitter
 from training_worker.models import cache_dir, load_causal_lm, load_tokenizer, resolve_model
-from training_worker.storage import Storage, materialise_dir
+from training_worker.storage import Storage, materialise_dir, resolve_uri
 
 CHECKPOINTS = "checkpoints"
 ROLLOUTS = "rollouts"
@@ -34,7 +34,7 @@ class RunContext:
     """Everything a runner needs about its job."""
 
     spec: JobSpec
-    config: MethodConfig
+    config: TypedConfig
     emitter: Emitter
     artifact_root: str
     control: JobControl | None = None
@@ -43,8 +43,14 @@ class RunContext:
 
     @property
     def artifacts(self) -> Storage:
-        """The job's artifact storage (``spec.artifact_prefix``)."""
-        return Storage(self.spec.artifact_prefix)
+        """The job's artifact storage (``spec.artifact_prefix``; a relative prefix such as
+        ``evals/7`` lies under the worker's artifact root)."""
+        return Storage(resolve_uri(self.spec.artifact_prefix, self.artifact_root))
+
+    @property
+    def data_uris(self) -> list[str]:
+        """``spec.data_uris``, a relative one under the worker's artifact root."""
+        return [resolve_uri(uri, self.artifact_root) for uri in self.spec.data_uris]
 
     @property
     def cuda(self) -> bool:
@@ -54,7 +60,8 @@ class RunContext:
     @property
     def seed(self) -> int:
         """The seed in force: the config's when set, the job's otherwise."""
-        return self.config.seed if self.config.seed is not None else self.spec.seed
+        seed = getattr(self.config, "seed", None)
+        return seed if isinstance(seed, int) else self.spec.seed
 
     def output_dir(self) -> Path:
         """Where TRL writes checkpoints: straight into the artifact folder when it is local,
@@ -76,12 +83,16 @@ class RunResult:
     step: int
     checkpoint: str | None
     metrics: dict[str, float]
+    #: The terminal event's payload when the runner has its own (generation); else
+    #: ``{checkpoint, metrics}``.
+    payload: dict[str, Any] | None = None
 
 
 def check_device(ctx: RunContext) -> None:
     """Refuse settings this machine cannot honour, naming the field."""
     from training_worker.configs import ConfigError
 
+    assert isinstance(ctx.config, MethodConfig)
     if ctx.config.bf16 and not ctx.cuda:
         raise ConfigError("bf16: needs a CUDA device; this worker has none")
     if ctx.config.num_processes > 1:
@@ -102,18 +113,29 @@ def check_device(ctx: RunContext) -> None:
             raise ConfigError("use_vllm: vllm is not installed on this worker (pip install '.[gpu]')")
 
 
-def load_model_and_tokenizer(ctx: RunContext) -> tuple[Any, Any, Path]:
-    """The policy to train and its tokenizer: ``spec.model``, or ``spec.init_checkpoint``
-    (an earlier run's checkpoint; a LoRA one is merged into ``spec.model``). Returns the
-    folder the weights came from too."""
+def model_folders(ctx: RunContext) -> tuple[Path, Path, Path]:
+    """``(base, source, tokenizer)`` folders: ``spec.model``; the folder the weights come from
+    (``spec.init_checkpoint`` when set, else the base); the one holding the tokenizer (the
+    checkpoint's when it saved one, else the base's)."""
     base = resolve_model(ctx.spec.model, ctx.artifact_root)
     source = base
     if ctx.spec.init_checkpoint:
-        source = materialise_dir(ctx.spec.init_checkpoint, cache_dir() / "remote")
+        checkpoint = resolve_uri(ctx.spec.init_checkpoint, ctx.artifact_root)
+        source = materialise_dir(checkpoint, cache_dir() / "remote")
     tokenizer_dir = source if (source / "tokenizer_config.json").exists() else base
+    return base, source, tokenizer_dir
+
+
+def load_model_and_tokenizer(ctx: RunContext, *, bf16: bool | None = None) -> tuple[Any, Any, Path]:
+    """The policy to train and its tokenizer: ``spec.model``, or ``spec.init_checkpoint``
+    (an earlier run's checkpoint; a LoRA one is merged into ``spec.model``). Returns the
+    folder the weights came from too. ``bf16`` defaults to the config's."""
+    base, source, tokenizer_dir = model_folders(ctx)
     tokenizer = load_tokenizer(tokenizer_dir)
     torch.manual_seed(ctx.seed)
-    model = load_causal_lm(source, base=base, bf16=ctx.config.bf16)
+    if bf16 is None:
+        bf16 = bool(getattr(ctx.config, "bf16", False))
+    model = load_causal_lm(source, base=base, bf16=bf16)
     if model.generation_config is not None and model.generation_config.pad_token_id is None:
         model.generation_config.pad_token_id = tokenizer.pad_token_id
     return model, tokenizer, source
@@ -123,7 +145,8 @@ def resume_path(ctx: RunContext) -> str | None:
     """The local folder of ``spec.resume_checkpoint`` (None for a fresh start)."""
     if not ctx.spec.resume_checkpoint:
         return None
-    return str(materialise_dir(ctx.spec.resume_checkpoint, ctx.workdir / "resume"))
+    checkpoint = resolve_uri(ctx.spec.resume_checkpoint, ctx.artifact_root)
+    return str(materialise_dir(checkpoint, ctx.workdir / "resume"))
 
 
 def peft_config(config: MethodConfig) -> Any:
@@ -279,9 +302,13 @@ def drop_printer(trainer: Any) -> None:
 def quiet_libraries() -> None:
     """Keep transformers/datasets progress bars and advisory warnings out of job logs."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import datasets
     import transformers
 
-    datasets.disable_progress_bars()
+    try:
+        import datasets
+    except ImportError:  # a generation-only host needs no datasets
+        pass
+    else:
+        datasets.disable_progress_bars()
     transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]

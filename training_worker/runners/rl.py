@@ -53,7 +53,7 @@ def run_rl(ctx: RunContext) -> RunResult:
     assert isinstance(config, RLMethodConfig)
     quiet_libraries()
     check_device(ctx)
-    records = train_records(ctx.spec.data_uris)
+    records = train_records(ctx.data_uris)
     rows = rl_rows(records)
     if not rows:
         raise DataError("no row of the snapshot can be judged (no cases, no test)")

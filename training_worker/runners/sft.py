@@ -28,7 +28,7 @@ def run_sft(ctx: RunContext) -> RunResult:
     assert isinstance(ctx.config, SFTMethodConfig)
     quiet_libraries()
     check_device(ctx)
-    records = train_records(ctx.spec.data_uris)
+    records = train_records(ctx.data_uris)
     rows = sft_rows(records)
     ctx.emitter.log(f"{len(rows)} training rows from {len(ctx.spec.data_uris)} snapshot file(s)")
     model, tokenizer, source = load_model_and_tokenizer(ctx)

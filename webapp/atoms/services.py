@@ -38,7 +38,7 @@ from webapp.atoms.models import (
     VariantKind,
 )
 from webapp.atoms.validation import judge_atoms
-from webapp.core.jobs import job_create
+from webapp.core.jobs import job_create, job_enqueue
 from webapp.core.models import BackgroundJob
 
 
@@ -287,7 +287,7 @@ def atoms_validate_enqueue(*, by: User | None, slugs: list[str] | None = None) -
     from webapp.atoms.tasks import validate_atoms_task
 
     job = job_create(kind="atoms.validate", by=by, params={"slugs": slugs})
-    validate_atoms_task.delay_on_commit(job.pk)
+    job_enqueue(validate_atoms_task, BackgroundJob, job.pk)
     return job
 
 

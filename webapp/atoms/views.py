@@ -32,6 +32,7 @@ from webapp.atoms.records import RecordError
 from webapp.core.access import Action, AuthedHttpRequest, allowed
 from webapp.core.highlight import highlight_python
 from webapp.core.htmx import render_page
+from webapp.core.jobs import job_enqueue_report
 from webapp.core.selectors import job_can_cancel, job_get
 from webapp.mixtures.selectors import snapshots_with_atom, snapshots_with_chains
 from webapp.synthesis.selectors import chain_keys_using_atom, composites_using_atom
@@ -390,6 +391,7 @@ def atoms_load_library(request: AuthedHttpRequest) -> HttpResponse:
     if not changed:
         return redirect("atoms")
     job = services.atoms_validate_enqueue(by=request.user, slugs=changed)
+    job_enqueue_report(request, job)
     return redirect(f"{reverse('atoms')}?job={job.pk}")
 
 
@@ -398,6 +400,7 @@ def atoms_load_library(request: AuthedHttpRequest) -> HttpResponse:
 def atoms_validate_all(request: AuthedHttpRequest) -> HttpResponse:
     """Queue validation of every atom on the cpu worker; answers with a live progress bar."""
     job = services.atoms_validate_enqueue(by=request.user)
+    job_enqueue_report(request, job)
     if not _is_htmx(request):
         return redirect("job", job.pk)
     return render_page(request, "core/job.html", {"job": job, "can_cancel": True}, partial="progress")
@@ -428,4 +431,5 @@ def atom_import(request: AuthedHttpRequest) -> HttpResponse:
             form.add_error("file", str(exc))
         else:
             ctx["filename"] = upload.name
+            job_enqueue_report(request, ctx["result"].job)
     return render_page(request, "atoms/import.html", ctx, partial="result")

@@ -40,6 +40,9 @@ class Action(StrEnum):
     COMPOSITE_SYNTHESIZE = "composite.synthesize"  # start a synthesis run
     MIXTURE_CHANGE = "mixture.change"  # create, edit and freeze mixtures
     BENCHMARK_CHANGE = "benchmark.change"  # import and delete benchmarks
+    RUN_LAUNCH = "run.launch"  # launch, clone and resume training runs
+    EVAL_RUN = "eval.run"  # launch and re-score evaluations
+    EVAL_REVIEW = "eval.review"  # label failed generations
     JOB_CANCEL_OWN = "job.cancel_own"  # cancel a job one started
     JOB_CANCEL_ANY = "job.cancel_any"  # cancel anybody's job
     QUEUES_ROUNDTRIP = "queues.roundtrip"  # send pings through every queue
@@ -52,6 +55,9 @@ NEEDS: dict[Action, Role] = {
     Action.COMPOSITE_SYNTHESIZE: Role.RESEARCHER,
     Action.MIXTURE_CHANGE: Role.RESEARCHER,
     Action.BENCHMARK_CHANGE: Role.RESEARCHER,
+    Action.RUN_LAUNCH: Role.RESEARCHER,
+    Action.EVAL_RUN: Role.RESEARCHER,
+    Action.EVAL_REVIEW: Role.RESEARCHER,
     Action.JOB_CANCEL_OWN: Role.RESEARCHER,
     Action.JOB_CANCEL_ANY: Role.ADMIN,
     Action.QUEUES_ROUNDTRIP: Role.RESEARCHER,

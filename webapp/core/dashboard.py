@@ -106,11 +106,17 @@ WORKFLOW: tuple[Stage, ...] = (
         "Mixtures of sources at sampling ratios, frozen into content-hashed snapshots.",
         "webapp.mixtures.dashboard.summary",
     ),
-    Stage("runs", "Runs", "SFT and RL training runs on a snapshot, with live metrics and checkpoints."),
+    Stage(
+        "runs",
+        "Runs",
+        "SFT and RL training runs on a snapshot, with live metrics and checkpoints.",
+        "webapp.training.dashboard.summary",
+    ),
     Stage(
         "evaluations",
         "Evaluations",
         "pass@k of a model on a snapshot, every generation judged in the sandbox.",
+        "webapp.evaluation.dashboard.summary",
     ),
 )
 

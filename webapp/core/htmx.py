@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from webapp.core.models import BackgroundJob
+from webapp.core.models import JobBase
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
 
@@ -36,13 +36,13 @@ def render_page(
     return render(request, name, context or {}, status=status)
 
 
-def announce_finished(request: HttpRequest, response: HttpResponse, job: BackgroundJob) -> HttpResponse:
+def announce_finished(request: HttpRequest, response: HttpResponse, job: JobBase) -> HttpResponse:
     """Tell the page a job it shows has finished: an htmx ``job-finished`` event (with the
     job's id, kind and status) that bubbles to ``<body>``. Parts of a page that show what
     the job changes refresh themselves on it (``hx-trigger="job-finished from:body"``), so
     the only thing that polls is the job's own bar."""
     if job.finished and getattr(request, "htmx", False):
-        detail = {"id": job.pk, "kind": job.kind, "status": job.status}
+        detail = {"id": job.pk, "kind": getattr(job, "kind", type(job).__name__), "status": job.status}
         response["HX-Trigger"] = json.dumps({"job-finished": detail})
     return response
 

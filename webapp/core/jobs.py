@@ -26,8 +26,10 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.apps import apps
-from django.db import connection
+from django.contrib import messages
+from django.db import connection, transaction
 from django.db.models import F, Q
+from django.http import HttpRequest
 from django.utils import timezone
 
 from webapp.accounts.models import User
@@ -54,6 +56,18 @@ class JobCancelled(Exception):
     def __init__(self, result: dict[str, Any] | None = None) -> None:
         super().__init__("cancelled")
         self.result = result or {}
+
+
+class JobBusy(Exception):
+    """The row is running under a worker whose heartbeat is fresh: this delivery is a
+    duplicate (the broker re-delivered the message after its visibility timeout) or came
+    back from a pool child that was just killed (its heartbeat has not gone stale yet).
+    :func:`webapp.core.tasking.job_task` turns it into a retry after ``retry_in`` seconds, by
+    which time the row is either finished (the retry is dropped) or stale (it re-claims)."""
+
+    def __init__(self, model: type[JobBase], pk: int) -> None:
+        super().__init__(f"{model.__name__} #{pk} is running under a live worker")
+        self.retry_in = STALE_AFTER_SECONDS + HEARTBEAT_SECONDS
 
 
 class JobError(Exception):
@@ -211,9 +225,12 @@ def job_run(
     ``work`` returns the result to store. It raises :class:`JobCancelled` (or returns after
     :meth:`JobContext.should_stop` said True) to end as cancelled; any other exception ends
     the row as failed with ``Type: message``. Returns the result, or ``None`` when the row
-    could not be claimed (a duplicate delivery, a finished or cancelled row)."""
+    could not be claimed because it is finished, cancelled or gone. Raises :class:`JobBusy`
+    when another worker's claim is alive (see :func:`webapp.core.tasking.job_task`)."""
     attempt = job_claim(model, pk, total=total)
     if attempt is None:
+        if model._default_manager.filter(pk=pk, status=JobStatus.RUNNING, cancel_requested=False).exists():
+            raise JobBusy(model, pk)
         return None
     ctx = JobContext(model, pk, attempt)
     beat = _Heartbeat(ctx, heartbeat_seconds)
@@ -240,6 +257,49 @@ def job_run(
     else:
         job_finish(model, pk, attempt=attempt, result=result)
     return result
+
+
+#: What a job row says when its task could not be sent.
+ENQUEUE_FAILED = "Could not queue the job: the broker (Redis) is unreachable"
+
+
+def job_enqueue(task: Any, model: type[JobBase], pk: int) -> None:
+    """Send ``task(pk)`` once the surrounding transaction commits (at once outside one).
+
+    Every place that starts a job goes through here. When the message cannot be sent (Redis
+    is down), the row is failed with :data:`ENQUEUE_FAILED` and the cause instead of staying
+    queued forever; the caller reads the row back (:func:`job_enqueue_error`) to tell the
+    user."""
+
+    def send() -> None:
+        try:
+            task.apply_async(args=[pk])
+        except Exception as exc:
+            log.error("could not send %s for %s #%s: %s", task.name, model.__name__, pk, exc)
+            job_finish(model, pk, error=f"{ENQUEUE_FAILED} ({type(exc).__name__}: {exc})."[:10_000])
+
+    transaction.on_commit(send)
+
+
+def job_enqueue_error(job: JobBase) -> str | None:
+    """The row's error when sending its task failed (read fresh from the database), else
+    ``None``: views show it to whoever started the job."""
+    job.refresh_from_db(fields=["status", "error", "finished_at", "result", "done"])
+    if job.status == JobStatus.FAILED and job.error.startswith(ENQUEUE_FAILED):
+        return job.error
+    return None
+
+
+def job_enqueue_report(request: HttpRequest, job: JobBase | None) -> bool:
+    """After a view started ``job``: when its task could not be sent, tell the user (a
+    message on the next page, which also shows the failed job with the reason) and return
+    True."""
+    if job is None:
+        return False
+    problem = job_enqueue_error(job)
+    if problem:
+        messages.error(request, problem)
+    return problem is not None
 
 
 def job_cancel(job: JobBase) -> bool:
@@ -271,9 +331,22 @@ def job_models() -> list[type[JobBase]]:
     return [m for m in apps.get_models() if issubclass(m, JobBase)]
 
 
+#: Checks an app runs before each reap, as dotted paths (core imports no app): a job kind
+#: whose workers keep liveness elsewhere (training runs: the GPU worker's Redis heartbeat)
+#: refreshes, fails or kills its rows first. Each returns a dict of counts.
+REAP_HOOKS: tuple[str, ...] = ("webapp.training.liveness.runs_check",)
+
+
 def jobs_reap() -> dict[str, int]:
-    """Fail every running row whose heartbeat is older than REAP_AFTER_SECONDS, with the
-    reason. Returns how many rows of each model it failed."""
+    """Run the :data:`REAP_HOOKS`, then fail every running row whose heartbeat is older than
+    REAP_AFTER_SECONDS, with the reason. Returns how many rows of each model it failed."""
+    from django.utils.module_loading import import_string
+
+    for hook in REAP_HOOKS:
+        try:
+            import_string(hook)()
+        except Exception:  # one app's check (its Redis down) must not stop the reaper
+            log.exception("reap hook %s failed", hook)
     reason = (
         f"No heartbeat for more than {REAP_AFTER_SECONDS} s: the worker running it died or "
         "lost the database. Failed by the reaper."

@@ -23,9 +23,10 @@ class JobStatus(models.TextChoices):
 #: than STALE_AFTER_SECONDS is stale: a re-delivered task may claim it again, and its owner
 #: can cancel it at once. One older than REAP_AFTER_SECONDS is failed by the reaper (longer,
 #: so that a re-delivery gets the first chance to take the job back).
-HEARTBEAT_SECONDS = 10
-STALE_AFTER_SECONDS = 30
-REAP_AFTER_SECONDS = 90
+#: All three come from settings (JOB_HEARTBEAT_SECONDS, ...; tests shorten them).
+HEARTBEAT_SECONDS: int = settings.JOB_HEARTBEAT_SECONDS
+STALE_AFTER_SECONDS: int = settings.JOB_STALE_AFTER_SECONDS
+REAP_AFTER_SECONDS: int = settings.JOB_REAP_AFTER_SECONDS
 
 
 class JobBase(models.Model):

@@ -40,3 +40,8 @@ def jobs_reap_task() -> dict[str, int]:
     from webapp.core.jobs import jobs_reap
 
     return jobs_reap()
+
+
+# The events task lives beside its handler registry; importing it here registers it with
+# the worker (autodiscovery reads ``tasks`` modules only).
+from webapp.core.events import progress_task  # noqa: E402, F401

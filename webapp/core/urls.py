@@ -10,6 +10,4 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("jobs/<int:job_id>/", views.job_detail, name="job"),
     path("jobs/<int:job_id>/cancel", views.job_cancel, name="job-cancel"),
-    path("runs/", views.section_placeholder, {"slug": "runs"}, name="runs"),
-    path("evaluations/", views.section_placeholder, {"slug": "evaluations"}, name="evaluations"),
 ]

@@ -1,10 +1,10 @@
-"""Dashboard, health and section placeholders. Views stay thin (STYLE rule 1)."""
+"""Dashboard, health and job pages. Views stay thin (STYLE rule 1)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_POST
 from webapp.core import health, jobs, selectors
 from webapp.core.access import AuthedHttpRequest, Refused
 from webapp.core.dashboard import dashboard as build_dashboard
-from webapp.core.dashboard import section
 from webapp.core.htmx import announce_finished, render_page
 from webapp.core.services import queues_roundtrip
 
@@ -78,15 +77,6 @@ def favicon(request: HttpRequest) -> HttpResponse:
 def livez(request: HttpRequest) -> HttpResponse:
     """Liveness for container orchestration: the process answers; nothing else is checked."""
     return HttpResponse("ok\n", content_type="text/plain")
-
-
-@require_GET
-def section_placeholder(request: HttpRequest, slug: str) -> HttpResponse:
-    """A section that is not built yet says so (and what it will hold) instead of a 404."""
-    stage = section(slug)
-    if stage is None:
-        raise Http404(slug)
-    return render_page(request, "core/placeholder.html", {"stage": stage})
 
 
 @require_GET

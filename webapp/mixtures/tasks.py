@@ -6,14 +6,14 @@ from typing import Any
 
 from webapp.core.jobs import JobContext, JobError, job_run
 from webapp.core.models import BackgroundJob
-from webapp.core.tasking import django_task
+from webapp.core.tasking import job_task
 from webapp.mixtures.models import MixtureVersion
 from webapp.mixtures.recipe import RecipeError
 from webapp.mixtures.services import snapshot_freeze
 from webapp.mixtures.tokenizing import TokenizerError
 
 
-@django_task(name="atomlab.cpu.mixtures_freeze")
+@job_task(name="atomlab.cpu.mixtures_freeze")
 def freeze_snapshot_task(job_id: int) -> dict[str, Any] | None:
     """Freeze the mixture version the job names, reporting progress per source. A second
     delivery finds the job claimed and does nothing; freezing is idempotent anyway."""

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from webapp.core.access import Action, AuthedHttpRequest, allowed, require
 from webapp.core.htmx import announce_finished, fragment_only, render_page
+from webapp.core.jobs import job_enqueue_report
 from webapp.core.problems import source_names
 from webapp.core.selectors import job_can_cancel
 from webapp.mixtures import selectors, services
@@ -169,6 +170,7 @@ def _recipe_action(request: AuthedHttpRequest, mixture_id: int, *, freeze: bool)
                     tokenizer=recipe.tokenizer,
                     items=recipe.items,
                 )
+                job_enqueue_report(request, job)
                 return redirect(f"{reverse('mixture', args=[mixture.pk])}?job={job.pk}")
             version = services.mixture_save(
                 mixture=mixture,
@@ -267,6 +269,9 @@ def snapshot_detail(request: AuthedHttpRequest, sha: str) -> HttpResponse:
     snapshot = context["snapshot"]
     context["sample"] = selectors.snapshot_sample(snapshot=snapshot)
     context["reports"] = selectors.snapshot_reports(snapshot=snapshot, fetched_by=request.user)
+    from webapp.training.selectors import runs_of_snapshot
+
+    context["runs"] = runs_of_snapshot(snapshot=snapshot, fetched_by=request.user)
     return render_page(request, "mixtures/snapshot.html", context)
 
 

@@ -33,8 +33,8 @@ def summary(user: Any) -> StageState:
     return StageState(
         counts,
         ready=done > 0,
-        todo="No finished study yet. Launch one from a template (the SFT-versus-RL study runs at tiny scale in "
-        "minutes on a CPU) and read its table.",
+        todo="No finished study yet. Launch one from a template (the SFT-versus-RL study runs at tiny "
+        "scale in minutes on a CPU) and read its table.",
         next=Link("New study", reverse("study-new"), Action.RUN_LAUNCH),
         recent=recent,
     )

@@ -571,7 +571,7 @@ def results_chart(study: Study, cells: list[Cell]) -> Any:
         x_title="arm",
         y_axes=(Axis(f"pass@{k}", min=0, max=1),),
         series=tuple(series),
-        intervals="bars",
+        intervals="whiskers",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -12,7 +12,7 @@ from webapp.core.access import Action, AuthedHttpRequest, allowed, require_reade
 from webapp.core.htmx import render_page
 from webapp.evaluation.metrics import Estimate
 from webapp.studies import services
-from webapp.studies.design import DesignError, design_parse, template_text
+from webapp.studies.design import DesignError, design_parse, template_names, template_text
 from webapp.studies.forms import StudyNewForm
 from webapp.studies.models import Study, StudyUnit
 
@@ -48,9 +48,9 @@ def study_new(request: AuthedHttpRequest) -> HttpResponse:
         else:
             return redirect("study", study_id=study.pk)
     previews = {}
-    for name in form.fields["template"].choices:
+    for name in template_names():
         try:
-            previews[name[0]] = design_parse(template_text(name[0]), scale="tiny")
+            previews[name] = design_parse(template_text(name), scale="tiny")
         except DesignError:
             continue
     context = {"form": form, "refusal": refusal, "previews": previews}
@@ -132,7 +132,7 @@ def study_cancel(request: AuthedHttpRequest, study_id: int) -> HttpResponse:
 
 
 @require_GET
-def study_file(request: AuthedHttpRequest, study_id: int, key: str) -> HttpResponse:
+def study_file(request: AuthedHttpRequest, study_id: int, key: str) -> HttpResponseBase:
     require_reader(request.user)
     study = get_object_or_404(Study, pk=study_id)
     if key == "template":

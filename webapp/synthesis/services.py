@@ -19,7 +19,7 @@ from django.db import transaction
 from webapp.accounts.models import User
 from webapp.atoms.models import Atom, ValidationStatus
 from webapp.atoms.services import atom_content
-from webapp.core.jobs import JobCancelled, JobContext, job_create, job_run
+from webapp.core.jobs import JobCancelled, JobContext, job_create, job_enqueue, job_run
 from webapp.core.judging import sandbox_client
 from webapp.core.models import BackgroundJob
 from webapp.synthesis.models import Composite, SynthesisRun
@@ -64,7 +64,7 @@ def run_create(*, by: User | None, config: SynthesisConfig, enqueue: bool = True
     if enqueue:
         from webapp.synthesis.tasks import synthesize_task
 
-        synthesize_task.delay_on_commit(job.pk)
+        job_enqueue(synthesize_task, BackgroundJob, job.pk)
     return run
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapp.core.tasking import django_task
+from webapp.core.tasking import job_task
 from webapp.synthesis.models import SynthesisRun
 
 
-@django_task(name="atomlab.cpu.synthesize")
+@job_task(name="atomlab.cpu.synthesize")
 def synthesize_task(job_id: int) -> dict[str, Any] | None:
     """Run the synthesis job ``job_id``: progress and counters on the job row, a check for
     cancellation between sandbox batches. A second delivery finds the job claimed and

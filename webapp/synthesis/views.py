@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from webapp.core.access import Action, AuthedHttpRequest, allowed
 from webapp.core.highlight import highlight_python
 from webapp.core.htmx import render_page
+from webapp.core.jobs import job_enqueue_report
 from webapp.core.selectors import job_can_cancel
 from webapp.mixtures.selectors import snapshots_with_chains
 from webapp.synthesis import selectors
@@ -62,6 +63,7 @@ def synthesize(request: AuthedHttpRequest) -> HttpResponse:
     form = SynthesizeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         run = run_create(by=request.user, config=form.cleaned_data["config"])
+        job_enqueue_report(request, run.job)
         return redirect("synthesis-run", run_id=run.pk)
     return render_page(request, "synthesis/synthesize.html", {"form": form})
 

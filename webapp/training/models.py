@@ -48,6 +48,21 @@ class TrainingRun(JobBase):
     #: Package versions, code revision, host and the exact JobSpec, from the ``started`` event.
     reproducibility = models.JSONField(default=dict, blank=True)
     artifact_prefix = models.CharField(max_length=500, blank=True)
+    #: The base model the worker loads (``default``, a path): for ``run:ID`` the base of that
+    #: run, so a LoRA checkpoint can be merged into the model it was trained on.
+    base_model = models.CharField(max_length=500, blank=True)
+    #: The exact JobSpec JSON of the latest attempt (its digest names the worker's done marker).
+    spec_json = models.TextField(blank=True)
+    #: The Celery task id of the latest attempt's message (revoked on a hard kill).
+    task_id = models.CharField(max_length=100, blank=True)
+    #: Events numbered at or below this belong to earlier attempts: they are kept, but they
+    #: no longer move the run's state (a resumed run ignores its old attempt's late "failed").
+    seq_floor = models.PositiveIntegerField(default=0)
+    #: The ``seq`` of the metrics event ``last_metrics`` came from (out-of-order events
+    #: never overwrite newer values).
+    last_metrics_seq = models.PositiveIntegerField(default=0)
+    #: When cancel was asked; a run still running a grace period later is killed.
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
     #: The last step the worker reported, and the last value of every metric.
     step = models.PositiveIntegerField(default=0)
     last_metrics = models.JSONField(default=dict, blank=True)
@@ -60,6 +75,14 @@ class TrainingRun(JobBase):
 
     def __str__(self) -> str:
         return f"run {self.pk} ({self.method}, {self.status})"
+
+    @property
+    def progress_percent(self) -> int:
+        """Steps done out of ``max_steps`` (a cancelled run at step 20 of 400 shows 5%, not
+        the full bar a finished background job shows)."""
+        if self.max_steps:
+            return min(100, int(100 * self.step / self.max_steps))
+        return 100 if self.status == "succeeded" else 0
 
     @property
     def job_id(self) -> str:

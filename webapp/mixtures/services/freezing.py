@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from training_worker.contracts import SCHEMA_VERSION, ProblemRecord
 from webapp.accounts.models import User
-from webapp.core.jobs import job_create
+from webapp.core.jobs import job_create, job_enqueue
 from webapp.core.models import BackgroundJob
 from webapp.mixtures.models import ItemRole, Mixture, MixtureVersion, Snapshot, SnapshotMember
 from webapp.mixtures.recipe import Item, RecipeError, items_from_json
@@ -139,7 +139,7 @@ def snapshot_freeze_enqueue(*, version: MixtureVersion, by: User | None) -> Back
     from webapp.mixtures.tasks import freeze_snapshot_task
 
     job = job_create(kind="mixtures.freeze", by=by, params={"version_id": version.pk})
-    freeze_snapshot_task.delay_on_commit(job.pk)
+    job_enqueue(freeze_snapshot_task, BackgroundJob, job.pk)
     return job
 
 

@@ -1,0 +1,564 @@
+"""Every write of the evaluation app goes through here (STYLE rule 2).
+
+The life of an :class:`EvalRun`:
+
+1. :func:`evalrun_create` stores the run with its locked protocol and, on commit, sends a
+   ``generate`` JobSpec to the ``gpu`` queue (task ``atomlab.gpu.run_job``).
+2. The worker's events (task ``atomlab.events.progress``, routed here by the job id's
+   ``eval-`` prefix) move the row: :func:`apply_eval_event`. ``finished`` names the
+   generations file; the run is then queued again, in phase *judging*, and the ``cpu``
+   task ``atomlab.cpu.eval_judge`` is sent.
+3. :func:`evalrun_judge` (under the shared ``job_run`` lifecycle) indexes the generations
+   file into :class:`Generation` rows, judges every generation in the sandbox in batches,
+   stores a :class:`CaseOutcome` per case, then :func:`scores_compute` stores the
+   per-problem tallies and the pass@k of every suite and k.
+4. :func:`evalrun_rescore` re-judges the stored generations against the tests the
+   problems' sources hold now, without generating again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from training_worker.contracts import JobSpec, ProblemRecord, ProgressEvent
+from webapp.accounts.models import User
+from webapp.core.jobs import JobCancelled, JobContext, JobError, job_cancel, job_run
+from webapp.core.judging import sandbox_client
+from webapp.core.models import JobStatus
+from webapp.evaluation.categories import categorize
+from webapp.evaluation.metrics import PassCounts, suite_pass_at_k, usable_ks
+from webapp.evaluation.models import (
+    CaseOutcome,
+    EvalRun,
+    Generation,
+    Phase,
+    ProblemResult,
+    ReviewLabel,
+    SuiteProblem,
+    SuiteScore,
+)
+from webapp.evaluation.problem_tests import ProblemTests, current_tests, problem_ref, snapshot_tests
+from webapp.evaluation.protocol import Protocol
+from webapp.mixtures.models import Snapshot
+from webapp.mixtures.storage import artifact_storage, read_snapshot, snapshot_relpath
+
+log = logging.getLogger(__name__)
+
+EVAL_JOB_PREFIX = "eval-"
+GENERATE_TASK = "atomlab.gpu.run_job"
+#: Generations per sandbox batch: big enough to keep every pool worker busy, small enough
+#: that progress and the cancel flag are seen every second or so.
+JUDGE_BATCH = 64
+#: Rows per bulk INSERT.
+INSERT_BATCH = 2000
+#: Stored output of one generation (stdout, stderr, error), in characters.
+KEEP_CHARS = 4000
+#: Resamples of the intervals stored with each SuiteScore (``metrics.DEFAULT_RESAMPLES``).
+SCORE_RESAMPLES = 2000
+
+
+# --- creating and dispatching --------------------------------------------------------------
+
+
+def resolve_model(model: str) -> tuple[str, Any]:
+    """``(model for the worker, checkpoint or None)`` for ``default``, a path, or ``run:ID``
+    (that training run's latest checkpoint, on top of the run's own base model)."""
+    from webapp.training.models import Checkpoint, TrainingRun
+
+    model = model.strip()
+    if not model:
+        raise ValueError("name a model: default, a local path, or run:ID")
+    if not model.startswith("run:"):
+        return model, None
+    ident = model.removeprefix("run:")
+    if not ident.isdigit():
+        raise ValueError(f"{model!r}: a training run is named run:<number>")
+    run = TrainingRun.objects.filter(pk=int(ident)).first()
+    if run is None:
+        raise ValueError(f"there is no training run {ident}")
+    checkpoint = Checkpoint.objects.filter(run=run).order_by("-step").first()
+    if checkpoint is None:
+        raise ValueError(f"training run {ident} has no checkpoint yet")
+    return run.model, checkpoint
+
+
+def evalrun_spec(run: EvalRun) -> JobSpec:
+    """The ``generate`` JobSpec of ``run`` (DESIGN.md, "Wire contracts")."""
+    protocol = Protocol.from_dict(run.protocol)
+    storage = artifact_storage()
+    model, checkpoint = resolve_model(run.model)
+    return JobSpec(
+        job_id=run.job_id,
+        kind="generate",
+        model=model,
+        init_checkpoint=checkpoint.uri if checkpoint is not None else None,
+        data_uris=[storage.uri(snapshot_relpath(s.sha256)) for s in run.snapshots.order_by("pk")],
+        artifact_prefix=storage.uri(run.artifact_prefix),
+        seed=protocol.seed,
+        method_config=protocol.method_config(),
+    )
+
+
+def _send_generate(run_pk: int) -> None:
+    from webapp.celery_app import app
+
+    run = EvalRun.objects.get(pk=run_pk)
+    app.send_task(GENERATE_TASK, args=[evalrun_spec(run).to_json()], queue="gpu")
+
+
+@transaction.atomic
+def evalrun_create(
+    *,
+    by: User | None,
+    model: str,
+    snapshots: list[Snapshot],
+    protocol: Protocol,
+    name: str = "",
+    dispatch: bool = True,
+) -> EvalRun:
+    """A queued evaluation; with ``dispatch`` its JobSpec goes to the ``gpu`` queue on commit.
+    A ``run:ID`` model that names no checkpoint is a ``ValueError`` before anything is stored."""
+    if not snapshots:
+        raise ValueError("choose at least one eval snapshot")
+    _, checkpoint = resolve_model(model)
+    run = EvalRun.objects.create(
+        name=name,
+        model=model.strip(),
+        init_checkpoint=checkpoint,
+        protocol=protocol.to_dict(),
+        protocol_hash=protocol.comparable_hash,
+        created_by=by,
+        message="waiting for a GPU worker",
+    )
+    run.snapshots.set(snapshots)
+    run.artifact_prefix = f"evals/{run.pk}"
+    run.save(update_fields=["artifact_prefix"])
+    if dispatch:
+        pk = run.pk
+        transaction.on_commit(lambda: _send_generate(pk))
+    return run
+
+
+def evalrun_cancel(*, run: EvalRun) -> bool:
+    """Stop an evaluation: the row (as every job), and the GPU worker through its Redis
+    cancel key (``training_worker/control.py``), which it polls between batches."""
+    stopped = job_cancel(run)
+    if stopped and run.phase == Phase.GENERATING:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        try:
+            client.set(f"atomlab:job:{run.job_id}:cancel", "1", ex=7 * 24 * 3600)
+        finally:
+            client.close()
+    return stopped
+
+
+# --- events from the GPU worker ---------------------------------------------------------------
+
+
+def _pk_of(job_id: str) -> int | None:
+    ident = job_id.removeprefix(EVAL_JOB_PREFIX)
+    return int(ident) if ident.isdigit() else None
+
+
+def apply_eval_event(event: ProgressEvent) -> str:
+    """Apply one event of an ``eval-<pk>`` job, once: an event whose ``seq`` is not above
+    the last one applied changes nothing (the broker may deliver twice). Returns what it
+    did, for logs and tests."""
+    pk = _pk_of(event.job_id)
+    if pk is None:
+        return "ignored: not an evaluation id"
+    now = timezone.now()
+    payload = event.payload
+    fields: dict[str, Any] = {"last_seq": event.seq, "heartbeat_at": now}
+    unfinished = ~Q(status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED])
+    mine = EvalRun.objects.filter(unfinished, pk=pk, last_seq__lt=event.seq, phase=Phase.GENERATING)
+    if event.type == "started":
+        fields |= {"status": JobStatus.RUNNING, "started_at": now, "message": "generating"}
+    elif event.type == "generations":
+        done, total = int(payload.get("done", 0)), int(payload.get("total", 0))
+        fields |= {"done": done, "total": total, "status": JobStatus.RUNNING}
+        fields["message"] = f"generated {done} of {total}"
+    elif event.type == "log":
+        fields["message"] = str(payload.get("message", ""))[:300]
+    elif event.type == "finished":
+        uri = str(payload.get("generations_uri", ""))
+        if not uri:
+            fields |= {"status": JobStatus.FAILED, "finished_at": now}
+            fields["error"] = "the worker finished without naming its generations file"
+        else:
+            # Flat values: the job bar shows counters as "name: value".
+            names = {
+                "count": "generated",
+                "backend": "backend",
+                "seconds": "seconds",
+                "samples_per_second": "samples/s",
+            }
+            counters = {label: payload[k] for k, label in names.items() if k in payload}
+            fields |= {
+                "generations_uri": uri,
+                "phase": Phase.JUDGING,
+                # Queued again: the judging task claims the row through the shared lifecycle.
+                "status": JobStatus.QUEUED,
+                "done": 0,
+                "total": int(payload.get("count", 0)),
+                "counters": counters,
+                "message": "waiting for a cpu worker to judge",
+            }
+    elif event.type == "failed":
+        fields |= {"status": JobStatus.FAILED, "finished_at": now}
+        fields["error"] = str(payload.get("error", "the GPU worker reported a failure"))[:10_000]
+    elif event.type == "cancelled":
+        fields |= {"status": JobStatus.CANCELLED, "finished_at": now, "message": "cancelled while generating"}
+    with transaction.atomic():
+        if mine.update(**fields) != 1:
+            return "ignored: already applied, finished or judging"
+        if event.type == "finished" and fields.get("phase") == Phase.JUDGING:
+            transaction.on_commit(lambda: enqueue_judging(pk))
+    return f"applied {event.type}"
+
+
+def enqueue_judging(run_pk: int, *, current: bool = False) -> None:
+    """Send the ``cpu`` judging task (``current``: against the sources' tests of today)."""
+    from webapp.evaluation.tasks import eval_judge_task
+
+    eval_judge_task.apply_async(args=(run_pk,), kwargs={"current": current}, queue="cpu")
+
+
+# --- indexing the generations file -----------------------------------------------------------
+
+
+def _snapshot_for_uri(uri: str, snapshots: list[Snapshot]) -> Snapshot:
+    for snapshot in snapshots:
+        if uri.rstrip("/").endswith(f"{snapshot.sha256}.jsonl"):
+            return snapshot
+    raise JobError(f"a generation names data file {uri}, which is none of this run's snapshots")
+
+
+def _read_generation_lines(uri: str) -> Iterator[dict[str, Any]]:
+    from training_worker.storage import Storage, StorageError
+
+    storage = artifact_storage()
+    root = storage.uri()
+    if uri.startswith(root + "/"):
+        reader, key = storage, uri[len(root) + 1 :]
+    else:
+        parent, _, name = uri.rstrip("/").rpartition("/")
+        reader, key = Storage(parent or "."), name
+    try:
+        with reader.open(key, "r") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    data = json.loads(line)
+                except ValueError as exc:
+                    raise JobError(f"{uri} line {lineno}: not valid JSON ({exc})") from None
+                if not isinstance(data, dict):
+                    raise JobError(f"{uri} line {lineno}: not a generation record")
+                yield data
+    except StorageError as exc:
+        raise JobError(f"the generations file is missing: {exc}") from None
+
+
+def suite_problems_ensure(snapshot: Snapshot, records: list[ProblemRecord]) -> None:
+    """One :class:`SuiteProblem` per record of ``snapshot`` (idempotent)."""
+    rows = []
+    for r in records:
+        depth = r.meta.get("depth")
+        rows.append(
+            SuiteProblem(
+                snapshot=snapshot,
+                task_id=r.task_id,
+                source=r.source if r.source != "composite" or not r.pool else f"composite:{r.pool}",
+                topic=str(r.meta.get("topic") or "")[:64],
+                depth=depth if isinstance(depth, int) else None,
+                atoms=[str(a) for a in r.meta.get("atoms") or []],
+                ref=problem_ref(r),
+                tests_version=snapshot_tests(r).version[:120],
+            )
+        )
+    SuiteProblem.objects.bulk_create(rows, batch_size=INSERT_BATCH, ignore_conflicts=True)
+
+
+def generations_index(run: EvalRun) -> int:
+    """Store every line of the run's generations file as a :class:`Generation` (once: a
+    re-claimed job finds them stored). Returns how many the run has."""
+    existing = Generation.objects.filter(run=run).count()
+    if existing:
+        return existing
+    snapshots = list(run.snapshots.all())
+    known: dict[int, set[str]] = {}
+    for snapshot in snapshots:
+        records = list(read_snapshot(snapshot.sha256))
+        suite_problems_ensure(snapshot, records)
+        known[snapshot.pk] = {r.task_id for r in records}
+    batch: list[Generation] = []
+    count = 0
+    for line in _read_generation_lines(run.generations_uri):
+        snapshot = _snapshot_for_uri(str(line.get("data_uri", "")), snapshots)
+        task_id = str(line.get("task_id", ""))
+        if task_id not in known[snapshot.pk]:
+            raise JobError(f"generation for {task_id!r}, which snapshot {snapshot.short} does not hold")
+        batch.append(
+            Generation(
+                run=run,
+                snapshot=snapshot,
+                task_id=task_id,
+                sample_index=int(line.get("sample_index", 0)),
+                prompt=str(line.get("prompt", "")),
+                completion=str(line.get("completion", "")),
+                code=str(line.get("code") or ""),
+                prompt_tokens=int(line.get("prompt_tokens") or 0),
+                completion_tokens=int(line.get("completion_tokens") or 0),
+                finish_reason=str(line.get("finish_reason") or "")[:32],
+                seconds=float(line.get("seconds") or 0.0),
+            )
+        )
+        if len(batch) >= INSERT_BATCH:
+            Generation.objects.bulk_create(batch, ignore_conflicts=True)
+            count += len(batch)
+            batch = []
+    Generation.objects.bulk_create(batch, ignore_conflicts=True)
+    return count + len(batch)
+
+
+# --- judging ------------------------------------------------------------------------------------
+
+
+def _short(text: str | None) -> str:
+    text = text or ""
+    return text if len(text) <= KEEP_CHARS else text[:KEEP_CHARS] + "\n… (trimmed)"
+
+
+def _tests_by_problem(run: EvalRun, *, current: bool) -> dict[tuple[int, str], ProblemTests]:
+    out: dict[tuple[int, str], ProblemTests] = {}
+    for snapshot in run.snapshots.all():
+        records = list(read_snapshot(snapshot.sha256))
+        tests = current_tests(records) if current else {r.task_id: snapshot_tests(r) for r in records}
+        out.update({(snapshot.pk, t): v for t, v in tests.items()})
+    return out
+
+
+def _program(generation: Generation, tests: ProblemTests) -> str:
+    if generation.code.strip():
+        return generation.code
+    from sandbox import extract_code
+
+    return extract_code(generation.completion, tests.entry_point, tests.prompt)
+
+
+def judge_generations(
+    generations: list[Generation], tests: dict[tuple[int, str], ProblemTests], *, timeout_s: float
+) -> None:
+    """Judge ``generations`` in one sandbox batch and store verdicts and case outcomes."""
+    requests = []
+    for g in generations:
+        problem = tests[(g.snapshot_id, g.task_id)]
+        requests.append(problem.request(_program(g, problem), timeout_s=timeout_s, id=str(g.pk)))
+    results = sandbox_client().judge_batch(requests)
+    now = timezone.now()
+    outcomes: list[CaseOutcome] = []
+    for g, request, result in zip(generations, requests, results, strict=True):
+        category, error_type = categorize(result)
+        if not request.program.strip():
+            category = "no_code"
+        g.code = request.program  # what was judged (extracted here when the worker sent none)
+        g.verdict, g.passed, g.category, g.error_type = (
+            str(result.verdict),
+            result.passed,
+            category,
+            error_type,
+        )
+        g.error, g.stdout, g.stderr = _short(result.error), _short(result.stdout), _short(result.stderr)
+        g.isolation = result.isolation[:200]
+        g.tests_version = tests[(g.snapshot_id, g.task_id)].version[:120]
+        g.judged_at = now
+        for case in result.cases:
+            outcomes.append(
+                CaseOutcome(
+                    generation=g,
+                    index=case.index,
+                    input=case.args,
+                    expected=case.expected,
+                    got=case.got,
+                    error=_short(case.error),
+                    passed=case.passed,
+                )
+            )
+    fields = ["code", "verdict", "passed", "category", "error_type", "error", "stdout", "stderr"]
+    fields += ["isolation", "tests_version", "judged_at"]
+    with transaction.atomic():
+        Generation.objects.bulk_update(generations, fields)
+        CaseOutcome.objects.filter(generation__in=generations).delete()
+        CaseOutcome.objects.bulk_create(outcomes, batch_size=INSERT_BATCH)
+
+
+def evalrun_judge(*, run_pk: int, current: bool = False) -> dict[str, Any] | None:
+    """The ``cpu`` job of a run in phase judging: index, judge, score (module docstring)."""
+
+    def work(ctx: JobContext) -> dict[str, Any]:
+        run = EvalRun.objects.get(pk=run_pk)
+        protocol = Protocol.from_dict(run.protocol)
+        total = generations_index(run)
+        tests = _tests_by_problem(run, current=current)
+        todo = Generation.objects.filter(run=run)
+        if not current:  # a re-claimed job continues where the last attempt stopped
+            todo = todo.filter(judged_at__isnull=True)
+        done = total - todo.count()
+        ctx.progress(done, total, "judging in the sandbox")
+        ids = list(todo.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), JUDGE_BATCH):
+            if ctx.should_stop():
+                raise JobCancelled({"judged": done, "total": total})
+            chunk = list(Generation.objects.filter(pk__in=ids[start : start + JUDGE_BATCH]).order_by("pk"))
+            judge_generations(chunk, tests, timeout_s=protocol.timeout_s)
+            done += len(chunk)
+            ctx.progress(done, total, "judging in the sandbox")
+        ctx.progress(done, total, "computing pass@k")
+        scores = scores_compute(run)
+        ctx.progress(done, total, f"judged {total} generations")
+        EvalRun.objects.filter(pk=run_pk).update(phase=Phase.DONE)
+        passed = Generation.objects.filter(run=run, passed=True).count()
+        return {
+            "generations": total,
+            "passed": passed,
+            "current_tests": current,
+            "scores": scores,
+            "generation": run.counters,
+        }
+
+    return job_run(EvalRun, run_pk, work)
+
+
+# --- scores -----------------------------------------------------------------------------------
+
+
+def scores_compute(run: EvalRun) -> list[dict[str, Any]]:
+    """Store each problem's tally and each suite's pass@k (every k of the protocol that the
+    samples allow) with its 95% bootstrap interval over problems. Returns them as dicts."""
+    protocol = Protocol.from_dict(run.protocol)
+    tallies: dict[tuple[int, str], dict[str, Any]] = defaultdict(
+        lambda: {"n": 0, "c": 0, "categories": defaultdict(int), "versions": set()}
+    )
+    rows = Generation.objects.filter(run=run, judged_at__isnull=False).values_list(
+        "snapshot_id", "task_id", "passed", "category", "tests_version"
+    )
+    for snapshot_id, task_id, passed, category, version in rows.iterator(chunk_size=5000):
+        tally = tallies[(snapshot_id, task_id)]
+        tally["n"] += 1
+        tally["c"] += 1 if passed else 0
+        if not passed:
+            tally["categories"][category] += 1
+        tally["versions"].add(version)
+    frozen = dict(
+        ((s, t), v)
+        for s, t, v in SuiteProblem.objects.filter(snapshot__in=run.snapshots.all()).values_list(
+            "snapshot_id", "task_id", "tests_version"
+        )
+    )
+    results = [
+        ProblemResult(
+            run=run,
+            snapshot_id=s,
+            task_id=t,
+            n=v["n"],
+            c=v["c"],
+            categories=dict(v["categories"]),
+            tests_version=", ".join(sorted(v["versions"]))[:120],
+        )
+        for (s, t), v in tallies.items()
+    ]
+    scores: list[SuiteScore] = []
+    by_suite: dict[int, list[ProblemResult]] = defaultdict(list)
+    for r in results:
+        by_suite[r.snapshot_id].append(r)
+    for snapshot_id, problems in sorted(by_suite.items()):
+        counts = [PassCounts(p.task_id, p.n, p.c) for p in problems]
+        changed = sum(
+            1 for p in problems if frozen.get((snapshot_id, p.task_id), p.tests_version) != p.tests_version
+        )
+        version = "snapshot" if not changed else f"current ({changed} of {len(problems)} changed)"
+        for k in usable_ks(protocol.ks, min(p.n for p in problems)):
+            est = suite_pass_at_k(counts, k, resamples=SCORE_RESAMPLES, seed=0)
+            scores.append(
+                SuiteScore(
+                    run=run,
+                    snapshot_id=snapshot_id,
+                    k=k,
+                    estimate=est.value,
+                    ci_low=est.low,
+                    ci_high=est.high,
+                    n_problems=est.problems,
+                    tests_version=version,
+                )
+            )
+    with transaction.atomic():
+        ProblemResult.objects.filter(run=run).delete()
+        ProblemResult.objects.bulk_create(results, batch_size=INSERT_BATCH)
+        SuiteScore.objects.filter(run=run).delete()
+        SuiteScore.objects.bulk_create(scores)
+    return [
+        {
+            "snapshot": s.snapshot_id,
+            "k": s.k,
+            "value": s.estimate,
+            "low": s.ci_low,
+            "high": s.ci_high,
+            "problems": s.n_problems,
+            "tests_version": s.tests_version,
+        }
+        for s in scores
+    ]
+
+
+# --- re-scoring and review --------------------------------------------------------------------
+
+
+@transaction.atomic
+def evalrun_rescore(*, run: EvalRun, by: User | None, enqueue: bool = True) -> EvalRun:
+    """Queue a re-judging of ``run``'s stored generations against the tests the problems'
+    sources hold now (no generation). Only a finished run that has generations."""
+    if not run.finished or not run.generations_uri:
+        raise ValueError("only a finished evaluation with stored generations can be re-scored")
+    changed = EvalRun.objects.filter(
+        pk=run.pk, status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED]
+    ).update(
+        status=JobStatus.QUEUED,
+        phase=Phase.JUDGING,
+        done=0,
+        error="",
+        cancel_requested=False,
+        finished_at=None,
+        message=f"re-scoring against current tests (asked by {by.username if by else 'a command'})",
+        rescored=run.rescored + 1,
+    )
+    if changed != 1:
+        raise ValueError("the evaluation is already being judged")
+    if enqueue:
+        pk = run.pk
+        transaction.on_commit(lambda: enqueue_judging(pk, current=True))
+    run.refresh_from_db()
+    return run
+
+
+def generation_review(*, generation: Generation, by: User, label: str, note: str = "") -> Generation:
+    """Record a researcher's label (and note) on a generation; an empty label clears it."""
+    if label and label not in ReviewLabel.values:
+        raise ValueError(f"unknown review label {label!r}")
+    generation.review_label = label
+    generation.review_note = note.strip()[:5000]
+    generation.reviewed_by = by if label else None
+    generation.reviewed_at = timezone.now() if label else None
+    generation.save(update_fields=["review_label", "review_note", "reviewed_by", "reviewed_at"])
+    return generation

@@ -1,0 +1,73 @@
+"""The run page's curves, built from the run's metric points: one function draws the page and
+answers its polls (``?after=STEP``), so both always agree."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from webapp.core.charts import Axis, ChartSpec, Series
+from webapp.training.models import Method, TrainingRun
+from webapp.training.progress import CATEGORY_PREFIX
+from webapp.training.selectors import Points, metric_series
+
+#: Rollout categories in the order the legend lists them (the worker's names).
+CATEGORY_ORDER = ("passed", "wrong_answer", "runtime_error", "syntax_error", "timeout", "tampering")
+
+
+def _series(points: dict[str, Points], name: str, label: str = "", axis: int = 0) -> Series:
+    return Series.from_points(label or name, points.get(name, []), axis=axis, key=name)
+
+
+def run_charts(run: TrainingRun, *, after: float | None = None) -> list[ChartSpec]:
+    """The run's charts; ``after`` keeps only later points (a poll's answer)."""
+    points = metric_series(run=run, after=after)
+    live = "" if run.finished else reverse("run-metrics", args=[run.pk])
+    charts = [
+        ChartSpec(
+            id="loss",
+            kind="line",
+            title="Training loss and learning rate",
+            x_title="step",
+            y_axes=(Axis("loss"), Axis("learning rate")),
+            series=(_series(points, "loss"), _series(points, "learning_rate", "learning rate", axis=1)),
+            poll_url=live,
+        )
+    ]
+    if run.method != Method.SFT:
+        # Every category from the start (stable colours); any other name the worker sends, after.
+        seen = {n[len(CATEGORY_PREFIX) :] for n in points if n.startswith(CATEGORY_PREFIX)}
+        categories = [f"{CATEGORY_PREFIX}{c}" for c in (*CATEGORY_ORDER, *sorted(seen - set(CATEGORY_ORDER)))]
+        charts += [
+            ChartSpec(
+                id="reward",
+                kind="line",
+                title="Mean reward and KL to the initial model",
+                x_title="step",
+                y_axes=(Axis("mean reward"), Axis("KL")),
+                series=(_series(points, "reward", "mean reward"), _series(points, "kl", "KL", axis=1)),
+                poll_url=live,
+            ),
+            ChartSpec(
+                id="length",
+                kind="line",
+                title="Mean completion length",
+                x_title="step",
+                y_axes=(Axis("tokens", min=0),),
+                series=(_series(points, "completion_length", "completion length"),),
+                poll_url=live,
+            ),
+            ChartSpec(
+                id="categories",
+                kind="line",
+                title="Rollouts by sandbox verdict",
+                description="Share of each step's completions: passed, wrong answer, errors, timeouts "
+                "and attempts the sandbox rejected as tampering.",
+                x_title="step",
+                y_axes=(Axis("share of rollouts", min=0, max=1),),
+                series=tuple(
+                    _series(points, n, n[len(CATEGORY_PREFIX) :].replace("_", " ")) for n in categories
+                ),
+                poll_url=live,
+            ),
+        ]
+    return charts

@@ -1,0 +1,138 @@
+"""The one place that sends JobSpecs to GPU workers, and the web side's view of a job's Redis
+keys (``training_worker.control``: lock, heartbeat, cancel flag, event counter).
+
+A run is sent once its row is committed (``transaction.on_commit``), as task
+``atomlab.gpu.run_job`` on ``settings.TRAINING_QUEUE``. When the broker cannot be reached the
+run is failed at once with the reason, so nothing waits for a message that was never sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from training_worker.contracts import JobSpec
+from training_worker.control import JobControl, job_key, redis_client, spec_digest
+from training_worker.storage import Storage
+from webapp.core.jobs import job_finish
+from webapp.training.models import TrainingRun
+
+log = logging.getLogger(__name__)
+
+GPU_TASK = "atomlab.gpu.run_job"
+
+
+def artifact_storage() -> Storage:
+    """The artifact root, made absolute when it is a local path: the URIs in a JobSpec are
+    read by worker processes whose working directory may differ from the web server's."""
+    root = str(settings.ARTIFACT_ROOT)
+    if "://" not in root:
+        root = str(Path(root).expanduser().resolve())
+    return Storage(root)
+
+
+def snapshot_uri(sha256: str) -> str:
+    """The URI of a snapshot file as workers read it."""
+    return artifact_storage().uri(f"snapshots/{sha256}.jsonl")
+
+
+def run_artifacts(run: TrainingRun) -> Storage:
+    """Where the run's checkpoints and rollouts live."""
+    return (
+        Storage(run.artifact_prefix)
+        if run.artifact_prefix
+        else artifact_storage().child(f"runs/{run.job_id}")
+    )
+
+
+def control_for(run: TrainingRun) -> JobControl:
+    """The run's Redis keys (the broker's Redis, which every worker shares)."""
+    return JobControl(redis_client(settings.REDIS_URL), run.job_id)
+
+
+def job_spec(
+    run: TrainingRun, *, resume_checkpoint: str | None = None, resume_step: int | None = None
+) -> JobSpec:
+    """The JobSpec of the run's current attempt."""
+    return JobSpec(
+        job_id=run.job_id,
+        kind=run.method,
+        model=run.base_model or run.model,
+        data_uris=[snapshot_uri(run.train_snapshot.sha256)],
+        artifact_prefix=run.artifact_prefix,
+        method_config=dict(run.config),
+        seed=run.seed,
+        init_checkpoint=run.init_checkpoint.uri if run.init_checkpoint_id and run.init_checkpoint else None,
+        resume_checkpoint=resume_checkpoint,
+        resume_step=resume_step,
+        attempt=max(1, run.attempt),
+    )
+
+
+def run_dispatch(
+    run: TrainingRun, *, resume_checkpoint: str | None = None, resume_step: int | None = None
+) -> str:
+    """Record the attempt's JobSpec on the row and send it once the transaction commits.
+    Returns the Celery task id the message will carry."""
+    spec_json = job_spec(run, resume_checkpoint=resume_checkpoint, resume_step=resume_step).to_json()
+    task_id = f"{run.job_id}-a{max(1, run.attempt)}-{uuid.uuid4().hex[:8]}"
+    TrainingRun.objects.filter(pk=run.pk).update(spec_json=spec_json, task_id=task_id)
+    run.spec_json, run.task_id = spec_json, task_id
+    fresh = resume_checkpoint is None and run.attempt <= 1
+    transaction.on_commit(lambda: _send(run.pk, run.job_id, spec_json, task_id, fresh=fresh))
+    return task_id
+
+
+def _send(pk: int, job_id: str, spec_json: str, task_id: str, *, fresh: bool) -> None:
+    from webapp.celery_app import app
+
+    try:
+        client = redis_client(settings.REDIS_URL)
+        # A new run's keys must be empty: a database reset with Redis kept would otherwise
+        # leave an old run-<pk>'s done marker, cancel flag or event counter behind.
+        # A resumed run keeps its counter (seq continues) and loses only its cancel flag.
+        stale = [job_key(job_id, "cancel")]
+        if fresh:
+            stale += [job_key(job_id, "seq")]
+            stale += list(client.scan_iter(match=job_key(job_id, "done:*")))
+        client.delete(*stale)
+        app.send_task(
+            GPU_TASK,
+            args=[spec_json],
+            queue=settings.TRAINING_QUEUE,
+            task_id=task_id,
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
+        )
+    except Exception as exc:  # the broker is down or refuses: say so on the run
+        log.exception("run %s could not be sent to the %s queue", job_id, settings.TRAINING_QUEUE)
+        job_finish(
+            TrainingRun,
+            pk,
+            error=(
+                f"Could not hand the run to the '{settings.TRAINING_QUEUE}' queue: the broker did not "
+                f"answer ({type(exc).__name__}: {exc}). No worker received it; launch it again once "
+                "Redis is up."
+            )[:2000],
+        )
+
+
+def done_marker(run: TrainingRun, client: Any) -> str | None:
+    """The worker's record that the run's current spec ran to an end (None while it runs)."""
+    if not run.spec_json:
+        return None
+    value = client.get(job_key(run.job_id, f"done:{spec_digest(run.spec_json)}"))
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def revoke(task_id: str, *, terminate: bool) -> None:
+    """Drop a queued message (``terminate``: also kill the worker process running it)."""
+    from webapp.celery_app import app
+
+    if task_id:
+        app.control.revoke(task_id, terminate=terminate, signal="SIGKILL" if terminate else "SIGTERM")

@@ -1,0 +1,224 @@
+"""Reads of the training app (STYLE rules 2 and 3): every logged-in user reads runs; acting on
+one (cancel, resume) goes through :func:`run_get_for_change`."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404, QueryDict
+from django.shortcuts import get_object_or_404
+
+from training_worker.storage import Storage, StorageError
+from webapp.core.access import Refused, require_reader
+from webapp.core.models import JobStatus
+from webapp.mixtures.models import Snapshot
+from webapp.training.models import Method, MetricPoint, RunEvent, TrainingRun
+from webapp.training.services import can_change
+
+
+@dataclass(frozen=True)
+class RunFilters:
+    """The run list's filters, from the query string."""
+
+    status: str = ""
+    method: str = ""
+    owner: str = ""
+    snapshot: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> RunFilters:
+        """Unknown values are ignored rather than refused (a stale bookmark still opens)."""
+        status = query.get("status", "")
+        method = query.get("method", "")
+        return cls(
+            status=status if status in JobStatus.values else "",
+            method=method if method in Method.values else "",
+            owner=query.get("owner", "").strip()[:150],
+            snapshot=query.get("snapshot", "").strip().lower()[:64],
+            q=query.get("q", "").strip()[:200],
+        )
+
+
+def run_list(*, fetched_by: Any, filters: RunFilters | None = None) -> QuerySet[TrainingRun]:
+    """Runs, newest first, filtered."""
+    require_reader(fetched_by)
+    runs = TrainingRun.objects.select_related("created_by", "train_snapshot", "eval_snapshot")
+    f = filters or RunFilters()
+    if f.status:
+        runs = runs.filter(status=f.status)
+    if f.method:
+        runs = runs.filter(method=f.method)
+    if f.owner:
+        runs = runs.filter(created_by__username=f.owner)
+    if f.snapshot:
+        runs = runs.filter(
+            Q(train_snapshot__sha256__startswith=f.snapshot) | Q(eval_snapshot__sha256__startswith=f.snapshot)
+        )
+    if f.q:
+        runs = runs.filter(Q(name__icontains=f.q) | Q(model__icontains=f.q))
+    return runs.order_by("-created_at", "-pk")
+
+
+def run_get(*, run_id: int, fetched_by: Any) -> TrainingRun:
+    """A run for reading (404 when missing)."""
+    require_reader(fetched_by)
+    return get_object_or_404(
+        TrainingRun.objects.select_related(
+            "created_by", "train_snapshot", "eval_snapshot", "init_checkpoint__run", "cloned_from"
+        ),
+        pk=run_id,
+    )
+
+
+def run_get_for_change(*, run_id: int, user: Any) -> TrainingRun:
+    """A run ``user`` may cancel or resume (their own; an admin's any)."""
+    run = run_get(run_id=run_id, fetched_by=user)
+    if not can_change(run, user):
+        raise Refused("Only the researcher who launched this run, or an admin, can do that.")
+    return run
+
+
+def runs_of_snapshot(*, snapshot: Snapshot, fetched_by: Any, limit: int = 20) -> list[TrainingRun]:
+    """Runs that trained or evaluated on ``snapshot`` (for the snapshot's page)."""
+    require_reader(fetched_by)
+    runs = TrainingRun.objects.filter(Q(train_snapshot=snapshot) | Q(eval_snapshot=snapshot))
+    return list(runs.select_related("created_by").order_by("-created_at")[:limit])
+
+
+def runs_started_from(*, run: TrainingRun) -> list[TrainingRun]:
+    """Runs initialised from one of ``run``'s checkpoints (links both ways)."""
+    return list(TrainingRun.objects.filter(init_checkpoint__run=run).order_by("-created_at"))
+
+
+Points = list[tuple[int, float | None]]
+
+
+def metric_series(*, run: TrainingRun, after: float | None = None) -> dict[str, Points]:
+    """Every metric's ``(step, value)`` points in step order, optionally only past ``after``."""
+    points = MetricPoint.objects.filter(run=run)
+    if after is not None:
+        points = points.filter(step__gt=after)
+    series: dict[str, Points] = defaultdict(list)
+    for name, step, value in points.order_by("name", "step").values_list("name", "step", "value"):
+        series[name].append((step, value))
+    return dict(series)
+
+
+def run_log(*, run: TrainingRun, limit: int = 60) -> list[RunEvent]:
+    """The last ``limit`` log-worthy events (logs, start, checkpoints, the end), oldest first."""
+    kinds = ["log", "started", "checkpoint", "finished", "failed", "cancelled"]
+    recent = RunEvent.objects.filter(run=run, type__in=kinds).order_by("-seq")[:limit]
+    return list(reversed(list(recent)))
+
+
+@dataclass(frozen=True)
+class RolloutStep:
+    """One logged RL step's rollouts file."""
+
+    step: int
+    uri: str
+    rows: int
+    categories: dict[str, int]
+
+
+def rollout_steps(*, run: TrainingRun) -> list[RolloutStep]:
+    """The steps with a rollouts file, from the run's ``generations`` events."""
+    out: dict[int, RolloutStep] = {}
+    for event in RunEvent.objects.filter(run=run, type="generations").order_by("seq"):
+        uri = event.payload.get("uri")
+        if isinstance(uri, str):
+            out[event.step] = RolloutStep(
+                event.step,
+                uri,
+                int(event.payload.get("rows") or 0),
+                dict(event.payload.get("categories") or {}),
+            )
+    return [out[s] for s in sorted(out)]
+
+
+def rollouts_at(*, run: TrainingRun, step: int) -> list[dict[str, Any]]:
+    """The completions of one step with their verdicts, read from the run's rollouts file
+    through the artifact store. 404 when the step has none."""
+    found = {s.step: s for s in rollout_steps(run=run)}.get(step)
+    if found is None:
+        raise Http404(f"run {run.pk} logged no rollouts at step {step}")
+    folder, _, name = found.uri.rpartition("/")
+    try:
+        text = Storage(folder).read_text(name)
+    except StorageError as exc:
+        raise Http404(f"the rollouts file is missing: {exc}") from None
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _flat(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    if isinstance(value, dict) and value:
+        for k in sorted(value):
+            _flat(f"{prefix}.{k}" if prefix else str(k), value[k], out)
+    else:
+        out[prefix] = value
+
+
+def run_facts(run: TrainingRun) -> dict[str, Any]:
+    """What defines a run, flattened to ``name -> value`` (what Compare configs diffs)."""
+    facts: dict[str, Any] = {
+        "method": run.method,
+        "model": run.model,
+        "base_model": run.base_model,
+        "init_checkpoint": run.init_checkpoint.uri if run.init_checkpoint else None,
+        "train_snapshot": run.train_snapshot.sha256,
+        "eval_snapshot": run.eval_snapshot.sha256 if run.eval_snapshot else None,
+        "seed": run.seed,
+        "eval_every": run.eval_every,
+    }
+    _flat("config", run.config, facts)
+    repro = run.reproducibility or {}
+    _flat("versions", repro.get("versions") or {}, facts)
+    facts["code_revision"] = repro.get("code_revision")
+    facts["host"] = repro.get("host")
+    return facts
+
+
+@dataclass(frozen=True)
+class FactDiff:
+    """One line of Compare configs."""
+
+    name: str
+    left: Any
+    right: Any
+
+    @property
+    def same(self) -> bool:
+        return bool(self.left == self.right)
+
+
+def run_compare(*, left: TrainingRun, right: TrainingRun) -> list[FactDiff]:
+    """Every fact of either run, side by side (the page shows the differing ones first)."""
+    a, b = run_facts(left), run_facts(right)
+    names = list(a) + [k for k in b if k not in a]
+    return [FactDiff(n, a.get(n), b.get(n)) for n in names]
+
+
+def run_status(*, run: TrainingRun) -> dict[str, Any]:
+    """What ``manage.py run_status --json`` prints."""
+    series = metric_series(run=run)
+    return {
+        "id": run.pk,
+        "job_id": run.job_id,
+        "status": run.status,
+        "method": run.method,
+        "model": run.model,
+        "attempt": run.attempt,
+        "step": run.step,
+        "max_steps": run.max_steps,
+        "last_metrics": run.last_metrics,
+        "metrics": {name: len(points) for name, points in sorted(series.items())},
+        "checkpoints": [c.uri for c in run.checkpoints.order_by("step")],
+        "error": run.error,
+        "train_snapshot": run.train_snapshot.sha256,
+        "eval_snapshot": run.eval_snapshot.sha256 if run.eval_snapshot else None,
+    }

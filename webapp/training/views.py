@@ -1,0 +1,164 @@
+"""Runs pages: the list, the launch form (presets, Clone), a run's page with live curves, its
+rollouts, Cancel / Resume, and Compare configs. Views stay thin (STYLE rule 1)."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from webapp.core.access import Action, AuthedHttpRequest, allowed
+from webapp.core.charts import poll_response
+from webapp.core.htmx import render_page
+from webapp.training import selectors
+from webapp.training.charts import run_charts
+from webapp.training.forms import LaunchForm, initial_from_preset, initial_from_run
+from webapp.training.models import Method, TrainingRun
+from webapp.training.services import (
+    PRESETS,
+    RunActionRefused,
+    can_change,
+    run_cancel,
+    run_launch,
+    run_resume,
+)
+
+PER_PAGE = 30
+
+
+@require_GET
+def run_list(request: AuthedHttpRequest) -> HttpResponse:
+    """Runs with filters (status, method, owner, snapshot, text) and pages."""
+    filters = selectors.RunFilters.from_query(request.GET)
+    page = Paginator(selectors.run_list(fetched_by=request.user, filters=filters), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "statuses": TrainingRun._meta.get_field("status").choices,
+        "methods": Method.choices,
+    }
+    return render_page(request, "training/list.html", context, partial="results")
+
+
+@require_http_methods(["GET", "POST"])
+@allowed(Action.RUN_LAUNCH)
+def run_launch_view(request: AuthedHttpRequest) -> HttpResponse:
+    """The launch form; ``?preset=NAME`` or ``?clone=ID`` pre-fill it. A valid post creates
+    the run, sends it to the GPU queue and leads to its page."""
+    if request.method == "POST":
+        form = LaunchForm(request.POST)
+        if form.is_valid() and form.request is not None:
+            run = run_launch(by=request.user, request=form.request)
+            return redirect("run", run_id=run.pk)
+    else:
+        initial = {}
+        clone = request.GET.get("clone", "")
+        if clone.isdigit():
+            initial = initial_from_run(selectors.run_get(run_id=int(clone), fetched_by=request.user))
+        elif request.GET.get("preset"):
+            initial = initial_from_preset(request.GET["preset"])
+        for key in ("model", "train_snapshot", "eval_snapshot", "method"):
+            if request.GET.get(key):
+                initial[key] = request.GET[key]
+        form = LaunchForm(initial=initial)
+    return render_page(request, "training/launch.html", {"form": form, "presets": PRESETS.values()})
+
+
+@require_GET
+def run_detail(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
+    """A run: its status (polled while it is on), live curves, log tail, checkpoints, config,
+    reproducibility, rollout steps, and the actions the user may take."""
+    run = selectors.run_get(run_id=run_id, fetched_by=request.user)
+    context = {
+        "run": run,
+        "charts": run_charts(run),
+        "log": selectors.run_log(run=run),
+        "checkpoints": list(run.checkpoints.order_by("step")),
+        "rollout_steps": selectors.rollout_steps(run=run),
+        "children": selectors.runs_started_from(run=run),
+        "can_change": can_change(run, request.user),
+        "config_json": json.dumps(run.config, indent=2, sort_keys=True),
+        "repro_json": json.dumps(run.reproducibility, indent=2, sort_keys=True),
+        "others": selectors.run_list(fetched_by=request.user).exclude(pk=run.pk)[:50],
+    }
+    response = render_page(request, "training/run.html", context, partial="status")
+    if run.finished and getattr(request, "htmx", False):
+        response["HX-Trigger"] = json.dumps(
+            {"job-finished": {"id": run.pk, "kind": "run", "status": run.status}}
+        )
+    return response
+
+
+@require_GET
+def run_metrics(request: AuthedHttpRequest, run_id: int) -> JsonResponse:
+    """The curves' poll: points after ``?after=STEP``; ``finished`` once the run ended."""
+    run = selectors.run_get(run_id=run_id, fetched_by=request.user)
+    from webapp.core.charts import parse_after
+
+    try:
+        after = parse_after(request.GET.get("after"))
+    except ValueError:
+        after = None
+    return poll_response(request, run_charts(run, after=after), finished=run.finished)
+
+
+@require_POST
+def run_cancel_view(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
+    """Cancel (the owner or an admin)."""
+    run = selectors.run_get_for_change(run_id=run_id, user=request.user)
+    if run_cancel(run=run, by=request.user):
+        messages.info(request, f"Cancel asked: run {run.pk} stops at its next step and keeps a checkpoint.")
+    return redirect("run", run_id=run.pk)
+
+
+@require_POST
+def run_resume_view(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
+    """Resume a failed or cancelled run from its last checkpoint (the owner or an admin)."""
+    run = selectors.run_get_for_change(run_id=run_id, user=request.user)
+    try:
+        run_resume(run=run, by=request.user)
+        messages.info(request, f"Run {run.pk} queued again from step {run.step}.")
+    except RunActionRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("run", run_id=run.pk)
+
+
+@require_GET
+def run_rollouts(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
+    """One logged step's completions with their sandbox verdicts (``?step=N``; the last
+    logged step by default)."""
+    run = selectors.run_get(run_id=run_id, fetched_by=request.user)
+    steps = selectors.rollout_steps(run=run)
+    raw = request.GET.get("step", "")
+    step = int(raw) if raw.isdigit() else (steps[-1].step if steps else None)
+    rows = selectors.rollouts_at(run=run, step=step) if step is not None and steps else []
+    context = {"run": run, "steps": steps, "step": step, "rows": rows}
+    return render_page(request, "training/rollouts.html", context)
+
+
+@require_GET
+def run_compare(request: AuthedHttpRequest) -> HttpResponse:
+    """Compare configs of runs ``?a=ID&b=ID``: what differs first, then what is the same."""
+    a, b = request.GET.get("a", ""), request.GET.get("b", "")
+    runs = selectors.run_list(fetched_by=request.user)[:200]
+    context: dict[str, object] = {"runs": runs, "a": a, "b": b}
+    if a.isdigit() and b.isdigit():
+        left = selectors.run_get(run_id=int(a), fetched_by=request.user)
+        right = selectors.run_get(run_id=int(b), fetched_by=request.user)
+        diffs = selectors.run_compare(left=left, right=right)
+        context |= {
+            "left": left,
+            "right": right,
+            "different": [d for d in diffs if not d.same],
+            "same": [d for d in diffs if d.same],
+        }
+    return render_page(request, "training/compare.html", context)
