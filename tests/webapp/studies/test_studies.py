@@ -1,0 +1,134 @@
+"""Studies in the database: a study with an undeclared difference is refused; dependent arms
+launch in order and only once their inputs exist; a failed arm is resumed alone; results pool
+seeds and pair each arm with the reference over shared problems."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from training_worker.contracts import ProgressEvent
+from webapp.core.models import JobStatus
+from webapp.evaluation.models import EvalRun, ProblemResult
+from webapp.studies.models import Study, StudyStatus, StudyUnit
+from webapp.studies.services import StudyRefused, study_advance, study_create, study_results, unit_resume
+from webapp.training.models import TrainingRun
+from webapp.training.progress import event_apply
+
+
+@pytest.fixture
+def library(db: Any) -> Any:
+    from webapp.atoms.services import library_load
+
+    return library_load()
+
+
+def _units(study: Study) -> dict[str, StudyUnit]:
+    return {u.arm: u for u in study.units.select_related("training_run", "eval_run")}
+
+
+def _finish(run: TrainingRun, *, end: str = "finished", checkpoint: bool = True) -> None:
+    """What a worker sends for a 2-step run that ends ``end`` (with a checkpoint at step 2)."""
+    job = run.job_id
+    events = [ProgressEvent(job, 1, "started", 0, {"kind": run.method})]
+    if checkpoint:
+        events.append(ProgressEvent(job, 2, "checkpoint", 2, {"uri": f"/ckpt/{job}/checkpoint-2", "step": 2}))
+    payload = {"error": "CUDA out of memory"} if end == "failed" else {}
+    events.append(ProgressEvent(job, 3, end, 2, payload))
+    for event in events:
+        event_apply(event)
+
+
+def test_a_study_whose_arms_differ_in_an_undeclared_setting_is_refused(
+    researcher: Any, template: str
+) -> None:
+    text = template.replace("factors: [method, init, hyper]", "factors: [method, init]")
+    with pytest.raises(StudyRefused) as refused:
+        study_create(by=researcher, template="t", text=text, scale="tiny", advance=False)
+    keys = {d.key for d in refused.value.differences}
+    assert "hyper.num_generations" in keys and "hyper.learning_rate" in keys
+    assert all(not d.declared for d in refused.value.differences)
+    assert refused.value.differences[0].values.keys() == {"sft", "rl"}
+    assert not Study.objects.exists()
+
+
+def test_dependent_arms_launch_in_order_and_a_failed_arm_resumes_alone(
+    library: Any, researcher: Any, template: str
+) -> None:
+    study = study_create(by=researcher, template="t", text=template, scale="tiny", advance=False)
+    assert study_advance(study.pk) == StudyStatus.RUNNING
+    study.refresh_from_db()
+    units = _units(study)
+    # The SFT arm and the base model's evaluation start; the RL arm waits for its input.
+    assert units["sft"].training_run is not None and units["rl"].training_run is None
+    assert study.base_eval is not None and study.snapshots.count() == 2
+    sft = units["sft"].training_run
+    assert (sft.method, sft.train_snapshot_id) == ("sft", study.snapshots.get(kind="train").snapshot_id)
+    assert study_advance(study.pk) == StudyStatus.RUNNING  # nothing new while SFT runs
+    assert _units(study)["rl"].training_run is None
+
+    _finish(sft)
+    study_advance(study.pk)
+    units = _units(study)
+    rl = units["rl"].training_run
+    assert rl is not None and rl.model == f"run:{sft.pk}" and rl.init_checkpoint.run_id == sft.pk
+    assert units["sft"].eval_run is not None and units["sft"].eval_run.model == f"run:{sft.pk}"
+
+    # The RL arm fails: the study stalls, with the arm named; the SFT arm is untouched.
+    _finish(rl, end="failed", checkpoint=False)
+    for ev in EvalRun.objects.all():
+        EvalRun.objects.filter(pk=ev.pk).update(status=JobStatus.SUCCEEDED)
+    assert study_advance(study.pk) == StudyStatus.STALLED
+    study.refresh_from_db()
+    assert "rl seed 0" in study.message
+    sft_eval = _units(study)["sft"].eval_run_id
+    unit_resume(unit=_units(study)["rl"], by=researcher)  # no checkpoint: launched again
+    study_advance(study.pk)
+    units = _units(study)
+    assert units["rl"].training_run_id not in (None, rl.pk)
+    assert units["rl"].training_run.status == JobStatus.QUEUED
+    assert (units["sft"].training_run_id, units["sft"].eval_run_id) == (sft.pk, sft_eval)
+    assert TrainingRun.objects.filter(method="sft").count() == 1
+
+
+def test_results_pool_seeds_and_pair_arms_with_the_reference(
+    library: Any, researcher: Any, template: str
+) -> None:
+    text = template.replace("  seeds: 1", "  seeds: 2")
+    study = study_create(by=researcher, template="t", text=text, scale="tiny", advance=False)
+    study_advance(study.pk)
+    suite = study.snapshots.get(kind="eval").snapshot
+    study.refresh_from_db()
+    # Hand-made tallies: 4 problems; sft passes 1 of 2 samples on p0, p1 in seed 0 and on p0
+    # in seed 1; rl passes everything in both seeds; the base model nothing.
+    sft_runs, rl_runs = [], []
+    for unit in study.units.all():
+        run = EvalRun.objects.create(model="x", protocol={}, protocol_hash="h", status=JobStatus.SUCCEEDED)
+        StudyUnit.objects.filter(pk=unit.pk).update(eval_run=run)
+        (sft_runs if unit.arm == "sft" else rl_runs).append((unit.seed, run))
+    passing = {("sft", 0): {"p0": 1, "p1": 1}, ("sft", 1): {"p0": 1}}
+    for arm, runs in (("sft", sft_runs), ("rl", rl_runs)):
+        for seed, run in runs:
+            for t in ("p0", "p1", "p2", "p3"):
+                c = 2 if arm == "rl" else passing[(arm, seed)].get(t, 0)
+                ProblemResult.objects.create(run=run, snapshot=suite, task_id=t, n=2, c=c)
+    for t in ("p0", "p1", "p2", "p3"):
+        ProblemResult.objects.create(run=study.base_eval, snapshot=suite, task_id=t, n=2, c=0)
+    results = study_results(study)
+    cell = {(r["arm"], r["k"]): r for r in results["table"]}
+    # pass@1 per problem: sft seed 0 = [.5, .5, 0, 0], seed 1 = [.5, 0, 0, 0]; pooled mean 0.1875.
+    assert cell[("sft", 1)]["value"] == pytest.approx(0.1875) and cell[("sft", 1)]["seeds"] == 2
+    assert (cell[("sft", 1)]["seed_min"], cell[("sft", 1)]["seed_max"]) == (0.125, 0.25)
+    assert cell[("rl", 1)]["value"] == 1.0 and cell[("base model", 1)]["value"] == 0.0
+    (diff,) = [d for d in results["differences"] if d["k"] == 1]
+    assert (diff["arm"], diff["reference"], diff["problems"]) == ("rl", "sft", 4)
+    assert diff["value"] == pytest.approx(1 - 0.1875) and diff["low"] > 0
+    assert results["summary"].startswith("On atoms, pass@1 of rl vs sft: higher by 81.2 points")
+    from webapp.mixtures.storage import artifact_root
+
+    files = {k: artifact_root() / v for k, v in results["files"].items()}
+    assert {"svg", "png", "csv", "table_csv"} <= files.keys() and all(
+        p.stat().st_size for p in files.values()
+    )
+    assert files["table_csv"].read_text().splitlines()[0].startswith("arm,suite,k,pass_at_k,ci_low,ci_high")
