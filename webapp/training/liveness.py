@@ -50,12 +50,11 @@ def runs_check() -> dict[str, int]:
         if run.cancel_requested_at is not None and now - run.cancel_requested_at > grace:
             revoke(run.task_id, terminate=True)
             seconds = settings.TRAINING_CANCEL_GRACE_SECONDS
-            if job_finish(
-                TrainingRun,
-                run.pk,
-                cancelled=True,
-                error=f"It did not stop within {seconds} s of Cancel; its worker process was killed.",
-            ):
+            if job_finish(TrainingRun, run.pk, cancelled=True):
+                # job_finish records an error as a failure; the reason goes on the cancelled row.
+                TrainingRun.objects.filter(pk=run.pk).update(
+                    error=f"It did not stop within {seconds} s of Cancel; its worker process was killed."
+                )
                 counts["killed"] += 1
             continue
         beat = client.get(job_key(run.job_id, "heartbeat"))
