@@ -8,16 +8,20 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from tests.webapp.training.conftest import make_snapshot, queued_messages
 from tests.webapp.training.test_launch import errors_of, form
 from training_worker.contracts import JobSpec, ProgressEvent
 from training_worker.control import job_key
-from webapp.core.models import JobStatus
+from webapp.core.jobs import jobs_reap
+from webapp.core.models import REAP_AFTER_SECONDS, JobStatus
 from webapp.evaluation.models import EvalRun, Phase
 from webapp.evaluation.protocol import Protocol
 from webapp.evaluation.services import apply_eval_event, evalrun_cancel, evalrun_create
@@ -173,3 +177,26 @@ def test_launch_run_takes_eval_every_and_eval_set(
     assert Protocol.from_dict(run.eval_protocol) == Protocol(
         n=2, ks=(1,), temperature=0.8, max_new_tokens=128
     )
+
+
+def test_a_generating_evaluation_whose_worker_beats_in_redis_is_not_reaped(
+    researcher: Any, redis_client: Any
+) -> None:
+    """Its events may wait behind a long judging on the cpu worker; the worker's own Redis
+    heartbeat keeps it alive. Without that beat the shared reaper fails it."""
+    snapshot = make_snapshot("eval")
+    alive, dead = (
+        evalrun_create(
+            by=researcher, model="default", snapshots=[snapshot], protocol=Protocol(n=1), dispatch=False
+        )
+        for _ in range(2)
+    )
+    long_ago = timezone.now() - timedelta(seconds=REAP_AFTER_SECONDS + 60)
+    EvalRun.objects.filter(pk__in=[alive.pk, dead.pk]).update(status=JobStatus.RUNNING, heartbeat_at=long_ago)
+    redis_client.set(job_key(alive.job_id, "heartbeat"), str(time.time()), ex=30)
+    redis_client.delete(job_key(dead.job_id, "heartbeat"))
+    jobs_reap()
+    alive.refresh_from_db()
+    dead.refresh_from_db()
+    assert alive.status == JobStatus.RUNNING and alive.heartbeat_at > long_ago
+    assert dead.status == JobStatus.FAILED and "No heartbeat" in dead.error
