@@ -81,7 +81,7 @@ def _snapshot() -> Any:
 
 def product(method: str, config: dict[str, Any], snapshot: Any, user: Any) -> dict[str, Any]:
     """One run through the product; per-step seconds from its metrics events."""
-    from webapp.training.models import RunEvent
+    from webapp.training.models import MetricPoint, RunEvent
     from webapp.training.services import LaunchRequest, run_launch
 
     started = time.perf_counter()
@@ -98,8 +98,10 @@ def product(method: str, config: dict[str, Any], snapshot: Any, user: Any) -> di
     stamps = list(
         RunEvent.objects.filter(run=run, type="metrics").order_by("step").values_list("timestamp", flat=True)
     )
+    lengths = MetricPoint.objects.filter(run=run, name="completion_length").order_by("step")
     return {"run": run.pk, "steps": len(stamps), "wall_s": round(time.perf_counter() - started, 2),
-            "s_per_step": _median_step(stamps)}  # fmt: skip
+            "s_per_step": _median_step(stamps),
+            "completion_length": list(lengths.values_list("value", flat=True))}  # fmt: skip
 
 
 def bare(method: str, config: dict[str, Any], snapshot: Any) -> dict[str, Any]:
@@ -116,10 +118,15 @@ def bare(method: str, config: dict[str, Any], snapshot: Any) -> dict[str, Any]:
     from webapp.training.dispatch import snapshot_uri
 
     stamps: list[float] = []
+    lengths: list[float] = []
 
     class Clock(TrainerCallback):  # type: ignore[misc]
         def on_step_end(self, *args: Any, **kwargs: Any) -> None:
             stamps.append(time.time())
+
+        def on_log(self, *args: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+            if logs and "completions/mean_length" in logs:
+                lengths.append(float(logs["completions/mean_length"]))
 
     folder = prepare_default_model(os.environ["ARTIFACT_ROOT"])
     tokenizer = load_tokenizer(folder)
@@ -145,7 +152,9 @@ def bare(method: str, config: dict[str, Any], snapshot: Any) -> dict[str, Any]:
                 records, client, mode=cfg.reward_mode, format_weight=0.0, timeout_s=cfg.judge_timeout_s
             )
             args = build_trl_args(cfg, out, cuda=False, seed=0)
-            data = Dataset.from_list(rl_rows(records))
+            from training_worker.runners.rl import _fit_prompts  # the runner's own prompt filter
+
+            data = Dataset.from_list(_fit_prompts(rl_rows(records), tokenizer, cfg.max_prompt_length))
             trainer = GRPOTrainer(
                 model=model, reward_funcs=[reward], args=args, train_dataset=data,
                 processing_class=tokenizer, callbacks=[Clock()],
@@ -157,6 +166,7 @@ def bare(method: str, config: dict[str, Any], snapshot: Any) -> dict[str, Any]:
         "steps": len(stamps),
         "wall_s": round(time.perf_counter() - started, 2),
         "s_per_step": _median_step(stamps),
+        "completion_length": lengths,
     }
 
 
@@ -165,6 +175,7 @@ def main() -> None:
     parser.add_argument("--sft-steps", type=int, default=12)
     parser.add_argument("--grpo-steps", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=1, help="product/bare pairs per method")
+    parser.add_argument("--only", choices=["sft", "grpo"], default=None, help="measure one method")
     opts = parser.parse_args()
 
     import django
@@ -189,6 +200,8 @@ def main() -> None:
     results: dict[str, Any] = {}
     try:
         for method, base, steps in (("sft", SFT, opts.sft_steps), ("grpo", GRPO, opts.grpo_steps)):
+            if opts.only and method != opts.only:
+                continue
             config = {**base, "max_steps": steps, "save_steps": steps}
             pairs = []
             for i in range(opts.rounds):
@@ -218,7 +231,7 @@ def main() -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(report, indent=2))
     print(f"\n{'method':<6} {'product s/step':>15} {'bare s/step':>12} {'overhead':>9}")
-    for method in ("sft", "grpo"):
+    for method in results:
         r = results[method]
         print(
             f"{method:<6} {r['product_s_per_step']:>15.3f} {r['bare_s_per_step']:>12.3f} "

@@ -102,11 +102,3 @@ def test_adding_a_stage_is_one_entry_in_the_workflow_list() -> None:
     slugs = [s.slug for s in WORKFLOW]
     assert slugs == ["atoms", "composites", "datasets", "runs", "evaluations"]
     assert [s.built for s in WORKFLOW] == [True, True, True, True, True]
-
-
-def test_a_section_that_is_not_built_says_so_plainly(viewer: Any) -> None:
-    client = Client()
-    client.force_login(viewer)
-    html = client.get(reverse("evaluations")).content.decode()
-    assert "Not built yet." in html and "issue" not in html
-    assert "pass@k of a model" in html

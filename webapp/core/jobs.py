@@ -334,7 +334,10 @@ def job_models() -> list[type[JobBase]]:
 #: Checks an app runs before each reap, as dotted paths (core imports no app): a job kind
 #: whose workers keep liveness elsewhere (training runs: the GPU worker's Redis heartbeat)
 #: refreshes, fails or kills its rows first. Each returns a dict of counts.
-REAP_HOOKS: tuple[str, ...] = ("webapp.training.liveness.runs_check",)
+REAP_HOOKS: tuple[str, ...] = (
+    "webapp.training.liveness.runs_check",
+    "webapp.training.liveness.evals_check",
+)
 
 
 def jobs_reap() -> dict[str, int]:

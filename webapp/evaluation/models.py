@@ -33,6 +33,15 @@ class EvalRun(JobBase):
     init_checkpoint = models.ForeignKey(
         "training.Checkpoint", null=True, blank=True, on_delete=models.PROTECT, related_name="eval_runs"
     )
+    #: The training run whose cadence (``eval_every``) scheduled this evaluation of one of its
+    #: checkpoints (evaluation during training); None for one a researcher launched.
+    scheduled_by = models.ForeignKey(
+        "training.TrainingRun",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="scheduled_evals",
+    )
     snapshots = models.ManyToManyField("mixtures.Snapshot", related_name="eval_runs_judged")
     #: The sampling protocol (``webapp.evaluation.protocol.Protocol``), locked at creation.
     protocol = models.JSONField()
@@ -48,6 +57,14 @@ class EvalRun(JobBase):
 
     class Meta(JobBase.Meta):
         indexes = [models.Index(fields=["status", "-created_at"], name="evalrun_status_created")]
+        constraints = [
+            # A checkpoint is evaluated once by its run's cadence, however often its events arrive.
+            models.UniqueConstraint(
+                fields=["scheduled_by", "init_checkpoint"],
+                condition=models.Q(scheduled_by__isnull=False),
+                name="evalrun_one_scheduled_per_checkpoint",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"eval {self.pk} ({self.model_label}, {self.status})"

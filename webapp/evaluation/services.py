@@ -3,7 +3,8 @@
 The life of an :class:`EvalRun`:
 
 1. :func:`evalrun_create` stores the run with its locked protocol and, on commit, sends a
-   ``generate`` JobSpec to the ``gpu`` queue (task ``atomlab.gpu.run_job``).
+   ``generate`` JobSpec to the GPU queue through ``webapp.training.dispatch`` (the one place
+   that sends JobSpecs; task ``atomlab.gpu.run_job`` on ``settings.TRAINING_QUEUE``).
 2. The worker's events (task ``atomlab.events.progress``, routed here by the job id's
    ``eval-`` prefix) move the row: :func:`apply_eval_event`. ``finished`` names the
    generations file; the run is then queued again, in phase *judging*, and the ``cpu``
@@ -24,9 +25,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from training_worker.contracts import JobSpec, ProblemRecord, ProgressEvent
@@ -50,11 +51,12 @@ from webapp.evaluation.problem_tests import ProblemTests, current_tests, problem
 from webapp.evaluation.protocol import Protocol
 from webapp.mixtures.models import Snapshot
 from webapp.mixtures.storage import artifact_storage, read_snapshot, snapshot_relpath
+from webapp.training.dispatch import artifact_storage as worker_storage
+from webapp.training.dispatch import control_for, job_send
 
 log = logging.getLogger(__name__)
 
 EVAL_JOB_PREFIX = "eval-"
-GENERATE_TASK = "atomlab.gpu.run_job"
 #: Generations per sandbox batch: big enough to keep every pool worker busy, small enough
 #: that progress and the cancel flag are seen every second or so.
 JUDGE_BATCH = 64
@@ -71,7 +73,7 @@ SCORE_RESAMPLES = 2000
 
 def resolve_model(model: str) -> tuple[str, Any]:
     """``(model for the worker, checkpoint or None)`` for ``default``, a path, or ``run:ID``
-    (that training run's latest checkpoint, on top of the run's own base model)."""
+    (that training run's latest checkpoint, on top of the base model the run trained)."""
     from webapp.training.models import Checkpoint, TrainingRun
 
     model = model.strip()
@@ -88,14 +90,20 @@ def resolve_model(model: str) -> tuple[str, Any]:
     checkpoint = Checkpoint.objects.filter(run=run).order_by("-step").first()
     if checkpoint is None:
         raise ValueError(f"training run {ident} has no checkpoint yet")
-    return run.model, checkpoint
+    return run.base_model or run.model, checkpoint
 
 
 def evalrun_spec(run: EvalRun) -> JobSpec:
-    """The ``generate`` JobSpec of ``run`` (DESIGN.md, "Wire contracts")."""
+    """The ``generate`` JobSpec of ``run`` (DESIGN.md, "Wire contracts"). A ``run:ID`` model
+    uses the checkpoint stored on the row at creation, never "the latest" of today; URIs are
+    absolute, because the worker's working directory and artifact root may differ."""
     protocol = Protocol.from_dict(run.protocol)
-    storage = artifact_storage()
-    model, checkpoint = resolve_model(run.model)
+    storage = worker_storage()
+    checkpoint = run.init_checkpoint
+    model = run.model
+    if checkpoint is not None:
+        trained = checkpoint.run
+        model = trained.base_model or trained.model
     return JobSpec(
         job_id=run.job_id,
         kind="generate",
@@ -108,13 +116,6 @@ def evalrun_spec(run: EvalRun) -> JobSpec:
     )
 
 
-def _send_generate(run_pk: int) -> None:
-    from webapp.celery_app import app
-
-    run = EvalRun.objects.get(pk=run_pk)
-    app.send_task(GENERATE_TASK, args=[evalrun_spec(run).to_json()], queue="gpu")
-
-
 @transaction.atomic
 def evalrun_create(
     *,
@@ -124,16 +125,25 @@ def evalrun_create(
     protocol: Protocol,
     name: str = "",
     dispatch: bool = True,
+    checkpoint: Any = None,
+    scheduled_by: Any = None,
 ) -> EvalRun:
-    """A queued evaluation; with ``dispatch`` its JobSpec goes to the ``gpu`` queue on commit.
-    A ``run:ID`` model that names no checkpoint is a ``ValueError`` before anything is stored."""
+    """A queued evaluation; with ``dispatch`` its JobSpec goes to the GPU queue on commit.
+    ``checkpoint``: evaluate exactly this :class:`~webapp.training.models.Checkpoint` (model
+    ``run:ID`` of its run); otherwise a ``run:ID`` model is that run's latest checkpoint, and
+    one that names no checkpoint is a ``ValueError`` before anything is stored.
+    ``scheduled_by``: the training run whose cadence asked for it (evaluation during training)."""
     if not snapshots:
         raise ValueError("choose at least one eval snapshot")
-    _, checkpoint = resolve_model(model)
+    if checkpoint is not None:
+        model = f"run:{checkpoint.run_id}"
+    else:
+        _, checkpoint = resolve_model(model)
     run = EvalRun.objects.create(
         name=name,
         model=model.strip(),
         init_checkpoint=checkpoint,
+        scheduled_by=scheduled_by,
         protocol=protocol.to_dict(),
         protocol_hash=protocol.comparable_hash,
         created_by=by,
@@ -143,23 +153,52 @@ def evalrun_create(
     run.artifact_prefix = f"evals/{run.pk}"
     run.save(update_fields=["artifact_prefix"])
     if dispatch:
-        pk = run.pk
-        transaction.on_commit(lambda: _send_generate(pk))
+        job_send(run, evalrun_spec(run), fresh=True)
     return run
 
 
+def evalrun_schedule_for_checkpoint(*, checkpoint: Any, final: bool = False) -> EvalRun | None:
+    """Evaluation during training: when ``checkpoint``'s run names an eval snapshot and a
+    cadence (``eval_every``) and the checkpoint's step is a multiple of it, or it is the
+    run's ``final`` one, queue an evaluation of exactly that checkpoint with the protocol
+    stored on the run. Once per checkpoint (a repeated or concurrent call finds it made).
+    Returns the evaluation, or None when the cadence asks for none."""
+    from django.db import IntegrityError
+
+    run = checkpoint.run
+    if not run.eval_every or run.eval_snapshot_id is None:
+        return None
+    if checkpoint.step % run.eval_every and not final:
+        return None
+    existing = EvalRun.objects.filter(scheduled_by=run, init_checkpoint=checkpoint).first()
+    if existing is not None:
+        return existing
+    protocol = Protocol.from_dict(run.eval_protocol or {"n": 1, "ks": [1], "temperature": 0.0})
+    try:
+        with transaction.atomic():
+            return evalrun_create(
+                by=run.created_by,
+                model=f"run:{run.pk}",
+                snapshots=[run.eval_snapshot],
+                protocol=protocol,
+                name=f"{run.name or f'run {run.pk}'} at step {checkpoint.step}",
+                checkpoint=checkpoint,
+                scheduled_by=run,
+            )
+    except IntegrityError:  # another events process scheduled it first
+        return EvalRun.objects.filter(scheduled_by=run, init_checkpoint=checkpoint).first()
+
+
 def evalrun_cancel(*, run: EvalRun) -> bool:
-    """Stop an evaluation: the row (as every job), and the GPU worker through its Redis
-    cancel key (``training_worker/control.py``), which it polls between batches."""
+    """Stop an evaluation: the row (as every job), and the GPU worker through the job's Redis
+    cancel key (``webapp.training.dispatch.control_for``), which it polls between batches
+    (and before it starts, so a queued one stops at once)."""
     stopped = job_cancel(run)
     if stopped and run.phase == Phase.GENERATING:
-        import redis
-
-        client = redis.Redis.from_url(settings.REDIS_URL)
         try:
-            client.set(f"atomlab:job:{run.job_id}:cancel", "1", ex=7 * 24 * 3600)
-        finally:
-            client.close()
+            control_for(run).request_cancel()
+        except Exception:  # Redis down: the row is cancelled; the worker's events change nothing
+            log.exception("eval %s: could not set the cancel flag", run.job_id)
     return stopped
 
 
@@ -171,19 +210,29 @@ def _pk_of(job_id: str) -> int | None:
     return int(ident) if ident.isdigit() else None
 
 
+#: Events that end the generating phase. They are applied whatever ``seq`` came before them:
+#: the worker's heartbeat thread may number a beat after the last event, and an events
+#: worker with several processes may apply that beat first.
+ENDING_EVENTS = ("finished", "failed", "cancelled")
+
+
 def apply_eval_event(event: ProgressEvent) -> str:
-    """Apply one event of an ``eval-<pk>`` job, once: an event whose ``seq`` is not above
-    the last one applied changes nothing (the broker may deliver twice). Returns what it
-    did, for logs and tests."""
+    """Apply one event of an ``eval-<pk>`` job, once: a progress event whose ``seq`` is not
+    above the last one applied changes nothing (the broker may deliver twice, or out of
+    order); an ending event applies once, while the run is still generating. Returns what
+    it did, for logs and tests."""
     pk = _pk_of(event.job_id)
     if pk is None:
         return "ignored: not an evaluation id"
     now = timezone.now()
     payload = event.payload
-    fields: dict[str, Any] = {"last_seq": event.seq, "heartbeat_at": now}
+    fields: dict[str, Any] = {"last_seq": Greatest("last_seq", Value(event.seq)), "heartbeat_at": now}
     unfinished = ~Q(status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED])
-    mine = EvalRun.objects.filter(unfinished, pk=pk, last_seq__lt=event.seq, phase=Phase.GENERATING)
+    mine = EvalRun.objects.filter(unfinished, pk=pk, phase=Phase.GENERATING)
+    if event.type not in ENDING_EVENTS:
+        mine = mine.filter(last_seq__lt=event.seq)
     if event.type == "started":
+        mine = mine.filter(status=JobStatus.QUEUED)
         fields |= {"status": JobStatus.RUNNING, "started_at": now, "message": "generating"}
     elif event.type == "generations":
         done, total = int(payload.get("done", 0)), int(payload.get("total", 0))

@@ -17,6 +17,7 @@ from webapp.core.access import Action, AuthedHttpRequest, allowed, require
 from webapp.core.highlight import highlight_python
 from webapp.core.htmx import announce_finished, render_page
 from webapp.evaluation import selectors
+from webapp.evaluation.charts import passk_charts
 from webapp.evaluation.forms import LaunchForm, ReviewForm
 from webapp.evaluation.models import EvalRun, ReviewLabel
 from webapp.evaluation.protocol import Protocol
@@ -125,6 +126,7 @@ def table(request: AuthedHttpRequest) -> HttpResponse:
     query.pop("sort", None)
     context = {
         "t": data,
+        "charts": passk_charts(data),
         "filters": filters,
         "all_snapshots": selectors.scored_suites(fetched_by=request.user),
         "query": query.urlencode(),

@@ -1,9 +1,11 @@
 """The one place that sends JobSpecs to GPU workers, and the web side's view of a job's Redis
 keys (``training_worker.control``: lock, heartbeat, cancel flag, event counter).
 
-A run is sent once its row is committed (``transaction.on_commit``), as task
-``atomlab.gpu.run_job`` on ``settings.TRAINING_QUEUE``. When the broker cannot be reached the
-run is failed at once with the reason, so nothing waits for a message that was never sent.
+Every GPU job (a training run ``run-<pk>``, an evaluation's generation ``eval-<pk>``) is a
+:class:`~webapp.core.models.JobBase` row with a ``job_id``. :func:`job_send` sends its JobSpec
+once the row is committed (``transaction.on_commit``), as task ``atomlab.gpu.run_job`` on
+``settings.TRAINING_QUEUE``. When the broker cannot be reached the row is failed at once with
+the reason, so nothing waits for a message that was never sent.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -20,6 +22,7 @@ from training_worker.contracts import JobSpec
 from training_worker.control import JobControl, job_key, redis_client, spec_digest
 from training_worker.storage import Storage
 from webapp.core.jobs import job_finish
+from webapp.core.models import JobBase
 from webapp.training.models import TrainingRun
 
 log = logging.getLogger(__name__)
@@ -50,9 +53,18 @@ def run_artifacts(run: TrainingRun) -> Storage:
     )
 
 
-def control_for(run: TrainingRun) -> JobControl:
-    """The run's Redis keys (the broker's Redis, which every worker shares)."""
-    return JobControl(redis_client(settings.REDIS_URL), run.job_id)
+class GpuJob(Protocol):
+    """A job row the GPU workers run: its ``job_id`` names its events and Redis keys."""
+
+    pk: Any
+
+    @property
+    def job_id(self) -> str: ...
+
+
+def control_for(job: GpuJob) -> JobControl:
+    """The job's Redis keys (the broker's Redis, which every worker shares)."""
+    return JobControl(redis_client(settings.REDIS_URL), job.job_id)
 
 
 def job_spec(
@@ -77,46 +89,58 @@ def job_spec(
 def run_dispatch(
     run: TrainingRun, *, resume_checkpoint: str | None = None, resume_step: int | None = None
 ) -> str:
-    """Record the attempt's JobSpec on the row and send it once the transaction commits.
+    """Record the attempt's JobSpec on the run and send it once the transaction commits.
     Returns the Celery task id the message will carry."""
-    spec_json = job_spec(run, resume_checkpoint=resume_checkpoint, resume_step=resume_step).to_json()
-    task_id = f"{run.job_id}-a{max(1, run.attempt)}-{uuid.uuid4().hex[:8]}"
+    spec = job_spec(run, resume_checkpoint=resume_checkpoint, resume_step=resume_step)
+    fresh = resume_checkpoint is None and run.attempt <= 1
+    spec_json, task_id = job_send(run, spec, fresh=fresh)
     TrainingRun.objects.filter(pk=run.pk).update(spec_json=spec_json, task_id=task_id)
     run.spec_json, run.task_id = spec_json, task_id
-    fresh = resume_checkpoint is None and run.attempt <= 1
-    transaction.on_commit(lambda: _send(run.pk, run.job_id, spec_json, task_id, fresh=fresh))
     return task_id
 
 
-def _send(pk: int, job_id: str, spec_json: str, task_id: str, *, fresh: bool) -> None:
+def job_send(job: JobBase, spec: JobSpec, *, fresh: bool) -> tuple[str, str]:
+    """Send ``spec`` for ``job`` (any GPU job row) on ``settings.TRAINING_QUEUE`` once the
+    current transaction commits. ``fresh``: a first attempt, whose Redis keys (an old done
+    marker, event counter or cancel flag left by a database reset with Redis kept) are
+    cleared first; a later attempt keeps its counter and loses only its cancel flag. Returns
+    ``(spec JSON, Celery task id)``; when the broker is down the row is failed with why."""
+    spec_json = spec.to_json()
+    task_id = f"{spec.job_id}-a{max(1, spec.attempt)}-{uuid.uuid4().hex[:8]}"
+    model, pk, queue = type(job), job.pk, settings.TRAINING_QUEUE
+    transaction.on_commit(lambda: _send(model, pk, spec.job_id, spec_json, task_id, queue=queue, fresh=fresh))
+    return spec_json, task_id
+
+
+def _send(
+    model: type[JobBase], pk: int, job_id: str, spec_json: str, task_id: str, *, queue: str, fresh: bool
+) -> None:
     from webapp.celery_app import app
 
     try:
         client = redis_client(settings.REDIS_URL)
-        # A new run's keys must be empty: a database reset with Redis kept would otherwise
-        # leave an old run-<pk>'s done marker, cancel flag or event counter behind.
-        # A resumed run keeps its counter (seq continues) and loses only its cancel flag.
         stale = [job_key(job_id, "cancel")]
         if fresh:
             stale += [job_key(job_id, "seq")]
             stale += list(client.scan_iter(match=job_key(job_id, "done:*")))
+            stale += list(client.scan_iter(match=job_key(job_id, "started:*")))
         client.delete(*stale)
         app.send_task(
             GPU_TASK,
             args=[spec_json],
-            queue=settings.TRAINING_QUEUE,
+            queue=queue,
             task_id=task_id,
             retry=True,
             retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
         )
-    except Exception as exc:  # the broker is down or refuses: say so on the run
-        log.exception("run %s could not be sent to the %s queue", job_id, settings.TRAINING_QUEUE)
+    except Exception as exc:  # the broker is down or refuses: say so on the row
+        log.exception("job %s could not be sent to the %s queue", job_id, queue)
         job_finish(
-            TrainingRun,
+            model,
             pk,
             error=(
-                f"Could not hand the run to the '{settings.TRAINING_QUEUE}' queue: the broker did not "
-                f"answer ({type(exc).__name__}: {exc}). No worker received it; launch it again once "
+                f"Could not hand the job to the '{queue}' queue: the broker did not answer "
+                f"({type(exc).__name__}: {exc}). No worker received it; start it again once "
                 "Redis is up."
             )[:2000],
         )

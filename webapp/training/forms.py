@@ -99,7 +99,17 @@ class LaunchForm(Form):
         required=False,
         min_value=1,
         label="Evaluate every",
-        help_text="steps; recorded for the evaluation jobs",
+        help_text="steps: the checkpoints at multiples of it, and the last one, are evaluated on the "
+        "eval snapshot (the run page plots pass@1 against steps); blank: no evaluation",
+    )
+    eval_n = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="Eval samples per problem",
+        help_text="blank: 1, greedy (more samples are drawn at temperature 0.8)",
+    )
+    eval_max_new_tokens = forms.IntegerField(
+        required=False, min_value=1, label="Eval max new tokens", help_text="blank: 512"
     )
     extra = forms.CharField(
         label="More config",
@@ -157,6 +167,11 @@ class LaunchForm(Form):
             config=config,
             name=data.get("name") or "",
             eval_every=data.get("eval_every"),
+            eval_protocol={
+                key: data[name]
+                for name, key in (("eval_n", "n"), ("eval_max_new_tokens", "max_new_tokens"))
+                if data.get(name) is not None
+            },
             contamination_override=data.get("contamination_override") or "",
             cloned_from=TrainingRun.objects.filter(pk=cloned).first() if cloned else None,
         )
@@ -164,6 +179,8 @@ class LaunchForm(Form):
             launch_check(request)
         except LaunchRefused as exc:
             for name, reason in exc.errors.items():
+                if name.startswith("eval_") and name not in self.fields:
+                    name = "eval_every"  # a protocol field the form has no box for
                 if name in self.fields and name not in ("cloned_from",):
                     self.add_error(name, reason)
                 else:
@@ -202,6 +219,8 @@ def initial_from_run(run: TrainingRun) -> dict[str, Any]:
         "eval_snapshot": run.eval_snapshot.sha256 if run.eval_snapshot else "",
         "seed": run.seed,
         "eval_every": run.eval_every,
+        "eval_n": run.eval_protocol.get("n") if run.eval_every else None,
+        "eval_max_new_tokens": run.eval_protocol.get("max_new_tokens") if run.eval_every else None,
         "contamination_override": run.contamination_override,
         "cloned_from": run.pk,
     }

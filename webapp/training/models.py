@@ -39,6 +39,9 @@ class TrainingRun(JobBase):
     )
     #: Evaluate on ``eval_snapshot`` every this many steps (None: only at the end, if at all).
     eval_every = models.PositiveIntegerField(null=True, blank=True)
+    #: The sampling protocol of those evaluations (``webapp.evaluation.protocol.Protocol`` as a
+    #: dict; every field given), locked at launch like any evaluation's.
+    eval_protocol = models.JSONField(default=dict, blank=True)
     seed = models.IntegerField(default=0)
     max_steps = models.PositiveIntegerField(null=True, blank=True)
     #: The method config as the worker's typed config resolved it (every field, defaults too).

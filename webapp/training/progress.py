@@ -138,24 +138,35 @@ def _generations(run: TrainingRun, event: ProgressEvent, current: bool) -> None:
     _points(run, event.step, shares)
 
 
+def _evaluate(checkpoint: Checkpoint, *, final: bool = False) -> None:
+    """Evaluation during training (the run's ``eval_every`` and eval snapshot)."""
+    from webapp.evaluation.services import evalrun_schedule_for_checkpoint
+
+    evalrun_schedule_for_checkpoint(checkpoint=checkpoint, final=final)
+
+
 def _checkpoint(run: TrainingRun, event: ProgressEvent, current: bool) -> None:
     uri = event.payload.get("uri")
     step = event.payload.get("step", event.step)
     if isinstance(uri, str) and uri and isinstance(step, int):
-        Checkpoint.objects.update_or_create(run=run, step=step, defaults={"uri": uri})
+        checkpoint, _ = Checkpoint.objects.update_or_create(run=run, step=step, defaults={"uri": uri})
+        _evaluate(checkpoint, final=run.max_steps is not None and step >= run.max_steps)
     if current:
         _alive(run, event)
 
 
-def _ending_checkpoint(run: TrainingRun, event: ProgressEvent) -> None:
+def _ending_checkpoint(run: TrainingRun, event: ProgressEvent, *, final: bool = False) -> None:
     uri = event.payload.get("checkpoint")
     if isinstance(uri, str) and uri and not Checkpoint.objects.filter(run=run, uri=uri).exists():
         step = int(uri.rsplit("-", 1)[-1]) if re.search(r"checkpoint-\d+$", uri) else event.step
         Checkpoint.objects.get_or_create(run=run, step=step, defaults={"uri": uri})
+    last = Checkpoint.objects.filter(run=run).order_by("-step").first()
+    if final and last is not None:
+        _evaluate(last, final=True)
 
 
 def _finished(run: TrainingRun, event: ProgressEvent, current: bool) -> None:
-    _ending_checkpoint(run, event)
+    _ending_checkpoint(run, event, final=current)
     if not current:
         return
     _runs(run).filter(Q(step__lt=event.step)).update(step=event.step)

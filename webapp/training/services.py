@@ -29,6 +29,7 @@ from webapp.accounts.models import User
 from webapp.core.access import Action, Refused, can, require
 from webapp.core.jobs import job_cancel
 from webapp.core.models import JobStatus
+from webapp.evaluation.protocol import Protocol, ProtocolError
 from webapp.mixtures.models import ItemRole, Snapshot
 from webapp.mixtures.problems import snapshot_by_hash
 from webapp.mixtures.services.contamination import ContaminationError, contamination_check
@@ -138,8 +139,35 @@ class LaunchRequest:
     config: dict[str, Any] = field(default_factory=dict)
     name: str = ""
     eval_every: int | None = None
+    #: Protocol fields for the evaluations during training (``eval_every``); what is not
+    #: given takes :data:`TRAINING_EVAL_PROTOCOL`'s value.
+    eval_protocol: dict[str, Any] = field(default_factory=dict)
     contamination_override: str = ""
     cloned_from: TrainingRun | None = None
+
+
+#: Evaluation during training: one greedy sample per problem (pass@1 without sampling noise,
+#: the cheapest number that moves with training), unless the launch says otherwise.
+TRAINING_EVAL_PROTOCOL: dict[str, Any] = {"n": 1, "ks": [1], "temperature": 0.0}
+
+
+def eval_protocol_resolve(values: dict[str, Any]) -> dict[str, Any]:
+    """The protocol of a run's evaluations during training, every field written out: the
+    defaults of :data:`TRAINING_EVAL_PROTOCOL` under ``values``; sampling (temperature 0.8)
+    when more than one sample is asked for and no temperature is given. Raises
+    :class:`LaunchRefused` naming the field as ``eval_<field>``."""
+    merged = {**TRAINING_EVAL_PROTOCOL, **values}
+    n = merged.get("n")
+    if "temperature" not in values and isinstance(n, int) and n > 1:
+        merged["temperature"] = 0.8
+    if "ks" not in values and isinstance(n, int):
+        merged["ks"] = [k for k in (1, 5, 10) if k <= n]
+    try:
+        return Protocol.from_dict(merged).to_dict()
+    except ProtocolError as exc:
+        raise LaunchRefused({f"eval_{exc.field}": exc.message}) from None
+    except (TypeError, ValueError) as exc:
+        raise LaunchRefused({"eval_protocol": str(exc)}) from None
 
 
 def parse_set(pairs: list[str]) -> dict[str, Any]:
@@ -228,6 +256,7 @@ class LaunchPlan:
     train: Snapshot
     eval: Snapshot | None
     contamination_override: str
+    eval_protocol: dict[str, Any] = field(default_factory=dict)
 
 
 def launch_check(request: LaunchRequest) -> LaunchPlan:
@@ -264,6 +293,14 @@ def launch_check(request: LaunchRequest) -> LaunchPlan:
             errors["eval_snapshot"] = f"snapshot {ev.short} has no eval rows"
     except ValueError as exc:
         errors["eval_snapshot"] = str(exc)
+    eval_protocol: dict[str, Any] = {}
+    if request.eval_every is not None and ev is None and "eval_snapshot" not in errors:
+        errors["eval_every"] = "choose an eval snapshot to evaluate on"
+    if request.eval_every is not None:
+        try:
+            eval_protocol = eval_protocol_resolve(request.eval_protocol)
+        except LaunchRefused as exc:
+            errors.update(exc.errors)
     override = request.contamination_override.strip()
     if train is not None and ev is not None and not {"train_snapshot", "eval_snapshot"} & set(errors):
         try:
@@ -278,7 +315,7 @@ def launch_check(request: LaunchRequest) -> LaunchPlan:
     if errors:
         raise LaunchRefused(errors)
     assert train is not None
-    return LaunchPlan(request, config, base_model, init_checkpoint, train, ev, override)
+    return LaunchPlan(request, config, base_model, init_checkpoint, train, ev, override, eval_protocol)
 
 
 def run_launch(*, by: User, request: LaunchRequest) -> TrainingRun:
@@ -297,6 +334,7 @@ def run_launch(*, by: User, request: LaunchRequest) -> TrainingRun:
             train_snapshot=plan.train,
             eval_snapshot=plan.eval,
             eval_every=request.eval_every,
+            eval_protocol=plan.eval_protocol,
             seed=request.seed,
             max_steps=max_steps if max_steps > 0 else None,
             total=max_steps if max_steps > 0 else 0,

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from webapp.core.access import Action, AuthedHttpRequest, allowed
 from webapp.core.charts import poll_response
 from webapp.core.htmx import render_page
+from webapp.evaluation.protocol import Protocol
 from webapp.training import selectors
 from webapp.training.charts import run_charts
 from webapp.training.forms import LaunchForm, initial_from_preset, initial_from_run
@@ -85,6 +86,8 @@ def run_detail(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
         "checkpoints": list(run.checkpoints.order_by("step")),
         "rollout_steps": selectors.rollout_steps(run=run),
         "children": selectors.runs_started_from(run=run),
+        "evaluations": selectors.run_evaluations(run=run) if run.eval_every else [],
+        "eval_protocol": Protocol.from_dict(run.eval_protocol).describe() if run.eval_protocol else "",
         "can_change": can_change(run, request.user),
         "config_json": json.dumps(run.config, indent=2, sort_keys=True),
         "repro_json": json.dumps(run.reproducibility, indent=2, sort_keys=True),

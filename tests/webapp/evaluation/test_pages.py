@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,20 @@ def test_passk_table_shows_every_run_with_intervals_sorts_and_downloads(
         and f"{100 * score_b.ci_low:.1f}–{100 * score_b.ci_high:.1f}" in html
     )
     assert "different protocols" not in html
+    # The figure: pass@k against k on the suite, one series per run, intervals as whiskers.
+    spec_json = re.search(
+        rf'<script id="chart-passk-{score_b.snapshot_id}-spec" type="application/json">(.*?)</script>',
+        html,
+        re.S,
+    )
+    assert spec_json is not None
+    chart = json.loads(spec_json.group(1))
+    by_key = {s["key"]: s for s in chart["series"]}
+    assert set(by_key) == {f"run-{a.pk}", f"run-{b.pk}"} and chart["intervals"] == "whiskers"
+    scores_b = list(SuiteScore.objects.filter(run=b).order_by("k"))
+    assert by_key[f"run-{b.pk}"]["x"] == [s.k for s in scores_b] == [1, 5]
+    assert by_key[f"run-{b.pk}"]["y"] == [s.estimate for s in scores_b]
+    assert by_key[f"run-{b.pk}"]["low"] == [s.ci_low for s in scores_b]
     key = f"s{score_b.snapshot_id}k1"
     ordered = client.get(reverse("eval-table"), {"sort": f"-{key}"}).content.decode()
     assert ordered.index(f'data-run="{b.pk}"') < ordered.index(f'data-run="{a.pk}"')

@@ -194,4 +194,4 @@ def test_a_launch_while_redis_is_down_fails_the_run_with_the_reason(
         )
     run.refresh_from_db()
     assert run.status == JobStatus.FAILED
-    assert "Could not hand the run to the" in run.error and "No worker received it" in run.error
+    assert "Could not hand the job to the" in run.error and "No worker received it" in run.error

@@ -39,7 +39,19 @@ class Command(BaseCommand):
         parser.add_argument("--method", required=True, choices=Method.values)
         parser.add_argument("--model", required=True, help="default | PATH | run:ID")
         parser.add_argument("--train-snapshot", required=True, help="snapshot hash (a unique prefix works)")
-        parser.add_argument("--eval-snapshot", default=None, help="snapshot hash checked for contamination")
+        parser.add_argument(
+            "--eval-snapshot", default=None,
+            help="snapshot hash checked for contamination (and evaluated on, with --eval-every)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--eval-every", type=int, default=None, metavar="N",
+            help="evaluate the checkpoints at multiples of N steps and the last one on the eval snapshot",
+        )  # fmt: skip
+        parser.add_argument(
+            "--eval-set", action="append", default=[], metavar="KEY=VALUE",
+            help="a field of those evaluations' protocol (n, ks, temperature, max_new_tokens, seed …; "
+            "default n=1 greedy)",
+        )  # fmt: skip
         parser.add_argument("--max-steps", type=int, default=None)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument(
@@ -60,6 +72,10 @@ class Command(BaseCommand):
             config = parse_set(opts["set"])
         except ValueError as exc:
             self._refuse({"set": str(exc)})
+        try:
+            eval_protocol = parse_set(opts["eval_set"])
+        except ValueError as exc:
+            self._refuse({"eval_set": str(exc)})
         if opts["max_steps"] is not None:
             config["max_steps"] = opts["max_steps"]
         request = LaunchRequest(
@@ -67,6 +83,8 @@ class Command(BaseCommand):
             model=opts["model"],
             train_snapshot=opts["train_snapshot"],
             eval_snapshot=opts["eval_snapshot"],
+            eval_every=opts["eval_every"],
+            eval_protocol=eval_protocol,
             seed=opts["seed"],
             config=config,
             name=opts["name"],
