@@ -29,6 +29,7 @@ from django.apps import apps
 from django.contrib import messages
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -47,6 +48,12 @@ log = logging.getLogger(__name__)
 J = TypeVar("J", bound=JobBase)
 
 FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+#: Sent once :func:`job_finish` has closed a row (``sender`` the model, ``pk``, ``status``), so
+#: what waits on a job (a study's next arm) can move on without polling. Rows the reaper fails
+#: send nothing; whoever waits also checks periodically.
+job_finished = Signal()
 
 
 class JobCancelled(Exception):
@@ -186,7 +193,10 @@ def job_finish(
     rows = model._default_manager.filter(pk=pk).exclude(status__in=FINISHED)
     if attempt is not None:
         rows = rows.filter(attempt=attempt)
-    return rows.update(**fields) == 1
+    closed = rows.update(**fields) == 1
+    if closed:
+        job_finished.send(sender=model, pk=pk, status=status)
+    return closed
 
 
 class _Heartbeat(threading.Thread):

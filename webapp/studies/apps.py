@@ -5,3 +5,10 @@ class StudiesAppConfig(AppConfig):
     name = "webapp.studies"
     label = "studies"
     verbose_name = "Studies"
+
+    def ready(self) -> None:
+        # A study waits on its runs and evaluations: when one of them ends, advance the study.
+        from webapp.core.jobs import job_finished
+        from webapp.studies.services import on_job_finished
+
+        job_finished.connect(on_job_finished, dispatch_uid="studies-advance-on-job-finished")

@@ -126,6 +126,22 @@ def advance_on_commit(study_id: int) -> None:
     study_advance_task.delay_on_commit(study_id)
 
 
+def on_job_finished(sender: Any, pk: int, status: str, **_: Any) -> None:
+    """A job ended: advance (on commit, on the cpu queue) every study that waits on it."""
+    label = sender._meta.label
+    if label == "training.TrainingRun":
+        ids = set(StudyUnit.objects.filter(training_run_id=pk).values_list("study_id", flat=True))
+    elif label == "evaluation.EvalRun":
+        ids = set(StudyUnit.objects.filter(eval_run_id=pk).values_list("study_id", flat=True))
+        ids |= set(Study.objects.filter(base_eval_id=pk).values_list("pk", flat=True))
+    elif label == "core.BackgroundJob":
+        ids = set(Study.objects.filter(synthesis_job_id=pk).values_list("pk", flat=True))
+    else:
+        return
+    for study_id in ids:
+        advance_on_commit(study_id)
+
+
 # --- advancing ---------------------------------------------------------------------------------
 
 

@@ -104,6 +104,12 @@ def study_detail(request: AuthedHttpRequest, study_id: int) -> HttpResponse:
         "chart": _chart(study),
         "snapshots": study.snapshots.select_related("snapshot").order_by("kind", "key"),
         "results": study.results or {},
+        "file_labels": [
+            ("table_csv", "table (CSV)"),
+            ("svg", "figure (SVG)"),
+            ("png", "figure (PNG)"),
+            ("csv", "figure data (CSV)"),
+        ],
     }
     return render_page(request, "studies/detail.html", context, partial="status")
 

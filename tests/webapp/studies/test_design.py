@@ -52,8 +52,8 @@ def test_every_shipped_template_resolves_at_every_scale_with_no_undeclared_diffe
     demo = design_parse(template_text("sft_vs_rl"), scale="demo", seeds=2)
     assert [a.name for a in demo.arms] == ["sft", "rl_from_sft", "rl_from_scratch"]
     assert demo.arm("rl_from_sft").depends_on == "sft" and demo.arm("rl_from_scratch").depends_on is None
-    assert demo.arm("sft").seeds == [0, 1] and demo.arm("sft").hyper["max_steps"] == 40
-    assert demo.pools == {"A": 200, "B": 40, "C": 40}
+    assert demo.arm("sft").seeds == [0, 1] and demo.arm("sft").hyper["max_steps"] == 20
+    assert demo.pools == {"A": 100, "B": 20, "C": 20}
     # The composite-share arms differ only in the Composite_A ratio (and its absence at 0%).
     share = design_parse(template_text("composite_share"), scale="tiny")
     keys = {d.key for d in differences(share.arms, share.factors)}
