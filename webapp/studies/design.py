@@ -55,6 +55,7 @@ TOP_KEYS = {
     "arms",
     "reference",
     "pools",
+    "in_domain",
 }
 ARM_KEYS = {"method", "init", "train", "model", "hyper", "protocol", "seeds", "depends_on"}
 METHODS = {"sft", "grpo", "rloo"}
@@ -101,6 +102,9 @@ class StudyDesign:
     #: Composite pools the study needs and how many composites each should hold (the study
     #: synthesises them first when they are missing).
     pools: dict[str, int] = field(default_factory=dict)
+    #: Eval suites that hold training problems on purpose (they measure how well the arms fit
+    #: their own data, the paper's over-fitting check): the contamination guard skips them.
+    in_domain: list[str] = field(default_factory=list)
 
     def arm(self, name: str) -> Arm:
         for arm in self.arms:
@@ -299,7 +303,16 @@ def design_parse(text: str, *, scale: str, seeds: int | None = None) -> StudyDes
         arms=_order(arms),
         reference=reference,
         pools={str(k): int(v) for k, v in (data.get("pools") or {}).items()},
+        in_domain=_in_domain(data.get("in_domain"), evals),
     )
+
+
+def _in_domain(value: Any, evals: Mapping[str, RecipeFile]) -> list[str]:
+    names = [str(v) for v in value or []]
+    unknown = [n for n in names if n not in evals]
+    if unknown:
+        raise DesignError(f"in_domain names no eval suite: {', '.join(unknown)}")
+    return names
 
 
 def undeclared(design: StudyDesign) -> list[Difference]:
