@@ -35,6 +35,7 @@ from webapp.accounts.models import User
 from webapp.core.jobs import JobCancelled, JobContext, JobError, job_cancel, job_run
 from webapp.core.judging import sandbox_client
 from webapp.core.models import JobStatus
+from webapp.core.text import db_json, db_text
 from webapp.evaluation.categories import categorize
 from webapp.evaluation.metrics import PassCounts, suite_pass_at_k, usable_ks
 from webapp.evaluation.models import (
@@ -365,9 +366,9 @@ def generations_index(run: EvalRun) -> int:
                 snapshot=snapshot,
                 task_id=task_id,
                 sample_index=int(line.get("sample_index", 0)),
-                prompt=str(line.get("prompt", "")),
-                completion=str(line.get("completion", "")),
-                code=str(line.get("code") or ""),
+                prompt=db_text(str(line.get("prompt", ""))),
+                completion=db_text(str(line.get("completion", ""))),
+                code=db_text(str(line.get("code") or "")),
                 prompt_tokens=int(line.get("prompt_tokens") or 0),
                 completion_tokens=int(line.get("completion_tokens") or 0),
                 finish_reason=str(line.get("finish_reason") or "")[:32],
@@ -422,14 +423,16 @@ def judge_generations(
         category, error_type = categorize(result)
         if not request.program.strip():
             category = "no_code"
-        g.code = request.program  # what was judged (extracted here when the worker sent none)
+        g.code = db_text(request.program)  # what was judged (extracted when the worker sent none)
         g.verdict, g.passed, g.category, g.error_type = (
             str(result.verdict),
             result.passed,
             category,
             error_type,
         )
-        g.error, g.stdout, g.stderr = _short(result.error), _short(result.stdout), _short(result.stderr)
+        g.error, g.stdout, g.stderr = (
+            db_text(_short(t)) for t in (result.error, result.stdout, result.stderr)
+        )
         g.isolation = result.isolation[:200]
         g.tests_version = tests[(g.snapshot_id, g.task_id)].version[:120]
         g.judged_at = now
@@ -440,8 +443,8 @@ def judge_generations(
                     index=case.index,
                     input=case.args,
                     expected=case.expected,
-                    got=case.got,
-                    error=_short(case.error),
+                    got=db_json(case.got),
+                    error=db_text(_short(case.error)),
                     passed=case.passed,
                 )
             )

@@ -23,6 +23,7 @@ from django.utils import timezone
 from training_worker.contracts import ProgressEvent
 from webapp.core.jobs import job_finish
 from webapp.core.models import JobStatus
+from webapp.core.text import db_json
 from webapp.training.models import Checkpoint, MetricPoint, RunEvent, TrainingRun
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def event_apply(event: ProgressEvent) -> bool:
                     seq=event.seq,
                     type=event.type,
                     step=event.step,
-                    payload=event.payload,
+                    payload=db_json(event.payload),  # a log line may quote model output
                     timestamp=event.timestamp,
                 )
         except IntegrityError:

@@ -38,6 +38,9 @@ def answer(record: ProblemRecord, kind: str) -> str:
         body = HOSTILE_EXIT
     elif kind == "always_equal":
         body = ALWAYS_EQUAL.format(name=record.entry_point)
+    elif kind == "nul":  # a model that writes NUL bytes, in its prose and in what it returns
+        code = f"def {record.entry_point}(*args, **kwargs):\n    return '\\x00'\n"
+        return f"Here\x00 it is.\n\n```python\n{code}```\n\x00"
     else:
         raise ValueError(kind)
     return f"Here is my solution.\n\n```python\n{body}```\n"

@@ -125,3 +125,23 @@ def test_events_apply_once_and_in_order(artifacts: Path, atom_suite: Any) -> Non
     apply_eval_event(failed)
     run.refresh_from_db()
     assert run.status == JobStatus.FAILED and run.error == "CUDA out of memory"
+
+
+def test_nul_bytes_in_a_generation_and_in_what_it_returns_are_stored_visibly(
+    artifacts: Path, atom_suite: Any
+) -> None:
+    # PostgreSQL refuses NUL in text and jsonb: one such sample used to fail the whole batch.
+    run = generated_run(
+        artifacts, atom_suite, ks=(1,), plan=lambda record, i: "nul" if i == 0 else "reference"
+    )
+    evalrun_judge(run_pk=run.pk)
+    run.refresh_from_db()
+    assert run.status == JobStatus.SUCCEEDED, run.error
+    nul = Generation.objects.filter(run=run, sample_index=0).first()
+    assert nul is not None and "\x00" not in nul.completion and "Here\ufffd it is." in nul.completion
+    assert nul.verdict == "failed" and not nul.passed
+    got = CaseOutcome.objects.filter(generation=nul).values_list("got", flat=True).first()
+    assert got == "\ufffd"
+    assert Generation.objects.filter(run=run, passed=True).count() == Generation.objects.filter(
+        run=run
+    ).count() - len(atom_suite[1])
