@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sandbox.tampering import tampering_kind
 from training_worker.contracts import ProblemRecord
 
 if TYPE_CHECKING:
@@ -34,33 +35,8 @@ CATEGORIES: tuple[str, ...] = (
     "timeout",
     "tampering",
 )
-#: Static flags of the sandbox that mean the program reached for the judge's machinery.
-TAMPERING_FLAGS = frozenset({"exit", "getframe", "builtins", "gc", "inspect", "ctypes", "signal"})
-_EXIT = re.compile(r"SystemExit|exited \(code|the program exited")
-_NONPLAIN = re.compile(r"non-plain value")
-_FORGED = re.compile(r"\b(all tests? passed|tests? passed|passed|success|ok)\b", re.I)
 #: Rollout rows keep at most this much of each text field.
 _KEEP_CHARS = 4000
-
-
-def tampering_kind(result: JudgeResult) -> str | None:
-    """Why the judge's verdict says the program tried to game it, or None.
-
-    ``exit`` (SystemExit, ``os._exit``), ``nonplain`` (returned an object that is not plain
-    data, e.g. one whose ``__eq__`` is always true), ``machinery`` (frames, gc, builtins,
-    ctypes, signals), ``forged_output`` (a failing program printing success)."""
-    if result.passed:
-        return None
-    texts = [result.error or ""] + [c.error or "" for c in result.cases]
-    if any(_EXIT.search(t) for t in texts) or "exit" in result.flags:
-        return "exit"
-    if any(_NONPLAIN.search(t) for t in texts):
-        return "nonplain"
-    if TAMPERING_FLAGS.intersection(result.flags):
-        return "machinery"
-    if result.verdict == "failed" and _FORGED.search(result.stdout or ""):
-        return "forged_output"
-    return None
 
 
 def categorize(result: JudgeResult) -> str:

@@ -5,10 +5,7 @@ The categories are those of the RL rewards (``training_worker/rewards.py``: pass
 answer, runtime error, syntax error, timeout, tampering) with ``crashed`` kept apart (a
 signal or out of memory says something different about a program than an exception) and
 ``no_code`` for an answer with nothing to run. Tampering is recognised by the same signs
-as the rewards use (they cannot be imported here: the web side reaches into the worker's
-package only for its wire types): exiting, returning an object that is not plain data (an
-always-equal object), reaching for frames, builtins, gc, ctypes or signals, and printing
-success while failing.
+as the rewards use, :func:`sandbox.tampering.tampering_kind`.
 """
 
 from __future__ import annotations
@@ -16,33 +13,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from sandbox.tampering import tampering_kind
+
 if TYPE_CHECKING:
     from sandbox import JudgeResult
 
-#: The sandbox's static flags that mean the program reached for the judge's machinery.
-TAMPERING_FLAGS = frozenset({"exit", "getframe", "builtins", "gc", "inspect", "ctypes", "signal"})
-_EXIT = re.compile(r"SystemExit|exited \(code|the program exited")
-_NONPLAIN = re.compile(r"non-plain value")
-_FORGED = re.compile(r"\b(all tests? passed|tests? passed|passed|success|ok)\b", re.I)
 #: ``ZeroDivisionError: division by zero (line 2)``, possibly after "not run: ".
 _EXCEPTION = re.compile(r"(?:not run: )?([A-Z][A-Za-z0-9_]*(?:Error|Exception|Exit|Interrupt|Iteration))\b")
-
-
-def tampering_kind(result: JudgeResult) -> str | None:
-    """``exit``, ``nonplain``, ``machinery`` or ``forged_output`` when a failing program
-    tried to game the judge, else None (a passing program is never tampering)."""
-    if result.passed:
-        return None
-    texts = [result.error or ""] + [c.error or "" for c in result.cases]
-    if any(_EXIT.search(t) for t in texts) or "exit" in result.flags:
-        return "exit"
-    if any(_NONPLAIN.search(t) for t in texts):
-        return "nonplain"
-    if TAMPERING_FLAGS.intersection(result.flags):
-        return "machinery"
-    if result.verdict == "failed" and _FORGED.search(result.stdout or ""):
-        return "forged_output"
-    return None
 
 
 def exception_type(message: str | None) -> str:
