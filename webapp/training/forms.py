@@ -195,9 +195,14 @@ def initial_from_preset(name: str) -> dict[str, Any]:
     preset = PRESETS.get(name)
     if preset is None:
         return {}
-    initial: dict[str, Any] = {"method": preset.method}
+    return _with_config({"method": preset.method}, preset.config)
+
+
+def _with_config(initial: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    """``initial`` plus ``config``: a value with its own form field goes there, any other one
+    into the ``KEY=VALUE`` lines."""
     extra = []
-    for key, value in preset.config.items():
+    for key, value in config.items():
         if key in CONFIG_FIELDS:
             initial[key] = value
         else:
@@ -224,11 +229,4 @@ def initial_from_run(run: TrainingRun) -> dict[str, Any]:
         "contamination_override": run.contamination_override,
         "cloned_from": run.pk,
     }
-    extra = []
-    for key, value in changed.items():
-        if key in CONFIG_FIELDS:
-            initial[key] = value
-        else:
-            extra.append(f"{key}={json.dumps(value)}")
-    initial["extra"] = "\n".join(extra)
-    return initial
+    return _with_config(initial, changed)
