@@ -341,25 +341,26 @@ def job_models() -> list[type[JobBase]]:
     return [m for m in apps.get_models() if issubclass(m, JobBase)]
 
 
-#: Checks an app runs before each reap, as dotted paths (core imports no app): a job kind
-#: whose workers keep liveness elsewhere (training runs: the GPU worker's Redis heartbeat)
-#: refreshes, fails or kills its rows first. Each returns a dict of counts.
-REAP_HOOKS: tuple[str, ...] = (
-    "webapp.training.liveness.runs_check",
-    "webapp.training.liveness.evals_check",
-)
+#: Checks apps run before each reap, registered from their ``AppConfig.ready`` (core imports
+#: no app): a job kind whose workers keep liveness elsewhere (training runs and evaluations:
+#: the GPU worker's Redis heartbeat) refreshes, fails or kills its rows first.
+_REAP_HOOKS: list[Callable[[], Any]] = []
+
+
+def register_reap_hook(hook: Callable[[], Any]) -> None:
+    """Run ``hook()`` before every reap (registering the same hook twice is a no-op)."""
+    if hook not in _REAP_HOOKS:
+        _REAP_HOOKS.append(hook)
 
 
 def jobs_reap() -> dict[str, int]:
-    """Run the :data:`REAP_HOOKS`, then fail every running row whose heartbeat is older than
-    REAP_AFTER_SECONDS, with the reason. Returns how many rows of each model it failed."""
-    from django.utils.module_loading import import_string
-
-    for hook in REAP_HOOKS:
+    """Run the registered reap hooks, then fail every running row whose heartbeat is older
+    than REAP_AFTER_SECONDS, with the reason. Returns how many rows of each model it failed."""
+    for hook in _REAP_HOOKS:
         try:
-            import_string(hook)()
+            hook()
         except Exception:  # one app's check (its Redis down) must not stop the reaper
-            log.exception("reap hook %s failed", hook)
+            log.exception("reap hook %s failed", getattr(hook, "__qualname__", hook))
     reason = (
         f"No heartbeat for more than {REAP_AFTER_SECONDS} s: the worker running it died or "
         "lost the database. Failed by the reaper."

@@ -1,5 +1,5 @@
 """Whether a running run's worker is alive, from the worker's own Redis keys; run by the
-shared reaper before it reaps (``webapp.core.jobs.REAP_HOOKS``).
+shared reaper before it reaps (``webapp.core.jobs.register_reap_hook``).
 
 The database's ``heartbeat_at`` moves with the events, which go through a queue; the worker's
 Redis heartbeat key (``atomlab:job:<id>:heartbeat``, expiring after three missed beats) is
