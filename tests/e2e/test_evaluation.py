@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import login
+from tests.conftest import login, wait_until
 from tests.factories import UserFactory
 from tests.webapp.evaluation.conftest import freeze, write_generations
 from training_worker.contracts import ProgressEvent
@@ -105,6 +105,9 @@ def test_a_researcher_opens_a_failed_case_labels_it_and_finds_it_again(
 
     page.goto(f"{live_server.url}/evaluations/generations/")
     page.select_option("#g-label", "wrong_test")
+    # The unfiltered table already holds the row: wait for the filtered swap, not for the row.
+    page.wait_for_url("**label=wrong_test**")
+    wait_until(page, "document.querySelectorAll('#generation-table tbody tr[data-generation]').length === 1")
     page.wait_for_selector(f'#generation-table tr[data-generation="{gid}"]')
     assert page.locator("#generation-table tbody tr[data-generation]").count() == 1
     assert "label=wrong_test" in page.url
