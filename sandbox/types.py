@@ -130,6 +130,9 @@ class CaseOutcome:
     got: Any
     passed: bool
     error: str | None = None
+    #: Wall time of the call (a native case) or of the whole test, in milliseconds; None for
+    #: a case that did not run.
+    duration_ms: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""

@@ -47,9 +47,11 @@ def judge_result(request: JudgeRequest, raw: dict[str, Any], report: bytes, isol
         return result
     outcomes: list[tuple[Verdict, str | None]] = []
     replies = raw.get("calls", [])
+    times = raw.get("call_ms") or []
     for i, case in enumerate(cases):
         if i < len(replies):
             outcome, verdict = _judge_reply(i, case, replies[i])
+            outcome.duration_ms = _ms(times[i] if i < len(times) else None)
         else:
             stop_verdict, stop_message = _stop_reason(raw.get("stopped"), raw.get("exit"), i)
             first_unrun = i == len(replies)
@@ -68,6 +70,7 @@ def judge_result(request: JudgeRequest, raw: dict[str, Any], report: bytes, isol
                 got=None,
                 passed=verdict is Verdict.PASSED,
                 error=test_message,
+                duration_ms=_ms(raw.get("test_ms")),
             )
         )
         outcomes.append((verdict, test_message))
@@ -78,6 +81,11 @@ def judge_result(request: JudgeRequest, raw: dict[str, Any], report: bytes, isol
         wrong = [c.index for c in result.cases if not c.passed]
         result.error = f"{len(wrong)} of {len(result.cases)} cases failed (first: case {wrong[0]})"
     return result
+
+
+def _ms(value: Any) -> float | None:
+    """A worker's timing as a float, or None when it is missing or not a number."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _not_run(index: int, case: dict[str, Any], message: str) -> CaseOutcome:

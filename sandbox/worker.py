@@ -262,6 +262,7 @@ class Worker:
             "load": "died",
             "message": None,
             "calls": [],
+            "call_ms": [],
             "stopped": None,
             "test": None,
             "exit": None,
@@ -318,7 +319,9 @@ class Worker:
         self, result: dict[str, Any], calls: list[Any], req_w: int, rep_r: int, deadline: float, pidfd: int
     ) -> None:
         replies: list[str] = result["calls"]
+        times: list[float] = result["call_ms"]
         for call in calls:
+            began = time.monotonic()
             sent = send_frame(req_w, json.dumps(call).encode(), deadline, pidfd)
             if sent is not Recv.FRAME:
                 result["stopped"] = "timeout" if sent is Recv.TIMEOUT else "died"
@@ -328,6 +331,8 @@ class Worker:
                 result["stopped"] = {Recv.TIMEOUT: "timeout", Recv.TOO_BIG: "too_big"}.get(kind, "died")
                 return
             replies.append(frame.decode("utf-8", errors="replace"))
+            # From sending the arguments to reading the value: the call as the judge sees it.
+            times.append(round((time.monotonic() - began) * 1000, 3))
 
     # --- the test process ----------------------------------------------------------------
 
@@ -347,6 +352,7 @@ class Worker:
             # limit needs CAP_SYS_RESOURCE, which containers often lack. Start afresh.
             self._stop_tester()
         tester = self._ensure_tester(limits)
+        began = time.monotonic()
         header = json.dumps(
             {
                 "test_setup": job.get("test_setup"),
@@ -374,6 +380,7 @@ class Worker:
         kind, frame = Recv.TIMEOUT if sent is Recv.TIMEOUT else Recv.DEAD, None
         if sent is Recv.FRAME:
             kind, frame = self._wait_report(tester, pidfd, deadline)
+            result["test_ms"] = round((time.monotonic() - began) * 1000, 3)
         self.tester_jobs += 1
         if kind is Recv.FRAME and frame is not None:
             result["test"] = "report"

@@ -87,6 +87,7 @@ def test_a_researcher_opens_a_failed_case_labels_it_and_finds_it_again(
     page.wait_for_selector("#cases")
     failing = page.locator("#cases tr.fail")
     assert failing.count() > 0 and "ZeroDivisionError" in failing.first.inner_text()
+    assert failing.first.inner_text().rstrip().split("\t")[-2].endswith(" ms")  # the call's time
     gid = int(page.url.rstrip("/").rsplit("/", 1)[1])
     shot(page, "generation")
     page.fill("#id_note", "the test expects a crash")

@@ -269,3 +269,25 @@ def test_request_ids_come_back_in_order(pool: SandboxPool) -> None:
     results = pool.judge_batch(requests)
     assert [r.id for r in results] == [f"r{i}" for i in range(20)]
     assert all(r.passed for r in results)
+
+
+def test_each_case_carries_its_own_wall_time_and_an_unrun_case_none(pool: SandboxPool) -> None:
+    program = (
+        "import time\ndef f(x):\n    if x == 2:\n        while True: pass\n"
+        "    time.sleep(x * 0.2)\n    return x\n"
+    )
+    result = judge(pool, program, [{"args": [i], "expected": i} for i in range(4)], timeout_s=2.0)
+    fast, slow, stuck, unrun = result.cases
+    assert fast.duration_ms is not None and slow.duration_ms is not None
+    assert fast.duration_ms < 150 and 190 <= slow.duration_ms < 1000
+    # The case that timed out never replied; the one after it never ran.
+    assert stuck.duration_ms is None and unrun.duration_ms is None
+    assert result.verdict == Verdict.TIMEOUT
+
+
+def test_an_assert_style_test_is_timed_as_one_case(pool: SandboxPool) -> None:
+    check = "import time\ndef check(candidate):\n    time.sleep(0.2)\n    assert candidate(1) == 2\n"
+    result = pool.judge(JudgeRequest(program="def f(x):\n    return x + 1\n", entry_point="f", test=check))
+    assert result.passed
+    (case,) = result.cases
+    assert case.duration_ms is not None and 190 <= case.duration_ms < 2000

@@ -446,6 +446,7 @@ def judge_generations(
                     got=db_json(case.got),
                     error=db_text(_short(case.error)),
                     passed=case.passed,
+                    duration_ms=case.duration_ms,
                 )
             )
     fields = ["code", "verdict", "passed", "category", "error_type", "error", "stdout", "stderr"]

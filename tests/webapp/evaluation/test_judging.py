@@ -79,6 +79,8 @@ def test_every_generation_gets_a_real_verdict_and_hostile_ones_fail_as_tampering
     outcomes = list(ref.outcomes.order_by("index"))
     assert [o.input for o in outcomes] == [c["args"] for c in records[0].cases]
     assert all(o.passed and o.got == o.expected for o in outcomes)
+    # Each case carries the wall time of its call in the sandbox.
+    assert all(o.duration_ms is not None and 0 < o.duration_ms < 5000 for o in outcomes)
     wrong = Generation.objects.get(run=run, task_id=records[0].task_id, sample_index=1)
     assert all(not o.passed and o.got == "surely not this" for o in wrong.outcomes.all())
     assert CaseOutcome.objects.filter(generation__run=run).count() == len(KINDS) * sum(

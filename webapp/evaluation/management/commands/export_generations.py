@@ -51,6 +51,7 @@ class Command(BaseCommand):
                             "got": o.got,
                             "error": o.error or None,
                             "passed": o.passed,
+                            "duration_ms": o.duration_ms,
                         }
                         for o in g.outcomes.all()
                     ],
