@@ -44,7 +44,11 @@ def _wait_for_worker(app: Any, name: str, proc: subprocess.Popen[bytes], timeout
     raise RuntimeError(f"worker {name} did not answer a ping within {timeout} s")
 
 
-def _start_worker(app_module: str, queues: str, name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _start_worker(
+    app_module: str, queues: str, name: str, env: dict[str, str], pool: str = "solo"
+) -> subprocess.Popen[bytes]:
+    """A real worker process (``pool``: ``solo`` runs tasks in the worker itself; ``prefork``,
+    as ``make run`` and production do, in a child the worker replaces when it dies)."""
     log = open(REPO / "var" / f"test-{name.split('@')[0]}.log", "wb")  # noqa: SIM115  # closed with the process
     return subprocess.Popen(
         [
@@ -59,7 +63,9 @@ def _start_worker(app_module: str, queues: str, name: str, env: dict[str, str]) 
             "-n",
             name,
             "--pool",
-            "solo",
+            pool,
+            "--concurrency",
+            "1",
             "--without-gossip",
             "--without-mingle",
             "-l",

@@ -68,6 +68,9 @@ def test_launch_a_study_and_watch_its_graph_reach_done(
         "done",
         "done",
     ]
+    # Each arm's card sums its curve up in one line.
+    assert page.inner_text('.study-arm[data-arm="sft"] .study-curve').startswith("loss ")
+    assert page.inner_text('.study-arm[data-arm="rl"] .study-curve').startswith("reward ")
     table = page.inner_text("#study-table")
     assert "base model" in table and "rl" in table and "(reference)" in table
     assert "pass@1 of rl vs sft" in page.inner_text("#study-summary")

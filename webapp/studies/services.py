@@ -42,6 +42,7 @@ from webapp.mixtures.tokenizing import TokenizerError
 from webapp.studies.design import DesignError, Difference, StudyDesign, design_parse, undeclared
 from webapp.studies.models import Study, StudySnapshot, StudyStatus, StudyUnit
 from webapp.studies.summary import Comparison, study_summary
+from webapp.training.selectors import training_summaries
 
 log = logging.getLogger(__name__)
 
@@ -145,13 +146,21 @@ def on_job_finished(sender: Any, pk: int, status: str, **_: Any) -> None:
 # --- advancing ---------------------------------------------------------------------------------
 
 
+#: Unit states in which the unit will move on by itself.
+MOVING = ("queued", "training", "trained", "eval queued", "evaluating")
+
+
 def unit_state(unit: StudyUnit) -> str:
-    """waiting | blocked | training | trained | evaluating | failed | done."""
+    """waiting | blocked | queued | training | trained | eval queued | evaluating | failed |
+    done. "queued" and "eval queued": the job waits for a free GPU-queue worker (each runs one
+    job at a time)."""
     if unit.blocked:
         return "blocked"
     run = unit.training_run
     if run is None:
         return "waiting"
+    if run.status == JobStatus.QUEUED:
+        return "queued"
     if run.status in IN_PROGRESS:
         return "training"
     if run.status in ENDED_BADLY:
@@ -159,6 +168,8 @@ def unit_state(unit: StudyUnit) -> str:
     ev = unit.eval_run
     if ev is None:
         return "trained"
+    if ev.status == JobStatus.QUEUED:
+        return "eval queued"
     if ev.status in IN_PROGRESS:
         return "evaluating"
     if ev.status in ENDED_BADLY:
@@ -350,7 +361,7 @@ def study_advance(study_id: int) -> str:
     states = {key: unit_state(u) for key, u in units.items()}
     base = study.base_eval
     base_done = base is not None and base.status == JobStatus.SUCCEEDED
-    moving = [k for k, s in states.items() if s in ("training", "evaluating", "trained")]
+    moving = [k for k, s in states.items() if s in MOVING]
     waiting_on_failed = [
         k for k, s in states.items() if s == "waiting" and _dependency_failed(design, units, units[k])
     ]
@@ -367,7 +378,9 @@ def study_advance(study_id: int) -> str:
     else:
         study.status = StudyStatus.RUNNING
         done = sum(s == "done" for s in states.values())
-        study.message = f"{done} of {len(states)} arm runs done"
+        queued = sum(s in ("queued", "eval queued") for s in states.values())
+        wait = f"; {queued} job(s) queued for a free GPU worker" if queued else ""
+        study.message = f"{done} of {len(states)} arm runs done{wait}"
     study.save(update_fields=["status", "base_eval", "results", "finished_at", "message"])
     return study.status
 
@@ -596,7 +609,10 @@ def results_chart(study: Study, cells: list[Cell]) -> Any:
 def study_state(study: Study) -> dict[str, Any]:
     """What ``study_status --json`` and ``run_study --json`` print."""
     units = []
-    for u in study.units.select_related("training_run", "eval_run").order_by("order", "seed"):
+    rows = list(study.units.select_related("training_run", "eval_run").order_by("order", "seed"))
+    curves = training_summaries([u.training_run_id for u in rows if u.training_run_id])
+    for u in rows:
+        curve = curves.get(u.training_run_id or 0)
         units.append(
             {
                 "arm": u.arm,
@@ -605,6 +621,7 @@ def study_state(study: Study) -> dict[str, Any]:
                 "training_run": u.training_run_id,
                 "eval_run": u.eval_run_id,
                 "blocked": u.blocked or None,
+                "training": curve.to_json() if curve else None,
             }
         )
     results = study.results or {}

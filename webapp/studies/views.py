@@ -15,6 +15,7 @@ from webapp.studies import services
 from webapp.studies.design import DesignError, design_parse, template_names, template_text
 from webapp.studies.forms import StudyNewForm
 from webapp.studies.models import Study, StudyUnit
+from webapp.training.selectors import training_summaries
 
 
 @require_GET
@@ -62,6 +63,7 @@ def _graph(study: Study, design: Any) -> list[list[dict[str, Any]]]:
     units: dict[str, list[StudyUnit]] = {}
     for u in study.units.select_related("training_run", "eval_run").order_by("order", "seed"):
         units.setdefault(u.arm, []).append(u)
+    curves = training_summaries([u.training_run_id for us in units.values() for u in us if u.training_run_id])
     depth: dict[str, int] = {}
     for arm in design.arms:  # dependencies come first
         depth[arm.name] = depth[arm.depends_on] + 1 if arm.depends_on else 0
@@ -70,7 +72,10 @@ def _graph(study: Study, design: Any) -> list[list[dict[str, Any]]]:
         columns[depth[arm.name]].append(
             {
                 "arm": arm,
-                "units": [{"unit": u, "state": services.unit_state(u)} for u in units.get(arm.name, [])],
+                "units": [
+                    {"unit": u, "state": services.unit_state(u), "curve": curves.get(u.training_run_id or 0)}
+                    for u in units.get(arm.name, [])
+                ],
             }
         )
     return columns

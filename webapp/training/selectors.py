@@ -110,6 +110,58 @@ def metric_series(*, run: TrainingRun, after: float | None = None) -> dict[str, 
 
 
 @dataclass(frozen=True)
+class TrainingSummary:
+    """A run's curve in one line: loss at its first and last logged step, and the mean
+    reward over its steps (RL runs), for pages that list many runs (a study's arms)."""
+
+    steps: int
+    loss_first: float | None
+    loss_last: float | None
+    reward_mean: float | None
+
+    def text(self) -> str:
+        """``"loss 0.88 → 0.38"`` or ``"reward 0.113 (mean of 8 steps)"``; empty before any step."""
+        if self.reward_mean is not None:
+            return f"reward {self.reward_mean:.3f} (mean of {self.steps} steps)"
+        if self.loss_first is not None and self.loss_last is not None:
+            return f"loss {self.loss_first:.2f} → {self.loss_last:.2f} ({self.steps} steps)"
+        return ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "steps": self.steps,
+            "loss_first": self.loss_first,
+            "loss_last": self.loss_last,
+            "reward_mean": self.reward_mean,
+            "text": self.text(),
+        }
+
+
+def training_summaries(run_ids: list[int]) -> dict[int, TrainingSummary]:
+    """:class:`TrainingSummary` of each run in ``run_ids`` that logged a loss or a reward
+    (one query)."""
+    points = (
+        MetricPoint.objects.filter(run_id__in=run_ids, name__in=("loss", "reward"), value__isnull=False)
+        .order_by("run_id", "step")
+        .values_list("run_id", "name", "value")
+    )
+    series: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for run_id, name, value in points:
+        if value is not None:  # filtered out above; this is for the type checker
+            series[run_id][name].append(value)
+    out = {}
+    for run_id, by_name in series.items():
+        loss, reward = by_name.get("loss", []), by_name.get("reward", [])
+        out[run_id] = TrainingSummary(
+            steps=len(reward) if reward else len(loss),  # the steps the line speaks of
+            loss_first=loss[0] if loss else None,
+            loss_last=loss[-1] if loss else None,
+            reward_mean=sum(reward) / len(reward) if reward else None,
+        )
+    return out
+
+
+@dataclass(frozen=True)
 class RunEvaluation:
     """An evaluation the run's cadence scheduled: its checkpoint's step and pass@1 per suite."""
 

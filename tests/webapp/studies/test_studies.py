@@ -12,7 +12,14 @@ from training_worker.contracts import ProgressEvent
 from webapp.core.models import JobStatus
 from webapp.evaluation.models import EvalRun, ProblemResult
 from webapp.studies.models import Study, StudyStatus, StudyUnit
-from webapp.studies.services import StudyRefused, study_advance, study_create, study_results, unit_resume
+from webapp.studies.services import (
+    StudyRefused,
+    study_advance,
+    study_create,
+    study_results,
+    unit_resume,
+    unit_state,
+)
 from webapp.training.models import TrainingRun
 from webapp.training.progress import event_apply
 
@@ -67,6 +74,12 @@ def test_dependent_arms_launch_in_order_and_a_failed_arm_resumes_alone(
     assert (sft.method, sft.train_snapshot_id) == ("sft", study.snapshots.get(kind="train").snapshot_id)
     assert study_advance(study.pk) == StudyStatus.RUNNING  # nothing new while SFT runs
     assert _units(study)["rl"].training_run is None
+    # Until a GPU worker takes it, the SFT arm says it is queued, and so does the study.
+    assert {arm: unit_state(u) for arm, u in _units(study).items()} == {"sft": "queued", "rl": "waiting"}
+    study.refresh_from_db()
+    assert study.message == "0 of 2 arm runs done; 1 job(s) queued for a free GPU worker"
+    TrainingRun.objects.filter(pk=sft.pk).update(status=JobStatus.RUNNING)
+    assert unit_state(_units(study)["sft"]) == "training"
 
     _finish(sft)
     study_advance(study.pk)

@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 
 from webapp.core.models import JobStatus
+from webapp.studies.management.commands.run_study import print_table
 from webapp.studies.models import Study, StudyStatus
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(900)]
@@ -47,6 +48,14 @@ def test_run_study_trains_evaluates_and_reports_a_tiny_study(
     study = Study.objects.get(pk=int(study_id))
     assert study.status == StudyStatus.SUCCEEDED
     assert [(a["arm"], a["state"]) for a in state["arms"]] == [("sft", "done"), ("rl", "done")]
+    # Each arm's curve in one line: SFT's loss, RL's mean reward, over the steps it ran.
+    curves = {a["arm"]: a["training"] for a in state["arms"]}
+    assert curves["sft"]["loss_first"] is not None and curves["sft"]["reward_mean"] is None
+    assert curves["rl"]["reward_mean"] is not None and 0 <= curves["rl"]["reward_mean"] <= 1
+    assert curves["sft"]["steps"] >= 1 and curves["rl"]["steps"] >= 1
+    lines: list[str] = []
+    print_table(lines.append, state)  # what run_study prints without --json
+    assert curves["rl"]["text"].startswith("reward ") and any(f"({curves['rl']['text']})" in x for x in lines)
     units = {u.arm: u for u in study.units.select_related("training_run", "eval_run")}
     assert units["rl"].training_run.init_checkpoint.run_id == units["sft"].training_run_id
     assert all(u.eval_run.status == JobStatus.SUCCEEDED for u in units.values())

@@ -146,3 +146,28 @@ def test_rollout_categories_become_shares(run: TrainingRun) -> None:
 def test_an_event_for_an_unknown_job_is_dropped(db: Any) -> None:
     assert event_apply(ProgressEvent("run-999999", 1, "started")) is False
     assert event_apply(ProgressEvent("eval-3", 1, "started")) is False
+
+
+def test_a_runs_curve_in_one_line_is_first_and_last_loss_or_mean_reward(run: TrainingRun) -> None:
+    from webapp.training.selectors import training_summaries
+
+    rl = TrainingRun.objects.create(
+        method="grpo", model="default", base_model="default", train_snapshot=run.train_snapshot,
+        config={}, max_steps=3, total=3, attempt=1, created_by=run.created_by,
+    )  # fmt: skip
+    quiet = TrainingRun.objects.create(
+        method="sft", model="default", base_model="default", train_snapshot=run.train_snapshot,
+        config={}, max_steps=3, total=3, attempt=1, created_by=run.created_by,
+    )  # fmt: skip
+    for step, loss in [(3, 0.4), (1, 0.9), (2, 0.6)]:  # stored out of order
+        MetricPoint.objects.create(run=run, name="loss", step=step, value=loss)
+    MetricPoint.objects.create(run=run, name="learning_rate", step=1, value=1e-5)
+    for step, reward in [(1, 0.0), (2, 0.25), (3, 0.5), (4, None)]:
+        MetricPoint.objects.create(run=rl, name="reward", step=step, value=reward)
+        MetricPoint.objects.create(run=rl, name="loss", step=step, value=0.01)
+    curves = training_summaries([run.pk, rl.pk, quiet.pk])
+    assert set(curves) == {run.pk, rl.pk}  # a run with no points has no line
+    assert (curves[run.pk].loss_first, curves[run.pk].loss_last, curves[run.pk].steps) == (0.9, 0.4, 3)
+    assert curves[run.pk].text() == "loss 0.90 → 0.40 (3 steps)"
+    assert curves[rl.pk].reward_mean == pytest.approx(0.25)
+    assert curves[rl.pk].text() == "reward 0.250 (mean of 3 steps)"  # the step without a value is left out

@@ -1,12 +1,15 @@
 """Runs launched through the web side, trained by a real GPU-queue worker process on the CPU
 (a tiny model built offline), their events applied by the real events worker: SFT to the
 end, GRPO from its checkpoint rewarded by the real sandbox, cancel, a killed worker reaped,
-and resume at the right step."""
+resume at the right step, and a run that ignores Cancel killed in a real prefork worker."""
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ from tests.webapp.training.workers import GpuWorker, wait_for
 from training_worker.storage import local_path
 from webapp.core.jobs import jobs_reap
 from webapp.core.models import JobStatus
+from webapp.training.liveness import runs_check
 from webapp.training.models import Checkpoint, MetricPoint, RunEvent, TrainingRun
 from webapp.training.selectors import rollouts_at
 from webapp.training.services import LaunchRequest, run_cancel, run_launch, run_resume
@@ -173,3 +177,56 @@ def test_a_killed_worker_is_reaped_and_resume_continues_at_the_checkpoint(
     assert list(
         MetricPoint.objects.filter(run=run, name="loss").values_list("step", flat=True).order_by("step")
     ) == list(range(1, 41))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_run_that_outlasts_the_cancel_grace_is_killed_in_a_prefork_worker_and_not_rerun(
+    celery_workers: Any, tiny_model: Path, researcher: Any, settings: Any, tmp_path: Path
+) -> None:
+    from django.utils import timezone
+
+    queue = f"{QUEUE}-prefork"
+    settings.TRAINING_QUEUE = queue
+    settings.TRAINING_CANCEL_GRACE_SECONDS = 5
+    worker = GpuWorker(queue, str(tmp_path), pool="prefork")
+    try:
+        config = {**SFT, "learning_rate": 1e-3, "max_steps": 3000, "save_steps": 10_000}
+        run = launch(researcher, str(tiny_model), "sft", config)
+
+        def at_step_2() -> bool:
+            run.refresh_from_db()
+            return run.step >= 2
+
+        wait_for(at_step_2, timeout=180, what="step 2")
+        child = RunEvent.objects.get(run=run, type="started").payload["pid"]
+        assert child != worker.proc.pid and _alive(child)  # the task runs in a pool child
+        # Cancel asked long ago, but the worker never saw it (as when its loop is stuck in a
+        # step): past the grace, the liveness check kills the process running the task.
+        asked = timezone.now() - timedelta(seconds=10)
+        TrainingRun.objects.filter(pk=run.pk).update(cancel_requested_at=asked)
+        assert runs_check()["killed"] == 1
+        wait_for(lambda: not _alive(child), timeout=30, what=f"pool child {child} to die")
+        run.refresh_from_db()
+        assert run.status == JobStatus.CANCELLED
+        assert "did not stop within 5 s of Cancel; its worker process was killed" in run.error
+        step_at_kill = run.step
+        # The worker survives and replaces its child. The killed task's message comes back
+        # (acks_late, reject_on_worker_lost), but its attempt already started, so it is
+        # dropped, not run again; the next run on the same worker trains to its end.
+        assert worker.proc.poll() is None
+        time.sleep(3)
+        after = finished(launch(researcher, str(tiny_model), "sft", {**SFT, "max_steps": 3}))
+        assert after.status == JobStatus.SUCCEEDED, after.error
+        run.refresh_from_db()
+        assert run.status == JobStatus.CANCELLED and run.step == step_at_kill
+        assert RunEvent.objects.filter(run=run, type="started").count() == 1
+        assert worker.proc.poll() is None
+    finally:
+        worker.stop()

@@ -19,12 +19,12 @@ from tests.conftest import _start_worker, _wait_for_worker
 class GpuWorker:
     """One worker process on ``queue``."""
 
-    def __init__(self, queue: str, artifact_root: str) -> None:
+    def __init__(self, queue: str, artifact_root: str, pool: str = "solo") -> None:
         from webapp.celery_app import app
 
         env = dict(os.environ, ARTIFACT_ROOT=artifact_root, ATOMLAB_HEARTBEAT_SECONDS="1", HF_HUB_OFFLINE="1")
         self.name = f"{queue}-{uuid.uuid4().hex[:6]}@trainweb-test"
-        self.proc = _start_worker("training_worker.celery_app", queue, self.name, env)
+        self.proc = _start_worker("training_worker.celery_app", queue, self.name, env, pool)
         _wait_for_worker(app, self.name, self.proc, timeout=120)
 
     def kill(self) -> None:

@@ -33,6 +33,8 @@ def print_table(write: Any, state: dict[str, Any]) -> None:
     write(f"study {state['study']} {state['name']}: {state['status']} ({state['message']})")
     for unit in state["arms"]:
         extra = f" — {unit['blocked']}" if unit["blocked"] else ""
+        if unit.get("training") and unit["training"]["text"]:
+            extra += f" ({unit['training']['text']})"
         write(f"  {unit['arm']:<20} seed {unit['seed']}: {unit['state']}{extra}")
     if state["table"]:
         write(f"{'arm':<20} {'suite':<16} {'k':>3} {'pass@k':>7}  95% CI           seeds")
