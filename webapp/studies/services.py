@@ -42,7 +42,7 @@ from webapp.mixtures.tokenizing import TokenizerError
 from webapp.studies.design import DesignError, Difference, StudyDesign, design_parse, undeclared
 from webapp.studies.models import Study, StudySnapshot, StudyStatus, StudyUnit
 from webapp.studies.summary import Comparison, study_summary
-from webapp.training.selectors import training_summaries
+from webapp.training.selectors import TrainingSummary, training_summaries
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +146,10 @@ def on_job_finished(sender: Any, pk: int, status: str, **_: Any) -> None:
 # --- advancing ---------------------------------------------------------------------------------
 
 
+#: Unit states whose job waits for a free GPU-queue worker.
+QUEUED = ("queued", "eval queued")
 #: Unit states in which the unit will move on by itself.
-MOVING = ("queued", "training", "trained", "eval queued", "evaluating")
+MOVING = (*QUEUED, "training", "trained", "evaluating")
 
 
 def unit_state(unit: StudyUnit) -> str:
@@ -378,7 +380,7 @@ def study_advance(study_id: int) -> str:
     else:
         study.status = StudyStatus.RUNNING
         done = sum(s == "done" for s in states.values())
-        queued = sum(s in ("queued", "eval queued") for s in states.values())
+        queued = sum(s in QUEUED for s in states.values())
         wait = f"; {queued} job(s) queued for a free GPU worker" if queued else ""
         study.message = f"{done} of {len(states)} arm runs done{wait}"
     study.save(update_fields=["status", "base_eval", "results", "finished_at", "message"])
@@ -606,13 +608,18 @@ def results_chart(study: Study, cells: list[Cell]) -> Any:
     )
 
 
+def units_with_curves(study: Study) -> list[tuple[StudyUnit, TrainingSummary | None]]:
+    """The study's units in order (arm, then seed), each with its training run's curve in one
+    line (None before its first step): two queries."""
+    rows = list(study.units.select_related("training_run", "eval_run").order_by("order", "seed"))
+    curves = training_summaries([u.training_run_id for u in rows if u.training_run_id])
+    return [(u, curves.get(u.training_run_id) if u.training_run_id else None) for u in rows]
+
+
 def study_state(study: Study) -> dict[str, Any]:
     """What ``study_status --json`` and ``run_study --json`` print."""
     units = []
-    rows = list(study.units.select_related("training_run", "eval_run").order_by("order", "seed"))
-    curves = training_summaries([u.training_run_id for u in rows if u.training_run_id])
-    for u in rows:
-        curve = curves.get(u.training_run_id or 0)
+    for u, curve in units_with_curves(study):
         units.append(
             {
                 "arm": u.arm,

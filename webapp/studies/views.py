@@ -15,7 +15,6 @@ from webapp.studies import services
 from webapp.studies.design import DesignError, design_parse, template_names, template_text
 from webapp.studies.forms import StudyNewForm
 from webapp.studies.models import Study, StudyUnit
-from webapp.training.selectors import training_summaries
 
 
 @require_GET
@@ -60,24 +59,15 @@ def study_new(request: AuthedHttpRequest) -> HttpResponse:
 
 def _graph(study: Study, design: Any) -> list[list[dict[str, Any]]]:
     """Arms in columns by dependency depth, each with its units' states."""
-    units: dict[str, list[StudyUnit]] = {}
-    for u in study.units.select_related("training_run", "eval_run").order_by("order", "seed"):
-        units.setdefault(u.arm, []).append(u)
-    curves = training_summaries([u.training_run_id for us in units.values() for u in us if u.training_run_id])
+    units: dict[str, list[dict[str, Any]]] = {}
+    for u, curve in services.units_with_curves(study):
+        units.setdefault(u.arm, []).append({"unit": u, "state": services.unit_state(u), "curve": curve})
     depth: dict[str, int] = {}
     for arm in design.arms:  # dependencies come first
         depth[arm.name] = depth[arm.depends_on] + 1 if arm.depends_on else 0
     columns: list[list[dict[str, Any]]] = [[] for _ in range(max(depth.values(), default=0) + 1)]
     for arm in design.arms:
-        columns[depth[arm.name]].append(
-            {
-                "arm": arm,
-                "units": [
-                    {"unit": u, "state": services.unit_state(u), "curve": curves.get(u.training_run_id or 0)}
-                    for u in units.get(arm.name, [])
-                ],
-            }
-        )
+        columns[depth[arm.name]].append({"arm": arm, "units": units.get(arm.name, [])})
     return columns
 
 

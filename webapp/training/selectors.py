@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -128,13 +128,7 @@ class TrainingSummary:
         return ""
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "steps": self.steps,
-            "loss_first": self.loss_first,
-            "loss_last": self.loss_last,
-            "reward_mean": self.reward_mean,
-            "text": self.text(),
-        }
+        return {**asdict(self), "text": self.text()}
 
 
 def training_summaries(run_ids: list[int]) -> dict[int, TrainingSummary]:

@@ -69,6 +69,16 @@ def finished(run: TrainingRun, timeout: float = 240) -> TrainingRun:
     return wait_for(check, timeout=timeout, what=f"run {run.pk} to finish")  # type: ignore[no-any-return]
 
 
+def reached_step(run: TrainingRun, step: int, timeout: float = 180) -> None:
+    """Wait until ``run`` has logged ``step`` (``run`` is refreshed)."""
+
+    def check() -> bool:
+        run.refresh_from_db()
+        return run.step >= step
+
+    wait_for(check, timeout=timeout, what=f"run {run.pk} to reach step {step}")
+
+
 def losses(run: TrainingRun) -> list[float]:
     return list(
         MetricPoint.objects.filter(run=run, name="loss").order_by("step").values_list("value", flat=True)
@@ -126,11 +136,7 @@ def test_cancel_stops_within_a_few_steps_and_keeps_a_checkpoint(
     config = {**SFT, "learning_rate": 1e-3, "max_steps": 3000, "save_steps": 10_000}
     run = launch(researcher, str(tiny_model), "sft", config)
 
-    def at_step_3() -> bool:
-        run.refresh_from_db()
-        return run.step >= 3
-
-    wait_for(at_step_3, timeout=180, what="step 3")
+    reached_step(run, 3)
     asked_at = run.step
     assert run_cancel(run=run, by=researcher)
     run = finished(run, timeout=60)
@@ -200,11 +206,7 @@ def test_a_run_that_outlasts_the_cancel_grace_is_killed_in_a_prefork_worker_and_
         config = {**SFT, "learning_rate": 1e-3, "max_steps": 3000, "save_steps": 10_000}
         run = launch(researcher, str(tiny_model), "sft", config)
 
-        def at_step_2() -> bool:
-            run.refresh_from_db()
-            return run.step >= 2
-
-        wait_for(at_step_2, timeout=180, what="step 2")
+        reached_step(run, 2)
         child = RunEvent.objects.get(run=run, type="started").payload["pid"]
         assert child != worker.proc.pid and _alive(child)  # the task runs in a pool child
         # Cancel asked long ago, but the worker never saw it (as when its loop is stuck in a
