@@ -30,6 +30,8 @@ factor covers (a factor covers itself and every key below it) refuses the study.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -40,6 +42,8 @@ import yaml
 
 from webapp.mixtures.recipe import RecipeError
 from webapp.mixtures.recipe_file import RecipeFile, recipe_parse
+from webapp.synthesis.pipeline import SynthesisConfig
+from webapp.synthesis.pipeline.params import parse_depth
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 SCALES = ("tiny", "demo", "full")
@@ -56,7 +60,10 @@ TOP_KEYS = {
     "reference",
     "pools",
     "in_domain",
+    "synthesis",
 }
+SYNTHESIS_KEYS = {"seed", "depth", "disjoint_pairs"}
+COMPOSITE = "composite:"
 ARM_KEYS = {"method", "init", "train", "model", "hyper", "protocol", "seeds", "depends_on"}
 METHODS = {"sft", "grpo", "rloo"}
 _VAR = re.compile(r"^\$([a-z_][a-z0-9_]*)$")
@@ -87,6 +94,52 @@ class Arm:
 
 
 @dataclass(frozen=True)
+class PoolPlan:
+    """The composite pools a study declares (``pools`` and ``synthesis`` in the template) and
+    the names they are stored under.
+
+    Pool names are global (``composite:A``), so a study's pools live in a namespace of their
+    own, ``s<8 hex>_<pool>``, where the hex digits are a digest of everything that decides
+    their content: the pools' names and sizes, the seed, the depth range and the disjointness
+    option. Two studies that declare the same pools share the names (and may share the
+    pools); a study never reads a pool of another size or seed, nor the global ``A``."""
+
+    sizes: dict[str, int]  # the template's pool name -> composites it must hold
+    seed: int = 0
+    depth: tuple[int, int] = (2, 3)
+    disjoint_pairs: bool = False
+
+    @property
+    def namespace(self) -> str:
+        spec = {
+            "pools": list(self.sizes.items()),
+            "seed": self.seed,
+            "depth": list(self.depth),
+            "disjoint_pairs": self.disjoint_pairs,
+        }
+        digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+        return f"s{digest[:8]}"
+
+    def stored(self, pool: str) -> str:
+        """The stored name of the template's pool ``pool``."""
+        return f"{self.namespace}_{pool}"
+
+    @property
+    def stored_sizes(self) -> dict[str, int]:
+        """Stored pool name -> size, in the template's order (the synthesis run's ``pools``)."""
+        return {self.stored(p): n for p, n in self.sizes.items()}
+
+    def matches(self, params: Mapping[str, Any]) -> bool:
+        """True when a synthesis run's ``params`` asked for exactly these pools."""
+        return (
+            dict(params.get("pools") or {}) == self.stored_sizes
+            and int(params.get("seed", -1)) == self.seed
+            and tuple(params.get("depth") or ()) == self.depth
+            and bool(params.get("disjoint_pairs")) == self.disjoint_pairs
+        )
+
+
+@dataclass(frozen=True)
 class StudyDesign:
     """A template resolved at one scale."""
 
@@ -99,12 +152,17 @@ class StudyDesign:
     evals: dict[str, RecipeFile]
     arms: list[Arm]  # in an order that launches every arm after the arm it depends on
     reference: str
-    #: Composite pools the study needs and how many composites each should hold (the study
-    #: synthesises them first when they are missing).
-    pools: dict[str, int] = field(default_factory=dict)
+    #: The composite pools the study needs, exactly as declared (the study synthesises them
+    #: first, or reuses a stored set made with exactly these settings); None: it needs none.
+    pools: PoolPlan | None = None
     #: Eval suites that hold training problems on purpose (they measure how well the arms fit
     #: their own data, the paper's over-fitting check): the contamination guard skips them.
     in_domain: list[str] = field(default_factory=list)
+
+    @property
+    def pool_sizes(self) -> dict[str, int]:
+        """Stored pool name (as the recipes name it) -> declared size; empty without pools."""
+        return self.pools.stored_sizes if self.pools is not None else {}
 
     def arm(self, name: str) -> Arm:
         for arm in self.arms:
@@ -147,6 +205,86 @@ def _substitute(value: Any, variables: Mapping[str, Any], where: str) -> Any:
     if isinstance(value, dict):
         return {k: _substitute(v, variables, f"{where}.{k}") for k, v in value.items()}
     return value
+
+
+#: Composite.pool holds 32 characters; the namespace takes 10 of them.
+MAX_POOL_NAME = 22
+
+
+def _pool_sizes(pools: Any) -> dict[str, int]:
+    if not isinstance(pools, dict):
+        raise DesignError("pools: a mapping of pool name to size, e.g. {A: 20, B: 8}")
+    sizes: dict[str, int] = {}
+    for name, n in pools.items():
+        name = str(name)
+        if not name.replace("_", "").isalnum() or len(name) > MAX_POOL_NAME:
+            raise DesignError(
+                f"pools.{name}: a pool name is up to {MAX_POOL_NAME} letters, digits or underscores"
+            )
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise DesignError(f"pools.{name}: a size is a whole number of composites, at least 1; got {n!r}")
+        sizes[name] = n
+    return sizes
+
+
+def _depth(value: Any) -> tuple[int, int]:
+    if isinstance(value, list) and len(value) == 2:
+        return int(value[0]), int(value[1])
+    try:
+        return parse_depth(str(value))
+    except ValueError as exc:
+        raise DesignError(f"synthesis.depth: {exc}") from None
+
+
+def _pool_plan(pools: Any, synthesis: Any) -> PoolPlan | None:
+    """The declared pools and how to synthesise them (``synthesis``: seed, depth,
+    disjoint_pairs; defaults those of a plain run), checked as the synthesis run will be."""
+    if not pools:
+        if synthesis:
+            raise DesignError("synthesis: settings for composite pools, but the template declares no pools")
+        return None
+    settings = synthesis or {}
+    if not isinstance(settings, dict):
+        raise DesignError("synthesis: a mapping with seed, depth and disjoint_pairs")
+    unknown = sorted(set(map(str, settings)) - SYNTHESIS_KEYS)
+    if unknown:
+        raise DesignError(
+            f"synthesis: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(SYNTHESIS_KEYS))}"
+        )
+    plan = PoolPlan(
+        sizes=_pool_sizes(pools),
+        seed=int(settings.get("seed", 0)),
+        depth=_depth(settings.get("depth", "2-3")),
+        disjoint_pairs=bool(settings.get("disjoint_pairs", False)),
+    )
+    try:
+        SynthesisConfig(
+            pools=plan.stored_sizes, seed=plan.seed, depth=plan.depth, disjoint_pairs=plan.disjoint_pairs
+        )
+    except ValueError as exc:
+        raise DesignError(f"synthesis: {exc}") from None
+    return plan
+
+
+def _own_pools(data: Any, plan: PoolPlan | None, where: str) -> Any:
+    """A recipe's ``composite:<pool>`` sources renamed to the study's stored pools; a pool the
+    template does not declare is refused (a study never reads whatever happens to exist)."""
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+        return data
+    sources = []
+    for i, item in enumerate(data["sources"]):
+        source = str(item.get("source", "")) if isinstance(item, dict) else ""
+        if source.startswith(COMPOSITE):
+            pool = source.removeprefix(COMPOSITE)
+            if plan is None or pool not in plan.sizes:
+                declared = ", ".join(plan.sizes) if plan else "none"
+                raise DesignError(
+                    f"{where}.sources[{i}].source: composite pool {pool!r} is not declared under pools "
+                    f"(declared: {declared}); a study uses only the pools it declares"
+                )
+            item = {**item, "source": COMPOSITE + plan.stored(pool)}
+        sources.append(item)
+    return {**data, "sources": sources}
 
 
 def _recipe(data: Any, where: str) -> RecipeFile:
@@ -240,8 +378,15 @@ def design_parse(text: str, *, scale: str, seeds: int | None = None) -> StudyDes
     factors = [str(f) for f in data.get("factors") or []]
     if not factors:
         raise DesignError("factors: declare what the arms may differ in (e.g. [method, init])")
-    mixtures = {n: _recipe(r, f"mixtures.{n}") for n, r in (data.get("mixtures") or {}).items()}
-    evals = {n: _recipe(r, f"evals.{n}") for n, r in (data.get("evals") or {}).items()}
+    pools = _pool_plan(data.get("pools"), data.get("synthesis"))
+    mixtures = {
+        n: _recipe(_own_pools(r, pools, f"mixtures.{n}"), f"mixtures.{n}")
+        for n, r in (data.get("mixtures") or {}).items()
+    }
+    evals = {
+        n: _recipe(_own_pools(r, pools, f"evals.{n}"), f"evals.{n}")
+        for n, r in (data.get("evals") or {}).items()
+    }
     if not evals:
         raise DesignError("evals: a study needs at least one eval suite")
     shared = data.get("shared") or {}
@@ -302,7 +447,7 @@ def design_parse(text: str, *, scale: str, seeds: int | None = None) -> StudyDes
         evals=evals,
         arms=_order(arms),
         reference=reference,
-        pools={str(k): int(v) for k, v in (data.get("pools") or {}).items()},
+        pools=pools,
         in_domain=_in_domain(data.get("in_domain"), evals),
     )
 

@@ -18,7 +18,7 @@ from django.db import models
 class StudyStatus(models.TextChoices):
     PREPARING = "preparing", "Preparing data"
     RUNNING = "running", "Running"
-    STALLED = "stalled", "Stalled: an arm failed"
+    STALLED = "stalled", "Stalled"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
@@ -41,6 +41,16 @@ class Study(models.Model):
     synthesis_job = models.ForeignKey(
         "core.BackgroundJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    #: The synthesis run whose pools the study uses, by identity: the run the study started,
+    #: or an earlier one that made exactly the pools its template and scale declare.
+    synthesis_run = models.ForeignKey(
+        "synthesis.SynthesisRun", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    #: Advancing raised this many times in a row (reset when it succeeds); at
+    #: ``services.ADVANCE_ATTEMPTS`` the study stalls with the error.
+    advance_attempts = models.PositiveSmallIntegerField(default=0)
+    #: After a failed attempt: no advance before this time (the back-off).
+    advance_retry_at = models.DateTimeField(null=True, blank=True)
     #: The base model's evaluation on the study's suites (the table's first row).
     base_eval = models.ForeignKey(
         "evaluation.EvalRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -15,6 +15,7 @@ import logging
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from webapp.accounts.models import User
-from webapp.core.access import Action, require
+from webapp.core.access import Action, Refused, can, require
 from webapp.core.models import JobStatus
 from webapp.evaluation.metrics import (
     Estimate,
@@ -39,9 +40,11 @@ from webapp.mixtures.services import mixture_create, snapshot_freeze
 from webapp.mixtures.services.contamination import ContaminationError, contamination_check
 from webapp.mixtures.storage import artifact_root
 from webapp.mixtures.tokenizing import TokenizerError
-from webapp.studies.design import DesignError, Difference, StudyDesign, design_parse, undeclared
+from webapp.studies.design import DesignError, Difference, PoolPlan, StudyDesign, design_parse, undeclared
 from webapp.studies.models import Study, StudySnapshot, StudyStatus, StudyUnit
 from webapp.studies.summary import Comparison, study_summary
+from webapp.studies.validation import arm_protocol, design_errors
+from webapp.synthesis.models import SynthesisRun
 from webapp.training.selectors import TrainingSummary, training_summaries
 
 log = logging.getLogger(__name__)
@@ -100,6 +103,9 @@ def study_create(
             "declare them under factors or make the arms agree",
             extra,
         )
+    errors = design_errors(design)
+    if errors:
+        raise StudyRefused("the study is invalid: " + "; ".join(errors))
     study = Study.objects.create(
         name=(name.strip() or design.title)[:200],
         template=template[:100],
@@ -179,35 +185,75 @@ def unit_state(unit: StudyUnit) -> str:
     return "done"
 
 
-def _pools_ready(study: Study, design: StudyDesign) -> str | None:
-    """None when every pool the study needs holds enough composites; otherwise what it waits for."""
-    if not design.pools:
+def _reusable_pools(plan: PoolPlan) -> SynthesisRun | None:
+    """The synthesis run whose composites the plan's stored pools hold now, when it asked for
+    exactly the plan (sizes, seed, depth, disjointness), succeeded, filled every pool to its
+    size and used the atom library as it is now; otherwise None."""
+    from webapp.synthesis.selectors import pools_owner
+    from webapp.synthesis.services import current_library_version
+
+    owner, sizes = pools_owner(list(plan.stored_sizes))
+    if owner is None or owner.job is None or owner.job.status != JobStatus.SUCCEEDED:
         return None
-    from webapp.synthesis.models import Composite
+    if not plan.matches(owner.params) or sizes != plan.stored_sizes:
+        return None
+    return owner if owner.library_version == current_library_version() else None
+
+
+def _synthesise(study: Study, plan: PoolPlan) -> str:
     from webapp.synthesis.pipeline import SynthesisConfig
     from webapp.synthesis.services import run_create
 
-    have = {p: Composite.objects.filter(pool=p).count() for p in design.pools}
-    short = {p: n for p, n in design.pools.items() if have[p] < n}
-    if not short:
+    config = SynthesisConfig(
+        pools=plan.stored_sizes, seed=plan.seed, depth=plan.depth, disjoint_pairs=plan.disjoint_pairs
+    )
+    run = run_create(by=study.created_by, config=config, isolated=True)
+    study.synthesis_run, study.synthesis_job = run, run.job
+    study.save(update_fields=["synthesis_run", "synthesis_job"])
+    return f"synthesising composite pools ({run.pools_text})"
+
+
+def _pools_ready(study: Study, design: StudyDesign) -> str | None:
+    """None once the study's pools hold exactly what its template declares, from the synthesis
+    run recorded on the study (one it started, or a stored set made with exactly the declared
+    settings); otherwise what it waits for. :class:`PrepError` when they cannot be had."""
+    plan = design.pools
+    if plan is None:
         return None
-    job = study.synthesis_job
-    if job is None:
-        run = run_create(by=study.created_by, config=SynthesisConfig(pools=dict(design.pools), seed=0))
-        study.synthesis_job = run.job
-        study.save(update_fields=["synthesis_job"])
-        wanted = ", ".join(f"{p}: {n}" for p, n in design.pools.items())
-        return f"synthesising composite pools ({wanted})"
-    if not job.finished:
+    run = study.synthesis_run
+    if run is None:
+        reuse = _reusable_pools(plan)
+        if reuse is None:
+            return _synthesise(study, plan)
+        study.synthesis_run = run = reuse
+        study.save(update_fields=["synthesis_run"])
+    job = run.job
+    if job is not None and not job.finished:
         return f"synthesising composite pools: {job.done} of {job.total}"
-    if job.status != JobStatus.SUCCEEDED:
+    if job is not None and job.status != JobStatus.SUCCEEDED:
         raise PrepError(
-            f"the synthesis of the study's composite pools {job.status}: {job.error or 'no reason'}"
+            f"synthesis run {run.pk} of the study's composite pools {job.status}: {job.error or 'no reason'}"
         )
-    empty = [p for p in design.pools if have[p] == 0]
-    if empty:
-        raise PrepError(f"composite pool(s) {', '.join(empty)} are still empty after synthesis")
-    return None  # a shortfall is recorded on the synthesis run; the study goes on with what exists
+    from webapp.synthesis.selectors import pools_owner
+
+    owner, sizes = pools_owner(list(plan.stored_sizes))
+    if owner is not None and owner.pk != run.pk:
+        # Another study with the same declared pools synthesised them again: the same
+        # settings and library make the same composites, so its run is as good (recorded).
+        reuse = _reusable_pools(plan)
+        if reuse is None:
+            raise PrepError(
+                f"the study's composite pools were replaced after synthesis run {run.pk} made them"
+            )
+        study.synthesis_run = run = reuse
+        study.save(update_fields=["synthesis_run"])
+    if sizes != plan.stored_sizes:
+        got = ", ".join(f"{p}: {sizes[p]} of {n}" for p, n in plan.stored_sizes.items())
+        raise PrepError(
+            f"synthesis run {run.pk} could not fill the declared pools ({got}); a study uses exactly "
+            "the pools it declares: lower the sizes or widen synthesis.depth"
+        )
+    return None
 
 
 def _freeze(study: Study, kind: str, key: str, recipe: RecipeFile) -> None:
@@ -253,7 +299,8 @@ def _check_contamination(study: Study, design: StudyDesign) -> None:
 
 
 def _prepare(study: Study, design: StudyDesign) -> str | None:
-    waiting = _pools_ready(study, design)
+    frozen = study.snapshots.count() == len(design.evals) + len({arm.train for arm in design.arms})
+    waiting = None if frozen else _pools_ready(study, design)
     if waiting:
         return waiting
     for key, recipe in design.mixtures.items():
@@ -266,11 +313,7 @@ def _prepare(study: Study, design: StudyDesign) -> str | None:
 
 
 def _protocol(design: StudyDesign) -> Any:
-    from webapp.evaluation.protocol import Protocol
-
-    p = dict(design.arms[0].protocol)
-    ks = p.pop("k", p.pop("ks", [1]))
-    return Protocol.from_dict({**p, "ks": [int(k) for k in ks]})
+    return arm_protocol(design.arms[0].protocol)
 
 
 def _eval_snapshots(study: Study) -> list[Snapshot]:
@@ -322,9 +365,82 @@ def _launch_eval(study: Study, unit: StudyUnit | None, model: str, label: str) -
     )
 
 
-@transaction.atomic
+#: Advancing that raises is tried this many times in a row; then the study stalls with the
+#: error until its owner retries it (:func:`study_retry`).
+ADVANCE_ATTEMPTS = 5
+#: Seconds before the first retry, doubled after each failure (10, 20, 40, 80 s): a passing
+#: outage (the database restarting, the sandbox busy) heals, a real bug stalls in minutes.
+ADVANCE_BACKOFF_S = 10.0
+
+
 def study_advance(study_id: int) -> str:
-    """Move the study on as far as its inputs allow; returns its status."""
+    """Move the study on as far as its inputs allow; returns its status.
+
+    An exception while advancing rolls that attempt back (nothing it froze or launched is
+    kept), records the error and the time of the next try, ``ADVANCE_BACKOFF_S`` doubled per
+    failure; a call before that time (beat's every 10 s, a job's end) does nothing. After
+    ``ADVANCE_ATTEMPTS`` failures in a row the study is **stalled** with the error and is not
+    advanced again until :func:`study_retry`."""
+    study = Study.objects.only("status", "advance_attempts", "advance_retry_at").get(pk=study_id)
+    if study.advance_attempts >= ADVANCE_ATTEMPTS:
+        return study.status
+    if study.advance_retry_at is not None and timezone.now() < study.advance_retry_at:
+        return study.status
+    try:
+        status = _advance(study_id)
+    except Exception as exc:
+        log.exception("advancing study %s failed", study_id)
+        return _advance_failed(study_id, exc)
+    if study.advance_attempts:
+        cleared = Study.objects.filter(pk=study_id)
+        cleared.update(advance_attempts=0, advance_retry_at=None)
+        cleared.exclude(status=StudyStatus.FAILED).update(error="")
+    return status
+
+
+def _advance_failed(study_id: int, exc: Exception) -> str:
+    """Record one failed attempt: the error, and the next try or the stall."""
+    with transaction.atomic():
+        study = Study.objects.select_for_update().get(pk=study_id)
+        study.advance_attempts += 1
+        study.error = f"{type(exc).__name__}: {exc}"[:4000]
+        if study.advance_attempts >= ADVANCE_ATTEMPTS:
+            study.status, study.advance_retry_at = StudyStatus.STALLED, None
+            study.message = (
+                f"stalled: advancing failed {study.advance_attempts} times in a row (the error is below); "
+                "retry the study once its cause is fixed"
+            )
+        else:
+            delay = ADVANCE_BACKOFF_S * 2 ** (study.advance_attempts - 1)
+            study.advance_retry_at = timezone.now() + timedelta(seconds=delay)
+            study.message = (
+                f"advancing failed (attempt {study.advance_attempts} of {ADVANCE_ATTEMPTS}); "
+                f"trying again in {delay:.0f} s"
+            )
+        study.save(update_fields=["advance_attempts", "error", "status", "advance_retry_at", "message"])
+    return study.status
+
+
+def study_retry(*, study: Study, by: User) -> None:
+    """Clear a stall caused by errors while advancing and advance again at once (on commit).
+    Its owner or an admin only; a study stalled by a failed arm resumes that arm instead."""
+    require(by, Action.RUN_LAUNCH)
+    if not (can(by, Action.JOB_CANCEL_ANY) or study.created_by_id == by.pk):
+        raise Refused("Only the researcher who started this study, or an admin, can retry it.")
+    if study.status != StudyStatus.STALLED or not study.advance_attempts:
+        raise StudyRefused(
+            f"study {study.pk} is {study.status} with no advancing error; a failed arm is resumed on its own"
+        )
+    status = StudyStatus.PREPARING if study.base_eval_id is None else StudyStatus.RUNNING
+    with transaction.atomic():
+        Study.objects.filter(pk=study.pk, status=StudyStatus.STALLED).update(
+            status=status, advance_attempts=0, advance_retry_at=None, error="", message="retrying"
+        )
+        advance_on_commit(study.pk)
+
+
+@transaction.atomic
+def _advance(study_id: int) -> str:
     study = Study.objects.select_for_update().get(pk=study_id)
     if study.finished:
         return study.status
@@ -415,7 +531,10 @@ def unit_resume(*, unit: StudyUnit, by: User) -> StudyUnit:
             unit.eval_run = None
         unit.save(update_fields=["blocked", "training_run", "eval_run"])
         Study.objects.filter(pk=unit.study_id, status=StudyStatus.STALLED).update(
-            status=StudyStatus.RUNNING, message=f"resumed {unit.arm} seed {unit.seed}"
+            status=StudyStatus.RUNNING,
+            message=f"resumed {unit.arm} seed {unit.seed}",
+            advance_attempts=0,
+            advance_retry_at=None,
         )
         advance_on_commit(unit.study_id)
     return unit
@@ -616,6 +735,36 @@ def units_with_curves(study: Study) -> list[tuple[StudyUnit, TrainingSummary | N
     return [(u, curves.get(u.training_run_id) if u.training_run_id else None) for u in rows]
 
 
+def study_data(study: Study) -> dict[str, Any]:
+    """The study's data by identity, as the page and ``study_status --json`` show it: its
+    composite pools (the synthesis run recorded on the study, each template pool's stored
+    name and size) and every snapshot it froze (kind, name, hash, rows, train and eval rows)."""
+    snapshots = []
+    for s in study.snapshots.select_related("snapshot").order_by("kind", "key"):
+        roles = s.snapshot.counts.get("role") or {}
+        snapshots.append(
+            {
+                "kind": s.kind,
+                "key": s.key,
+                "sha256": s.snapshot.sha256,
+                "rows": s.snapshot.rows,
+                "train_rows": int(roles.get("train", 0)),
+                "eval_rows": int(roles.get("eval", 0)),
+            }
+        )
+    plan = study_design(study).pools
+    pools = None
+    if plan is not None:
+        pools = {
+            "synthesis_run": study.synthesis_run_id,
+            "seed": plan.seed,
+            "depth": list(plan.depth),
+            "disjoint_pairs": plan.disjoint_pairs,
+            "pools": [{"pool": p, "stored_as": plan.stored(p), "size": n} for p, n in plan.sizes.items()],
+        }
+    return {"pools": pools, "snapshots": snapshots}
+
+
 def study_state(study: Study) -> dict[str, Any]:
     """What ``study_status --json`` and ``run_study --json`` print."""
     units = []
@@ -642,6 +791,9 @@ def study_state(study: Study) -> dict[str, Any]:
         "status": study.status,
         "message": study.message,
         "error": study.error or None,
+        "advance_attempts": study.advance_attempts,
+        "advance_retry_at": study.advance_retry_at.isoformat() if study.advance_retry_at else None,
+        **study_data(study),
         "base_eval": study.base_eval_id,
         "arms": units,
         "table": results.get("table", []),

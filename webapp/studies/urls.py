@@ -10,6 +10,7 @@ urlpatterns = [
     path("templates/<slug:name>.yaml", views.template_download, name="study-template"),
     path("<int:study_id>/", views.study_detail, name="study"),
     path("<int:study_id>/cancel", views.study_cancel, name="study-cancel"),
+    path("<int:study_id>/retry", views.study_retry, name="study-retry"),
     path("<int:study_id>/units/<int:unit_id>/resume", views.unit_resume, name="study-unit-resume"),
     path("<int:study_id>/files/<slug:key>", views.study_file, name="study-file"),
 ]

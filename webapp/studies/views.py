@@ -97,7 +97,8 @@ def study_detail(request: AuthedHttpRequest, study_id: int) -> HttpResponse:
         "design": design,
         "columns": _graph(study, design),
         "chart": _chart(study),
-        "snapshots": study.snapshots.select_related("snapshot").order_by("kind", "key"),
+        "data": services.study_data(study),
+        "advance_attempts": services.ADVANCE_ATTEMPTS,
         "results": study.results or {},
         "file_labels": [
             ("table_csv", "table (CSV)"),
@@ -117,6 +118,19 @@ def unit_resume(request: AuthedHttpRequest, study_id: int, unit_id: int) -> Http
     )
     try:
         services.unit_resume(unit=unit, by=request.user)
+    except services.StudyRefused as exc:
+        from webapp.core.access import Refused
+
+        raise Refused(str(exc)) from exc
+    return redirect("study", study_id=study_id)
+
+
+@require_POST
+@allowed(Action.RUN_LAUNCH)
+def study_retry(request: AuthedHttpRequest, study_id: int) -> HttpResponse:
+    study = get_object_or_404(Study, pk=study_id)
+    try:
+        services.study_retry(study=study, by=request.user)
     except services.StudyRefused as exc:
         from webapp.core.access import Refused
 

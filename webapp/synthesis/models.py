@@ -27,6 +27,9 @@ class SynthesisRun(models.Model):
     #: ``valid``: only atoms whose validation passed; ``all``: no atom was validated yet.
     atom_set = models.CharField(max_length=8, blank=True)
     atom_count = models.PositiveIntegerField(default=0)
+    #: Its pools are kept apart from each other only, not from other stored pools: a study's
+    #: own pools, whose content must not depend on what else happens to be stored.
+    isolated = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -51,6 +51,22 @@ def composite_list(*, fetched_by: Any, filters: CompositeFilters | None = None) 
     return qs.defer("solution", "cases", "prompt_zh", "structure").order_by("pool", "index")
 
 
+def pools_owner(pools: list[str]) -> tuple[SynthesisRun | None, dict[str, int]]:
+    """``(run, sizes)``: the one synthesis run whose composites all the named pools hold now
+    (None when a pool is empty or holds another run's composites too), and each pool's size."""
+    rows = (
+        Composite.objects.filter(pool__in=pools).order_by().values("pool", "run_id").annotate(n=Count("id"))
+    )
+    sizes = {p: 0 for p in pools}
+    runs = set()
+    for row in rows:
+        sizes[row["pool"]] += row["n"]
+        runs.add(row["run_id"])
+    if len(runs) != 1 or not all(sizes.values()):
+        return None, sizes
+    return SynthesisRun.objects.select_related("job").get(pk=runs.pop()), sizes
+
+
 def composite_get(*, fetched_by: Any, composite_id: int) -> Composite:
     """One composite (404 when it does not exist)."""
     require_reader(fetched_by)

@@ -46,6 +46,12 @@ def synthesis_atoms() -> tuple[list[PipelineAtom], str]:
     return atoms_from_contents({a.slug: atom_content(a) for a in chosen}), which
 
 
+def current_library_version() -> str:
+    """The library version a run started now would record (of :func:`synthesis_atoms`)."""
+    atoms, _ = synthesis_atoms()
+    return library_version(atoms)
+
+
 def config_from_params(params: dict[str, Any]) -> SynthesisConfig:
     """The pipeline config stored on a run (``SynthesisConfig.as_params``)."""
     data = dict(params)
@@ -56,11 +62,17 @@ def config_from_params(params: dict[str, Any]) -> SynthesisConfig:
 
 
 @transaction.atomic
-def run_create(*, by: User | None, config: SynthesisConfig, enqueue: bool = True) -> SynthesisRun:
-    """A run and its queued job; with ``enqueue`` the ``cpu`` task is sent on commit."""
+def run_create(
+    *, by: User | None, config: SynthesisConfig, enqueue: bool = True, isolated: bool = False
+) -> SynthesisRun:
+    """A run and its queued job; with ``enqueue`` the ``cpu`` task is sent on commit. An
+    ``isolated`` run draws its pools as if nothing else were stored (a study's own pools: the
+    same config and library give the same composites on any installation)."""
     params = config.as_params()
     job = job_create(kind=JOB_KIND, by=by, params=params)
-    run = SynthesisRun.objects.create(job=job, params=params, seed=config.seed, created_by=by)
+    run = SynthesisRun.objects.create(
+        job=job, params=params, seed=config.seed, created_by=by, isolated=isolated
+    )
     if enqueue:
         from webapp.synthesis.tasks import synthesize_task
 
@@ -107,7 +119,7 @@ def run_execute(
             sandbox_client().judge_batch,
             on_progress=report,
             should_stop=ctx.should_stop,
-            reserved_keys=_reserved_keys(list(config.pools)),
+            reserved_keys=[] if run.isolated else _reserved_keys(list(config.pools)),
         )
         outcome.append(result)
         summary: dict[str, Any] = {

@@ -53,7 +53,8 @@ def test_every_shipped_template_resolves_at_every_scale_with_no_undeclared_diffe
     assert [a.name for a in demo.arms] == ["sft", "rl_from_sft", "rl_from_scratch"]
     assert demo.arm("rl_from_sft").depends_on == "sft" and demo.arm("rl_from_scratch").depends_on is None
     assert demo.arm("sft").seeds == [0, 1] and demo.arm("sft").hyper["max_steps"] == 20
-    assert demo.pools == {"A": 100, "B": 20, "C": 20} and demo.in_domain == ["atoms"]
+    assert demo.pools is not None and demo.pools.sizes == {"A": 100, "B": 20, "C": 20}
+    assert demo.in_domain == ["atoms"]
     # The composite-share arms differ only in the Composite_A ratio (and its absence at 0%).
     share = design_parse(template_text("composite_share"), scale="tiny")
     keys = {d.key for d in differences(share.arms, share.factors)}
