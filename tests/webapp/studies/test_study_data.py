@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from django.core.management import call_command
 from django.db import connection
 
@@ -42,7 +41,8 @@ evals:
   held_out: {seed: 0, tokenizer: whitespace, sources: [{source: "composite:B", ratio: 100, role: eval}]}
 arms:
   sft: {method: sft, init: base, hyper: {max_steps: 2}}
-  rl: {method: grpo, init: "arm:sft", hyper: {max_steps: 2, per_device_train_batch_size: 4, num_generations: 4}}
+  rl: {method: grpo, init: "arm:sft",
+       hyper: {max_steps: 2, per_device_train_batch_size: 4, num_generations: 4}}
 """
 
 
