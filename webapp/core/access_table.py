@@ -32,7 +32,8 @@ from enum import StrEnum
 class Who(StrEnum):
     """Who may post to an address (each includes the admins)."""
 
-    ANYONE = "anyone"  # anonymous included: the way in and out
+    ANYONE = "anyone"  # anonymous included: the way in
+    SIGNED_IN = "signed in"  # any logged-in user, viewers included
     RESEARCHER = "researcher"  # any researcher, whoever owns the object (shared work)
     OWNER = "owner"  # the object's owner (a researcher) or an admin
     ADMIN = "admin"  # admins only
@@ -49,7 +50,7 @@ class Rule:
 ACCESS_TABLE: dict[str, Rule] = {
     # the way in and out
     "login": Rule(Who.ANYONE, "log in"),
-    "logout": Rule(Who.ANYONE, "log out"),
+    "logout": Rule(Who.SIGNED_IN, "log out"),
     # users (admins)
     "users": Rule(Who.ADMIN, "add a user"),
     "user-role": Rule(Who.ADMIN, "change a user's role"),
@@ -99,6 +100,7 @@ OWN_CHECKS: dict[str, str] = {
 _COLUMNS = ("anonymous", "viewer", "researcher (not the owner)", "owner", "admin")
 _ALLOWED: dict[Who, frozenset[str]] = {
     Who.ANYONE: frozenset(_COLUMNS),
+    Who.SIGNED_IN: frozenset(_COLUMNS[1:]),
     Who.RESEARCHER: frozenset(_COLUMNS[2:]),
     Who.OWNER: frozenset(_COLUMNS[3:]),
     Who.ADMIN: frozenset(_COLUMNS[4:]),
