@@ -131,16 +131,19 @@ def _eval_run(owner: Any, status: str = JobStatus.RUNNING) -> Any:
 def _study(owner: Any) -> Any:
     """A running study of Alice's: one arm training, one evaluating, the base evaluation
     running, and one blocked arm (what Resume acts on)."""
+    from webapp.studies.design import template_text
     from webapp.studies.models import Study, StudyStatus, StudyUnit
 
     study = Study.objects.create(
-        name="alice's", template="sft_vs_rl", template_text="", scale="tiny", status=StudyStatus.RUNNING,
-        created_by=owner, base_eval=_eval_run(owner),
+        name="alice's", template="sft_vs_rl", template_text=template_text("sft_vs_rl"), scale="tiny",
+        status=StudyStatus.RUNNING, created_by=owner, base_eval=_eval_run(owner),
     )  # fmt: skip
     StudyUnit.objects.create(study=study, arm="sft", order=0, training_run=_training_run(owner))
     done = _training_run(owner, status=JobStatus.SUCCEEDED)
-    StudyUnit.objects.create(study=study, arm="rl", order=1, training_run=done, eval_run=_eval_run(owner))
-    StudyUnit.objects.create(study=study, arm="ref", order=2, blocked="its launch was refused")
+    StudyUnit.objects.create(
+        study=study, arm="rl_from_sft", order=1, training_run=done, eval_run=_eval_run(owner)
+    )
+    StudyUnit.objects.create(study=study, arm="rl_from_scratch", order=2, blocked="its launch was refused")
     return study
 
 
@@ -195,7 +198,7 @@ def _owned(make: Callable[[Any], Any], kwarg: str, attr: str = "pk", **data: str
 
 def _unit_target(owner: Any) -> Target:
     study = _study(owner)
-    unit = study.units.get(arm="ref")
+    unit = study.units.get(arm="rl_from_scratch")
     return Target({"study_id": study.pk, "unit_id": unit.pk}, watched=unit)
 
 
@@ -366,7 +369,7 @@ def test_alice_cancels_her_study_with_its_runs_and_evaluations(cast: dict[str, A
     sft = study.units.get(arm="sft").training_run
     sft.refresh_from_db()
     assert sft.cancel_requested
-    rl_eval = study.units.get(arm="rl").eval_run
+    rl_eval = study.units.get(arm="rl_from_sft").eval_run
     rl_eval.refresh_from_db()
     assert rl_eval.cancel_requested
     study.base_eval.refresh_from_db()
@@ -382,3 +385,18 @@ def test_any_researcher_labels_anyones_generation(cast: dict[str, Any]) -> None:
     generation.refresh_from_db()
     assert generation.review_label == "flaky"
     assert generation.reviewed_by == cast["researcher (not the owner)"]
+
+
+def test_study_page_shows_cancel_to_its_owner_and_not_to_another_researcher(cast: dict[str, Any]) -> None:
+    study = _study(cast["owner"])
+    pages = {}
+    for persona in ("owner", "researcher (not the owner)", "admin"):
+        client = Client()
+        client.force_login(cast[persona])
+        pages[persona] = client.get(reverse("study", args=[study.pk])).content.decode()
+
+    assert "Cancel study" in pages["owner"]
+    assert "Resume this arm" in pages["owner"]
+    assert "Cancel study" in pages["admin"]
+    assert "Cancel study" not in pages["researcher (not the owner)"]
+    assert "Resume this arm" not in pages["researcher (not the owner)"]
