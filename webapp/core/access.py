@@ -3,8 +3,10 @@
 Views, selectors, services and templates all ask the same question the same way:
 ``can(user, Action.ATOM_CHANGE)`` (a bool, for showing or hiding a control: in templates
 ``{% if user|can:"atom.change" %}``) or ``require(user, Action.ATOM_CHANGE)`` (the user, or
-:class:`Refused` with the reason the refusal page shows). Per-object rules (a researcher
-cancels only their own job) live in the owning app's selectors and build on these.
+:class:`Refused` with the reason the refusal page shows). The one per-object rule, "admins
+act on anything, owners on their own", is :func:`can_act_on` / :func:`require_owner_or_admin`;
+every app's cancel, resume and re-score asks it. Which POST address needs which of these is
+written down once, in :mod:`webapp.core.access_table`.
 
 Pages are for logged-in users only (``LoginRequiredMiddleware``), so a view's request
 carries a real :class:`~webapp.accounts.models.User`; :class:`AuthedHttpRequest` says so
@@ -13,6 +15,7 @@ to the type checker.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
@@ -23,6 +26,9 @@ from django.http import HttpRequest, HttpResponse
 from django_htmx.middleware import HtmxDetails
 
 from webapp.accounts.models import Role, User
+
+#: A refused request is one line here (who, what, on what, why): no traceback.
+log = logging.getLogger("atomlab.access")
 
 
 class AuthedHttpRequest(HttpRequest):
@@ -43,8 +49,8 @@ class Action(StrEnum):
     RUN_LAUNCH = "run.launch"  # launch, clone and resume training runs
     EVAL_RUN = "eval.run"  # launch and re-score evaluations
     EVAL_REVIEW = "eval.review"  # label failed generations
-    JOB_CANCEL_OWN = "job.cancel_own"  # cancel a job one started
-    JOB_CANCEL_ANY = "job.cancel_any"  # cancel anybody's job
+    JOB_CANCEL_OWN = "job.cancel_own"  # cancel, resume or re-score a job one started
+    ACT_ON_ANY = "owned.any"  # cancel, resume or re-score anybody's job, run, evaluation or study
     QUEUES_ROUNDTRIP = "queues.roundtrip"  # send pings through every queue
     USERS_MANAGE = "users.manage"  # add users, change roles, deactivate
 
@@ -59,7 +65,7 @@ NEEDS: dict[Action, Role] = {
     Action.EVAL_RUN: Role.RESEARCHER,
     Action.EVAL_REVIEW: Role.RESEARCHER,
     Action.JOB_CANCEL_OWN: Role.RESEARCHER,
-    Action.JOB_CANCEL_ANY: Role.ADMIN,
+    Action.ACT_ON_ANY: Role.ADMIN,
     Action.QUEUES_ROUNDTRIP: Role.RESEARCHER,
     Action.USERS_MANAGE: Role.ADMIN,
 }
@@ -67,7 +73,32 @@ NEEDS: dict[Action, Role] = {
 
 class Refused(PermissionDenied):
     """A refusal whose message is the reason shown to the user (``This needs the
-    researcher role.``); the 403 page renders it."""
+    researcher role.``); the 403 page renders it and logs one line naming ``action`` and
+    ``obj`` (what was refused, on what)."""
+
+    def __init__(self, reason: str, *, action: str = "", obj: object = None) -> None:
+        super().__init__(reason)
+        self.action = action
+        self.obj = obj
+
+
+def describe(obj: object) -> str:
+    """``study 3`` for a model row (what a refusal's log line names), ``str(obj)`` otherwise."""
+    meta = getattr(obj, "_meta", None)
+    if meta is not None:
+        return f"{meta.verbose_name} {getattr(obj, 'pk', '?')}"
+    return "-" if obj is None else str(obj)
+
+
+def log_refusal(request: HttpRequest, exception: PermissionDenied | None) -> None:
+    """Log one line for a refused request: the user, the action and the object (the
+    request's path when the refusal names no object), and the reason."""
+    user = getattr(request, "user", None)
+    who = getattr(user, "username", "") or "anonymous"
+    action = getattr(exception, "action", "") or "-"
+    obj = getattr(exception, "obj", None)
+    what = describe(obj) if obj is not None else f"{request.method} {request.path}"
+    log.warning("refused: user=%s action=%s object=%s reason=%s", who, action, what, exception or "-")
 
 
 def can(user: Any, action: Action | str) -> bool:
@@ -83,7 +114,27 @@ def refusal_reason(action: Action | str) -> str:
 def require(user: Any, action: Action | str) -> User:
     """``user`` if it may do ``action``; :class:`Refused` with the reason otherwise."""
     if not can(user, action):
-        raise Refused(refusal_reason(action))
+        raise Refused(refusal_reason(action), action=str(action))
+    return cast(User, user)
+
+
+def can_act_on(user: Any, owner_id: int | None, action: Action | str = Action.JOB_CANCEL_OWN) -> bool:
+    """The ownership rule, its one copy: an admin acts on anything; anyone else only on what
+    they own (``owner_id`` is the object's ``created_by_id``), and only when their role
+    allows ``action``. An object nobody owns (made by a command) is the admins'."""
+    if can(user, Action.ACT_ON_ANY):
+        return True
+    return can(user, action) and owner_id is not None and owner_id == user.pk
+
+
+def require_owner_or_admin(
+    user: Any, *, obj: Any, doing: str, action: Action | str = Action.JOB_CANCEL_OWN
+) -> User:
+    """``user`` if :func:`can_act_on` ``obj`` (its ``created_by_id``); otherwise
+    :class:`Refused` with "Only its owner or an admin can ``doing``." (``doing``: "cancel
+    this study"). Services call it before they change anything."""
+    if not can_act_on(user, getattr(obj, "created_by_id", None), action):
+        raise Refused(f"Only its owner or an admin can {doing}.", action=doing, obj=obj)
     return cast(User, user)
 
 

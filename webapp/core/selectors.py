@@ -6,7 +6,7 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 
-from webapp.core.access import Action, Refused, can, require_reader
+from webapp.core.access import can_act_on, require_owner_or_admin, require_reader
 from webapp.core.models import BackgroundJob, JobStatus
 
 
@@ -17,17 +17,14 @@ def job_get(*, job_id: int, fetched_by: Any) -> BackgroundJob:
 
 
 def job_can_cancel(*, job: BackgroundJob, user: Any) -> bool:
-    """Admins cancel anything; researchers their own jobs."""
-    if can(user, Action.JOB_CANCEL_ANY):
-        return True
-    return can(user, Action.JOB_CANCEL_OWN) and job.created_by_id == user.pk
+    """Whether ``user`` may cancel ``job`` (:func:`~webapp.core.access.can_act_on`)."""
+    return can_act_on(user, job.created_by_id)
 
 
 def job_get_for_cancel(*, job_id: int, user: Any) -> BackgroundJob:
     """The job, or the refusal page when ``user`` may not cancel it."""
     job = job_get(job_id=job_id, fetched_by=user)
-    if not job_can_cancel(job=job, user=user):
-        raise Refused("Only the researcher who started this job, or an admin, can cancel it.")
+    require_owner_or_admin(user, obj=job, doing="cancel this job")
     return job
 
 

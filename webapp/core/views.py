@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from webapp.core import health, jobs, selectors
-from webapp.core.access import AuthedHttpRequest, Refused
+from webapp.core.access import AuthedHttpRequest, Refused, log_refusal
 from webapp.core.dashboard import dashboard as build_dashboard
 from webapp.core.htmx import announce_finished, render_page
 from webapp.core.services import queues_roundtrip
@@ -102,7 +102,10 @@ def job_cancel(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
 def refused(request: HttpRequest, exception: PermissionDenied | None = None) -> HttpResponse:
     """The 403 page (``handler403``): the app's own page with the reason, never a bare
     "403 Forbidden". For htmx, the reason alone, which the page shows in its flash area
-    (``base.html`` lets htmx swap a 403 there instead of over the control that asked)."""
+    (``base.html`` lets htmx swap a 403 there instead of over the control that asked).
+    The refusal is logged as one line (:func:`~webapp.core.access.log_refusal`), in place
+    of Django's "Forbidden" warning with its traceback."""
+    log_refusal(request, exception)
     reason = str(exception) if exception is not None and str(exception) else "You may not do this."
     back = request.META.get("HTTP_REFERER", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -112,6 +115,7 @@ def refused(request: HttpRequest, exception: PermissionDenied | None = None) -> 
     if getattr(request, "htmx", False):
         response["HX-Retarget"] = "#flash"
         response["HX-Reswap"] = "innerHTML"
+    response._has_been_logged = True  # type: ignore[attr-defined]  # django.utils.log.log_response
     return response
 
 

@@ -12,7 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 
-from webapp.core.access import Action, Refused, can, require_reader
+from webapp.core.access import can_act_on, require_reader
 from webapp.evaluation.metrics import Estimate, paired_difference, pass_at_k
 from webapp.evaluation.models import (
     Category,
@@ -38,19 +38,10 @@ def evalrun_get(*, run_id: int, fetched_by: Any) -> EvalRun:
     )
 
 
-def evalrun_can_cancel(*, run: EvalRun, user: Any) -> bool:
-    """Admins cancel anything; researchers their own evaluations."""
-    if can(user, Action.JOB_CANCEL_ANY):
-        return True
-    return can(user, Action.JOB_CANCEL_OWN) and run.created_by_id == user.pk
-
-
-def evalrun_get_for_cancel(*, run_id: int, user: Any) -> EvalRun:
-    """The run, or the refusal page when ``user`` may not cancel it."""
-    run = evalrun_get(run_id=run_id, fetched_by=user)
-    if not evalrun_can_cancel(run=run, user=user):
-        raise Refused("Only the researcher who started this evaluation, or an admin, can cancel it.")
-    return run
+def evalrun_can_change(*, run: EvalRun, user: Any) -> bool:
+    """Whether ``user`` may cancel or re-score ``run`` (for showing the buttons;
+    the services check again through :func:`~webapp.core.access.require_owner_or_admin`)."""
+    return can_act_on(user, run.created_by_id)
 
 
 def evalrun_list(*, fetched_by: Any, limit: int | None = None) -> QuerySet[EvalRun]:

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from training_worker.contracts import JobSpec, ProblemRecord, ProgressEvent
 from webapp.accounts.models import User
+from webapp.core.access import Action, require_owner_or_admin
 from webapp.core.jobs import JobCancelled, JobContext, JobError, job_cancel, job_run
 from webapp.core.judging import sandbox_client
 from webapp.core.models import JobStatus
@@ -190,10 +191,13 @@ def evalrun_schedule_for_checkpoint(*, checkpoint: Any, final: bool = False) -> 
         return EvalRun.objects.filter(scheduled_by=run, init_checkpoint=checkpoint).first()
 
 
-def evalrun_cancel(*, run: EvalRun) -> bool:
+def evalrun_cancel(*, run: EvalRun, by: User | None) -> bool:
     """Stop an evaluation: the row (as every job), and the GPU worker through the job's Redis
     cancel key (``webapp.training.dispatch.control_for``), which it polls between batches
-    (and before it starts, so a queued one stops at once)."""
+    (and before it starts, so a queued one stops at once). ``by`` must own it or be an
+    admin; None is a command or the app itself (a cancelled study)."""
+    if by is not None:
+        require_owner_or_admin(by, obj=run, doing="cancel this evaluation")
     stopped = job_cancel(run)
     if stopped and run.phase == Phase.GENERATING:
         try:
@@ -581,7 +585,10 @@ def scores_compute(run: EvalRun) -> list[dict[str, Any]]:
 @transaction.atomic
 def evalrun_rescore(*, run: EvalRun, by: User | None, enqueue: bool = True) -> EvalRun:
     """Queue a re-judging of ``run``'s stored generations against the tests the problems'
-    sources hold now (no generation). Only a finished run that has generations."""
+    sources hold now (no generation). Only a finished run that has generations, and only
+    its owner or an admin (``by``; None is ``manage.py rescore``): the numbers are theirs."""
+    if by is not None:
+        require_owner_or_admin(by, obj=run, doing="re-score this evaluation", action=Action.EVAL_RUN)
     if not run.finished or not run.generations_uri:
         raise ValueError("only a finished evaluation with stored generations can be re-scored")
     changed = EvalRun.objects.filter(

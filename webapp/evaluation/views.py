@@ -27,9 +27,11 @@ PER_PAGE = 50
 
 
 def _job_context(request: AuthedHttpRequest, run: EvalRun) -> dict[str, object]:
+    can_change = selectors.evalrun_can_change(run=run, user=request.user)
     return {
         "job": run,
-        "can_cancel": selectors.evalrun_can_cancel(run=run, user=request.user),
+        "can_cancel": can_change,
+        "can_change": can_change,
         "poll_url": reverse("eval-progress", args=[run.pk]),
         "cancel_url": reverse("eval-cancel", args=[run.pk]),
     }
@@ -94,8 +96,8 @@ def run_progress(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
 @require_POST
 def run_cancel(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
     """Stop the evaluation; answers with the refreshed bar (or the page)."""
-    run = selectors.evalrun_get_for_cancel(run_id=run_id, user=request.user)
-    evalrun_cancel(run=run)
+    run = selectors.evalrun_get(run_id=run_id, fetched_by=request.user)
+    evalrun_cancel(run=run, by=request.user)
     return (
         run_progress(request, run_id)
         if getattr(request, "htmx", False)
@@ -104,7 +106,6 @@ def run_cancel(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
 
 
 @require_POST
-@allowed(Action.EVAL_RUN)
 def run_rescore(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
     """Re-judge the stored generations against the current tests."""
     run = selectors.evalrun_get(run_id=run_id, fetched_by=request.user)

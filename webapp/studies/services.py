@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from webapp.accounts.models import User
-from webapp.core.access import Action, Refused, can, require
+from webapp.core.access import Action, require, require_owner_or_admin
 from webapp.core.models import JobStatus
 from webapp.evaluation.metrics import (
     Estimate,
@@ -424,9 +424,7 @@ def _advance_failed(study_id: int, exc: Exception) -> str:
 def study_retry(*, study: Study, by: User) -> None:
     """Clear a stall caused by errors while advancing and advance again at once (on commit).
     Its owner or an admin only; a study stalled by a failed arm resumes that arm instead."""
-    require(by, Action.RUN_LAUNCH)
-    if not (can(by, Action.JOB_CANCEL_ANY) or study.created_by_id == by.pk):
-        raise Refused("Only the researcher who started this study, or an admin, can retry it.")
+    require_owner_or_admin(by, obj=study, doing="retry this study", action=Action.RUN_LAUNCH)
     if study.status != StudyStatus.STALLED or not study.advance_attempts:
         raise StudyRefused(
             f"study {study.pk} is {study.status} with no advancing error; a failed arm is resumed on its own"
@@ -511,10 +509,11 @@ def _dependency_failed(design: StudyDesign, units: dict[tuple[str, int], StudyUn
 def unit_resume(*, unit: StudyUnit, by: User) -> StudyUnit:
     """Resume a failed unit alone: a failed or cancelled training run continues from its last
     checkpoint (or starts again when it saved none); a failed evaluation is run again; a
-    refused launch is tried again. The other arms are not touched."""
+    refused launch is tried again. The other arms are not touched. Only the study's owner
+    or an admin: the arm spends GPU time in the owner's name."""
     from webapp.training.services import RunActionRefused, run_resume
 
-    require(by, Action.RUN_LAUNCH)
+    require_owner_or_admin(by, obj=unit.study, doing="resume this study's arms", action=Action.RUN_LAUNCH)
     state = unit_state(unit)
     if state not in ("failed", "blocked"):
         raise StudyRefused(f"{unit.arm} seed {unit.seed} is {state}; only a failed arm can be resumed")
@@ -541,21 +540,25 @@ def unit_resume(*, unit: StudyUnit, by: User) -> StudyUnit:
 
 
 def study_cancel(*, study: Study, by: User) -> None:
-    """Stop every run of the study that is still going; the study ends as cancelled."""
-    from webapp.core.jobs import job_cancel
+    """Stop every run and evaluation of the study that is still going; the study ends as
+    cancelled. Only its owner or an admin, checked before anything stops, and all of it in
+    one transaction: never a half-cancelled study. (Its runs and evaluations are the
+    owner's, made in their name, so the checks inside pass for whoever passed this one.)"""
+    from webapp.evaluation.services import evalrun_cancel
     from webapp.training.services import run_cancel
 
-    require(by, Action.RUN_LAUNCH)
-    for unit in study.units.select_related("training_run", "eval_run"):
-        if unit.training_run is not None and unit.training_run.status in IN_PROGRESS:
-            run_cancel(run=unit.training_run, by=by)
-        if unit.eval_run is not None and unit.eval_run.status in IN_PROGRESS:
-            job_cancel(unit.eval_run)
-    if study.base_eval is not None and study.base_eval.status in IN_PROGRESS:
-        job_cancel(study.base_eval)
-    Study.objects.filter(pk=study.pk).exclude(
-        status__in=[StudyStatus.SUCCEEDED, StudyStatus.FAILED, StudyStatus.CANCELLED]
-    ).update(status=StudyStatus.CANCELLED, finished_at=timezone.now(), message="cancelled")
+    require_owner_or_admin(by, obj=study, doing="cancel this study", action=Action.RUN_LAUNCH)
+    with transaction.atomic():
+        for unit in study.units.select_related("training_run", "eval_run"):
+            if unit.training_run is not None and unit.training_run.status in IN_PROGRESS:
+                run_cancel(run=unit.training_run, by=by)
+            if unit.eval_run is not None and unit.eval_run.status in IN_PROGRESS:
+                evalrun_cancel(run=unit.eval_run, by=by)
+        if study.base_eval is not None and study.base_eval.status in IN_PROGRESS:
+            evalrun_cancel(run=study.base_eval, by=by)
+        Study.objects.filter(pk=study.pk).exclude(
+            status__in=[StudyStatus.SUCCEEDED, StudyStatus.FAILED, StudyStatus.CANCELLED]
+        ).update(status=StudyStatus.CANCELLED, finished_at=timezone.now(), message="cancelled")
 
 
 # --- results -------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Reads of the training app (STYLE rules 2 and 3): every logged-in user reads runs; acting on
-one (cancel, resume) goes through :func:`run_get_for_change`."""
+one (cancel, resume) is checked by the service (``webapp.core.access.require_owner_or_admin``)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 
 from training_worker.storage import Storage, StorageError
-from webapp.core.access import Refused, require_reader
+from webapp.core.access import require_reader
 from webapp.core.models import JobStatus
 from webapp.mixtures.models import Snapshot
 from webapp.training.models import Method, MetricPoint, RunEvent, TrainingRun
-from webapp.training.services import can_change
 
 
 @dataclass(frozen=True)
@@ -73,14 +72,6 @@ def run_get(*, run_id: int, fetched_by: Any) -> TrainingRun:
         ),
         pk=run_id,
     )
-
-
-def run_get_for_change(*, run_id: int, user: Any) -> TrainingRun:
-    """A run ``user`` may cancel or resume (their own; an admin's any)."""
-    run = run_get(run_id=run_id, fetched_by=user)
-    if not can_change(run, user):
-        raise Refused("Only the researcher who launched this run, or an admin, can do that.")
-    return run
 
 
 def runs_of_snapshot(*, snapshot: Snapshot, fetched_by: Any, limit: int = 20) -> list[TrainingRun]:

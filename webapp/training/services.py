@@ -26,7 +26,7 @@ from training_worker.configs import (
 )
 from training_worker.control import job_key
 from webapp.accounts.models import User
-from webapp.core.access import Action, Refused, can, require
+from webapp.core.access import Action, can_act_on, require, require_owner_or_admin
 from webapp.core.jobs import job_cancel
 from webapp.core.models import JobStatus
 from webapp.evaluation.protocol import Protocol, ProtocolError
@@ -354,15 +354,8 @@ def run_launch(*, by: User, request: LaunchRequest) -> TrainingRun:
 
 
 def can_change(run: TrainingRun, user: Any) -> bool:
-    """Admins act on any run; researchers on their own."""
-    if can(user, Action.JOB_CANCEL_ANY):
-        return True
-    return can(user, Action.RUN_LAUNCH) and run.created_by_id == getattr(user, "pk", None)
-
-
-def _require_change(run: TrainingRun, user: Any) -> None:
-    if not can_change(run, user):
-        raise Refused("Only the researcher who launched this run, or an admin, can do that.")
+    """Whether ``user`` may cancel or resume ``run`` (:func:`~webapp.core.access.can_act_on`)."""
+    return can_act_on(user, run.created_by_id, Action.RUN_LAUNCH)
 
 
 def run_cancel(*, run: TrainingRun, by: User) -> bool:
@@ -370,7 +363,7 @@ def run_cancel(*, run: TrainingRun, by: User) -> bool:
     running one gets the Redis cancel flag its trainer polls at every step, saves a checkpoint
     and stops; one still running ``TRAINING_CANCEL_GRACE_SECONDS`` later is killed by the
     reaper (:func:`webapp.training.liveness.runs_check`). False when it had finished."""
-    _require_change(run, by)
+    require_owner_or_admin(by, obj=run, doing="cancel this run", action=Action.RUN_LAUNCH)
     was_queued = run.status == JobStatus.QUEUED
     if not job_cancel(run):
         return False
@@ -391,7 +384,7 @@ def run_resume(*, run: TrainingRun, by: User) -> TrainingRun:
     """Queue a failed or cancelled run again from its last checkpoint: attempt + 1, the
     cancel flag cleared, metric points past the checkpoint dropped (the new attempt logs
     them again), and the worker told to continue at the checkpoint's step."""
-    _require_change(run, by)
+    require_owner_or_admin(by, obj=run, doing="resume this run", action=Action.RUN_LAUNCH)
     if run.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
         raise RunActionRefused(f"only a failed or cancelled run can resume; this one {run.status}")
     checkpoint = run.checkpoints.order_by("-step").first()

@@ -117,7 +117,7 @@ def run_metrics(request: AuthedHttpRequest, run_id: int) -> JsonResponse:
 @require_POST
 def run_cancel_view(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
     """Cancel (the owner or an admin)."""
-    run = selectors.run_get_for_change(run_id=run_id, user=request.user)
+    run = selectors.run_get(run_id=run_id, fetched_by=request.user)
     if run_cancel(run=run, by=request.user):
         messages.info(request, f"Cancel asked: run {run.pk} stops at its next step and keeps a checkpoint.")
     return redirect("run", run_id=run.pk)
@@ -126,7 +126,7 @@ def run_cancel_view(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
 @require_POST
 def run_resume_view(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
     """Resume a failed or cancelled run from its last checkpoint (the owner or an admin)."""
-    run = selectors.run_get_for_change(run_id=run_id, user=request.user)
+    run = selectors.run_get(run_id=run_id, fetched_by=request.user)
     try:
         run_resume(run=run, by=request.user)
         messages.info(request, f"Run {run.pk} queued again from step {run.step}.")

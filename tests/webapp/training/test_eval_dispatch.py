@@ -64,7 +64,7 @@ def test_an_evaluation_is_sent_through_the_dispatch_module_on_the_training_queue
     assert spec.data_uris[0].startswith("/") and spec.data_uris[0].endswith(f"{snapshot.sha256}.jsonl")
     assert spec.method_config["n"] == 1 and spec.method_config["temperature"] == 0.0
 
-    assert evalrun_cancel(run=run)
+    assert evalrun_cancel(run=run, by=None)
     assert redis_client.get(job_key(run.job_id, "cancel")) is not None  # the worker's cancel flag
     run.refresh_from_db()
     assert run.status == JobStatus.CANCELLED
