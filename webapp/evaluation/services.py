@@ -30,13 +30,13 @@ from django.db.models import Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from sandbox.categories import categorize
 from training_worker.contracts import JobSpec, ProblemRecord, ProgressEvent
 from webapp.accounts.models import User
 from webapp.core.jobs import JobCancelled, JobContext, JobError, job_cancel, job_run
 from webapp.core.judging import sandbox_client
 from webapp.core.models import JobStatus
 from webapp.core.text import db_json, db_text
-from webapp.evaluation.categories import categorize
 from webapp.evaluation.metrics import PassCounts, suite_pass_at_k, usable_ks
 from webapp.evaluation.models import (
     CaseOutcome,
@@ -420,15 +420,13 @@ def judge_generations(
     now = timezone.now()
     outcomes: list[CaseOutcome] = []
     for g, request, result in zip(generations, requests, results, strict=True):
-        category, error_type = categorize(result)
-        if not request.program.strip():
-            category = "no_code"
+        seen = categorize(result, program=request.program)
         g.code = db_text(request.program)  # what was judged (extracted when the worker sent none)
         g.verdict, g.passed, g.category, g.error_type = (
             str(result.verdict),
             result.passed,
-            category,
-            error_type,
+            seen.category.value,
+            seen.error_type,
         )
         g.error, g.stdout, g.stderr = (
             db_text(_short(t)) for t in (result.error, result.stdout, result.stderr)
