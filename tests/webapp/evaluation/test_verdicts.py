@@ -99,3 +99,28 @@ def test_pages_show_a_category_with_its_label_and_colour() -> None:
     assert "Runtime error" in runtime and CATEGORY_COLOURS[Category.RUNTIME_ERROR] in runtime
     assert "style=" not in html  # the Content-Security-Policy allows no inline style
     assert "data-category" not in empty
+
+
+def test_the_rollout_chart_names_and_colours_categories_as_the_evaluation_pages_do(researcher: Any) -> None:
+    from django.template import Context, Template
+
+    from tests.webapp.training.conftest import make_snapshot
+    from webapp.training.charts import run_charts
+    from webapp.training.models import TrainingRun
+    from webapp.training.progress import event_apply
+
+    run = TrainingRun.objects.create(
+        method="grpo", model="default", base_model="default", train_snapshot=make_snapshot(),
+        config={}, max_steps=3, total=3, attempt=1, created_by=researcher,
+    )  # fmt: skip
+    counts = {"passed": 1, "crashed": 2, "no_code": 1}
+    event_apply(
+        ProgressEvent(run.job_id, 1, "generations", 1, {"uri": "/r.jsonl", "rows": 4, "categories": counts})
+    )
+    [chart] = [c for c in run_charts(run) if c.id == "categories"]
+    series = {s["key"].removeprefix("rollouts/"): s for s in chart.to_json()["series"]}
+    assert list(series) == list(CATEGORIES)  # every category, in the vocabulary's order
+    assert series["crashed"]["y"] == [0.5] and series["no_code"]["y"] == [0.25]
+    for name in CATEGORIES:
+        chip = Template("{% category name %}").render(Context({"name": name}))
+        assert series[name]["label"] in chip and series[name]["colour"] in chip, name
