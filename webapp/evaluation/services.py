@@ -6,9 +6,10 @@ The life of an :class:`EvalRun`:
    ``generate`` JobSpec to the GPU queue through ``webapp.training.dispatch`` (the one place
    that sends JobSpecs; task ``atomlab.gpu.run_job`` on ``settings.TRAINING_QUEUE``).
 2. The worker's events (task ``atomlab.events.progress``, routed here by the job id's
-   ``eval-`` prefix) move the row: :func:`apply_eval_event`. ``finished`` names the
-   generations file; the run is then queued again, in phase *judging*, and the ``cpu``
-   task ``atomlab.cpu.eval_judge`` is sent.
+   ``eval-`` prefix) move the row: :func:`apply_eval_event`, through a table of handlers,
+   once per ``seq``, every end through ``job_finish``. ``finished`` names the generations
+   file; the run is then queued again, in phase *judging*, and the ``cpu`` job
+   ``atomlab.cpu.eval_judge`` is sent through ``job_enqueue`` (:func:`enqueue_judging`).
 3. :func:`evalrun_judge` (under the shared ``job_run`` lifecycle) indexes the generations
    file into :class:`Generation` rows, judges every generation in the sandbox in batches,
    stores a :class:`CaseOutcome` per case, then :func:`scores_compute` stores the
