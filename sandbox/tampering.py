@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from sandbox.types import Verdict
+
 if TYPE_CHECKING:
     from sandbox.types import JudgeResult
 
@@ -34,6 +36,6 @@ def tampering_kind(result: JudgeResult) -> str | None:
         return "nonplain"
     if TAMPERING_FLAGS.intersection(result.flags):
         return "machinery"
-    if result.verdict == "failed" and _FORGED.search(result.stdout or ""):
+    if Verdict(result.verdict) is Verdict.FAILED and _FORGED.search(result.stdout or ""):
         return "forged_output"
     return None

@@ -21,35 +21,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sandbox.tampering import tampering_kind
+from sandbox.categories import Category, categorize
 from training_worker.contracts import ProblemRecord
 
 if TYPE_CHECKING:
     from sandbox import JudgeResult, SandboxClient
 
-CATEGORIES: tuple[str, ...] = (
-    "passed",
-    "wrong_answer",
-    "runtime_error",
-    "syntax_error",
-    "timeout",
-    "tampering",
-)
+#: Every category a rollout can fall in, in the order legends list them: the shared vocabulary
+#: (``sandbox.categories``), so rollout shares and evaluation shares name the same things.
+CATEGORIES: tuple[str, ...] = tuple(c.value for c in Category)
 #: Rollout rows keep at most this much of each text field.
 _KEEP_CHARS = 4000
-
-
-def categorize(result: JudgeResult) -> str:
-    """One of :data:`CATEGORIES` for a verdict."""
-    if result.passed:
-        return "passed"
-    if tampering_kind(result) is not None:
-        return "tampering"
-    return {
-        "failed": "wrong_answer",
-        "syntax_error": "syntax_error",
-        "timeout": "timeout",
-    }.get(str(result.verdict), "runtime_error")
 
 
 def cases_passed(result: JudgeResult) -> tuple[int, int]:
@@ -108,6 +90,7 @@ class Judged:
     category: str
     tampering: str | None
     code: str
+    error_type: str
     result: JudgeResult
 
 
@@ -161,12 +144,22 @@ class SandboxReward:
         results = self.client.judge_batch(requests)
         judged = []
         for text, code, record, result in zip(completions, codes, records, results, strict=True):
-            category = categorize(result)
-            tampering = tampering_kind(result) if category == "tampering" else None
+            seen = categorize(result, program=code)
             correctness = self.correctness(result)
             shaping = format_score(text, record) if self.format_weight else 0.0
-            reward = 0.0 if tampering else correctness + self.format_weight * shaping
-            judged.append(Judged(reward, correctness, shaping, category, tampering, code, result))
+            reward = 0.0 if seen.tampering else correctness + self.format_weight * shaping
+            judged.append(
+                Judged(
+                    reward,
+                    correctness,
+                    shaping,
+                    seen.category.value,
+                    seen.tampering,
+                    code,
+                    seen.error_type,
+                    result,
+                )
+            )
         return judged
 
     def __call__(
@@ -211,6 +204,7 @@ def _rollout_row(step: int, task_id: str, prompt: str, completion: str, judged: 
         "code": judged.code[:_KEEP_CHARS],
         "verdict": str(result.verdict),
         "category": judged.category,
+        "error_type": judged.error_type,
         "tampering": judged.tampering,
         "reward": judged.reward,
         "correctness": judged.correctness,

@@ -50,9 +50,10 @@ J = TypeVar("J", bound=JobBase)
 FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
-#: Sent once :func:`job_finish` has closed a row (``sender`` the model, ``pk``, ``status``), so
-#: what waits on a job (a study's next arm) can move on without polling. Rows the reaper fails
-#: send nothing; whoever waits also checks periodically.
+#: Sent once :func:`job_finish` (or :func:`job_cancel`, for a row it closes itself) has closed
+#: a row (``sender`` the model, ``pk``, ``status``), so what waits on a job (a study's next
+#: arm) can move on without polling. Rows the reaper fails send nothing; whoever waits also
+#: checks periodically.
 job_finished = Signal()
 
 
@@ -318,18 +319,19 @@ def job_cancel(job: JobBase) -> bool:
     is gone) is cancelled at once. False when the job had already finished."""
     model = type(job)
     now = timezone.now()
-    if model._default_manager.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+    closed = model._default_manager.filter(pk=job.pk, status=JobStatus.QUEUED).update(
         status=JobStatus.CANCELLED, cancel_requested=True, finished_at=now
-    ):
-        return True
-    if model._default_manager.filter(
+    ) or model._default_manager.filter(
         pk=job.pk, status=JobStatus.RUNNING, heartbeat_at__lt=stale_before()
     ).update(
         status=JobStatus.CANCELLED,
         cancel_requested=True,
         finished_at=now,
         error="Cancelled while its worker was not answering (no heartbeat).",
-    ):
+    )
+    if closed:
+        # Closed here rather than by job_finish: whoever waits on the job hears it the same way.
+        job_finished.send(sender=model, pk=job.pk, status=JobStatus.CANCELLED)
         return True
     return bool(
         model._default_manager.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)

@@ -8,6 +8,10 @@ class EvaluationAppConfig(AppConfig):
 
     def ready(self) -> None:
         from webapp.core.events import register_event_handler
-        from webapp.evaluation.services import EVAL_JOB_PREFIX, apply_eval_event
+        from webapp.core.jobs import register_reap_hook
+        from webapp.evaluation.services import EVAL_JOB_PREFIX, apply_eval_event, judging_resend
 
         register_event_handler(EVAL_JOB_PREFIX, apply_eval_event)
+        # A run queued for judging whose message was lost is sent again (running ones are
+        # the shared reaper's: the judging job beats their heartbeat).
+        register_reap_hook(judging_resend)

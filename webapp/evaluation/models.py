@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from webapp.core.categories import CATEGORY_CHOICES
 from webapp.core.models import JobBase
 
 
@@ -95,19 +96,6 @@ class ReviewLabel(models.TextChoices):
     SANDBOX_FAULT = "sandbox_fault", "Sandbox fault"
 
 
-class Category(models.TextChoices):
-    """Why a generation failed (``webapp.evaluation.categories``)."""
-
-    PASSED = "passed", "Passed"
-    WRONG_ANSWER = "wrong_answer", "Wrong answer"
-    RUNTIME_ERROR = "runtime_error", "Runtime error"
-    SYNTAX_ERROR = "syntax_error", "Syntax error"
-    TIMEOUT = "timeout", "Timeout"
-    CRASHED = "crashed", "Crashed"
-    TAMPERING = "tampering", "Tampering"
-    NO_CODE = "no_code", "No code"
-
-
 class SuiteProblem(models.Model):
     """A problem of an eval snapshot, with what the breakdowns group by and where its tests
     live now (for re-scoring and for the "wrong test" link). One row per (snapshot, task)."""
@@ -149,7 +137,8 @@ class Generation(models.Model):
     #: The sandbox's verdict ("" until judged), and what it means for pass@k.
     verdict = models.CharField(max_length=16, blank=True)
     passed = models.BooleanField(null=True)
-    category = models.CharField(max_length=16, choices=Category.choices, blank=True)
+    #: Why it passed or failed, in the one vocabulary (``sandbox.categories``).
+    category = models.CharField(max_length=16, choices=CATEGORY_CHOICES, blank=True)
     #: The exception's type for a runtime error (``ZeroDivisionError``), else "".
     error_type = models.CharField(max_length=100, blank=True)
     error = models.TextField(blank=True)

@@ -13,9 +13,9 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 
 from webapp.core.access import can_act_on, require_reader
+from webapp.core.categories import CATEGORY_CHOICES
 from webapp.evaluation.metrics import Estimate, paired_difference, pass_at_k
 from webapp.evaluation.models import (
-    Category,
     EvalRun,
     Generation,
     ProblemResult,
@@ -236,7 +236,7 @@ class Comparison:
     fail_to_pass: list[dict[str, Any]]
     pass_to_fail: list[dict[str, Any]]
     breakdowns: dict[str, list[Breakdown]]
-    categories: list[tuple[str, int, int]]  # category label, a's count, b's count
+    categories: list[tuple[str, int, int]]  # category name, a's count, b's count
     shared: int
     only_one_side: int
     notes: list[str] = field(default_factory=list)
@@ -318,10 +318,7 @@ def comparison(*, fetched_by: Any, a: EvalRun, b: EvalRun, snapshot: Snapshot, k
         for r in rs.values():
             for cat, count in r.categories.items():
                 totals[cat][side] += int(count)
-    labels = dict(Category.choices)
-    categories = [
-        (labels.get(c, c), v[0], v[1]) for c, v in sorted(totals.items(), key=lambda kv: -sum(kv[1]))
-    ]
+    categories = [(c, v[0], v[1]) for c, v in sorted(totals.items(), key=lambda kv: -sum(kv[1]))]
     return Comparison(
         a=a,
         b=b,
@@ -426,7 +423,7 @@ def generation_facets() -> dict[str, list[tuple[str, str]]]:
     verdicts = ["passed", "failed", "error", "timeout", "syntax_error", "crashed"]
     return {
         "verdict": [(ANY_FAILURE, "any failure"), *((v, v.replace("_", " ")) for v in verdicts)],
-        "category": list(Category.choices),
+        "category": list(CATEGORY_CHOICES),
         "label": [("any", "any label"), ("none", "no label"), *ReviewLabel.choices],
     }
 

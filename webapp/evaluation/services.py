@@ -6,9 +6,10 @@ The life of an :class:`EvalRun`:
    ``generate`` JobSpec to the GPU queue through ``webapp.training.dispatch`` (the one place
    that sends JobSpecs; task ``atomlab.gpu.run_job`` on ``settings.TRAINING_QUEUE``).
 2. The worker's events (task ``atomlab.events.progress``, routed here by the job id's
-   ``eval-`` prefix) move the row: :func:`apply_eval_event`. ``finished`` names the
-   generations file; the run is then queued again, in phase *judging*, and the ``cpu``
-   task ``atomlab.cpu.eval_judge`` is sent.
+   ``eval-`` prefix) move the row: :func:`apply_eval_event`, through a table of handlers,
+   once per ``seq``, every end through ``job_finish``. ``finished`` names the generations
+   file; the run is then queued again, in phase *judging*, and the ``cpu`` job
+   ``atomlab.cpu.eval_judge`` is sent through ``job_enqueue`` (:func:`enqueue_judging`).
 3. :func:`evalrun_judge` (under the shared ``job_run`` lifecycle) indexes the generations
    file into :class:`Generation` rows, judges every generation in the sandbox in batches,
    stores a :class:`CaseOutcome` per case, then :func:`scores_compute` stores the
@@ -22,22 +23,31 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Value
+from django.db.models import Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from sandbox.categories import categorize
 from training_worker.contracts import JobSpec, ProblemRecord, ProgressEvent
 from webapp.accounts.models import User
 from webapp.core.access import Action, require_owner_or_admin
-from webapp.core.jobs import JobCancelled, JobContext, JobError, job_cancel, job_run
+from webapp.core.jobs import (
+    JobCancelled,
+    JobContext,
+    JobError,
+    job_cancel,
+    job_enqueue,
+    job_finish,
+    job_run,
+    stale_before,
+)
 from webapp.core.judging import sandbox_client
-from webapp.core.models import JobStatus
+from webapp.core.models import REAP_AFTER_SECONDS, JobStatus
 from webapp.core.text import db_json, db_text
-from webapp.evaluation.categories import categorize
 from webapp.evaluation.metrics import PassCounts, suite_pass_at_k, usable_ks
 from webapp.evaluation.models import (
     CaseOutcome,
@@ -221,72 +231,130 @@ def _pk_of(job_id: str) -> int | None:
 ENDING_EVENTS = ("finished", "failed", "cancelled")
 
 
+def _rows(run: EvalRun) -> Any:
+    return EvalRun.objects.filter(pk=run.pk)
+
+
+def _started(run: EvalRun, event: ProgressEvent) -> None:
+    _rows(run).filter(status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=timezone.now(), message="generating"
+    )
+
+
+def _generations(run: EvalRun, event: ProgressEvent) -> None:
+    done, total = int(event.payload.get("done", 0)), int(event.payload.get("total", 0))
+    _rows(run).update(
+        done=done, total=total, status=JobStatus.RUNNING, message=f"generated {done} of {total}"
+    )
+
+
+def _log(run: EvalRun, event: ProgressEvent) -> None:
+    _rows(run).update(message=str(event.payload.get("message", ""))[:300])
+
+
+#: The ``finished`` payload's keys as the job bar's counters (flat "name: value" pairs).
+_GENERATION_COUNTERS = {"count": "generated", "backend": "backend", "seconds": "seconds"}
+_GENERATION_COUNTERS["samples_per_second"] = "samples/s"
+
+
+def _finished(run: EvalRun, event: ProgressEvent) -> None:
+    """Generation is over: the run is queued again, in phase judging, for the cpu job."""
+    uri = str(event.payload.get("generations_uri", ""))
+    if not uri:
+        job_finish(EvalRun, run.pk, error="the worker finished without naming its generations file")
+        return
+    counters = {label: event.payload[k] for k, label in _GENERATION_COUNTERS.items() if k in event.payload}
+    _rows(run).update(
+        generations_uri=uri,
+        phase=Phase.JUDGING,
+        status=JobStatus.QUEUED,  # the judging task claims the row through the shared lifecycle
+        done=0,
+        total=int(event.payload.get("count", 0)),
+        counters=counters,
+        message="waiting for a cpu worker to judge",
+    )
+    enqueue_judging(run.pk)
+
+
+def _failed(run: EvalRun, event: ProgressEvent) -> None:
+    error = str(event.payload.get("error") or "the GPU worker reported a failure")
+    job_finish(EvalRun, run.pk, error=error[:10_000])
+
+
+def _cancelled(run: EvalRun, event: ProgressEvent) -> None:
+    if job_finish(EvalRun, run.pk, cancelled=True):
+        _rows(run).update(message="cancelled while generating")
+
+
+#: What each event type does to a generating evaluation (types not listed, such as
+#: ``heartbeat``, only prove the worker alive). A new event type is one function and one line.
+_HANDLERS: dict[str, Callable[[EvalRun, ProgressEvent], None]] = {
+    "started": _started,
+    "generations": _generations,
+    "log": _log,
+    "finished": _finished,
+    "failed": _failed,
+    "cancelled": _cancelled,
+}
+
+
 def apply_eval_event(event: ProgressEvent) -> str:
-    """Apply one event of an ``eval-<pk>`` job, once: a progress event whose ``seq`` is not
-    above the last one applied changes nothing (the broker may deliver twice, or out of
-    order); an ending event applies once, while the run is still generating. Returns what
-    it did, for logs and tests."""
+    """Apply one event of an ``eval-<pk>`` job, once, through :data:`_HANDLERS`. Under a lock
+    on the row: an event for a run that is no longer generating changes nothing, and a
+    progress event whose ``seq`` is not above the last one applied changes nothing (the
+    broker may deliver twice, or out of order), so a late event never moves an evaluation
+    backwards. Ending events close the row through ``job_finish`` (``job_finished`` fires).
+    Returns what it did, for logs and tests."""
     pk = _pk_of(event.job_id)
     if pk is None:
         return "ignored: not an evaluation id"
-    now = timezone.now()
-    payload = event.payload
-    fields: dict[str, Any] = {"last_seq": Greatest("last_seq", Value(event.seq)), "heartbeat_at": now}
-    unfinished = ~Q(status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED])
-    mine = EvalRun.objects.filter(unfinished, pk=pk, phase=Phase.GENERATING)
-    if event.type not in ENDING_EVENTS:
-        mine = mine.filter(last_seq__lt=event.seq)
-    if event.type == "started":
-        mine = mine.filter(status=JobStatus.QUEUED)
-        fields |= {"status": JobStatus.RUNNING, "started_at": now, "message": "generating"}
-    elif event.type == "generations":
-        done, total = int(payload.get("done", 0)), int(payload.get("total", 0))
-        fields |= {"done": done, "total": total, "status": JobStatus.RUNNING}
-        fields["message"] = f"generated {done} of {total}"
-    elif event.type == "log":
-        fields["message"] = str(payload.get("message", ""))[:300]
-    elif event.type == "finished":
-        uri = str(payload.get("generations_uri", ""))
-        if not uri:
-            fields |= {"status": JobStatus.FAILED, "finished_at": now}
-            fields["error"] = "the worker finished without naming its generations file"
-        else:
-            # Flat values: the job bar shows counters as "name: value".
-            names = {
-                "count": "generated",
-                "backend": "backend",
-                "seconds": "seconds",
-                "samples_per_second": "samples/s",
-            }
-            counters = {label: payload[k] for k, label in names.items() if k in payload}
-            fields |= {
-                "generations_uri": uri,
-                "phase": Phase.JUDGING,
-                # Queued again: the judging task claims the row through the shared lifecycle.
-                "status": JobStatus.QUEUED,
-                "done": 0,
-                "total": int(payload.get("count", 0)),
-                "counters": counters,
-                "message": "waiting for a cpu worker to judge",
-            }
-    elif event.type == "failed":
-        fields |= {"status": JobStatus.FAILED, "finished_at": now}
-        fields["error"] = str(payload.get("error", "the GPU worker reported a failure"))[:10_000]
-    elif event.type == "cancelled":
-        fields |= {"status": JobStatus.CANCELLED, "finished_at": now, "message": "cancelled while generating"}
     with transaction.atomic():
-        if mine.update(**fields) != 1:
-            return "ignored: already applied, finished or judging"
-        if event.type == "finished" and fields.get("phase") == Phase.JUDGING:
-            transaction.on_commit(lambda: enqueue_judging(pk))
+        run = EvalRun.objects.select_for_update().filter(pk=pk).first()
+        if run is None:
+            return "ignored: no such evaluation"
+        if run.finished or run.phase != Phase.GENERATING:
+            return "ignored: already finished or judging"
+        if event.type not in ENDING_EVENTS and event.seq <= run.last_seq:
+            return f"ignored: seq {event.seq} is not after {run.last_seq}"
+        _rows(run).update(last_seq=Greatest("last_seq", Value(event.seq)), heartbeat_at=timezone.now())
+        handler = _HANDLERS.get(event.type)
+        if handler is not None:
+            handler(run, event)
     return f"applied {event.type}"
 
 
-def enqueue_judging(run_pk: int, *, current: bool = False) -> None:
-    """Send the ``cpu`` judging task (``current``: against the sources' tests of today)."""
+# --- judging on the shared job machinery -----------------------------------------------------
+
+
+def enqueue_judging(run_pk: int) -> None:
+    """Send the ``cpu`` judging job of a run queued in phase judging, on commit, through the
+    shared ``job_enqueue`` (Redis down: the run fails with the reason instead of waiting
+    "queued for judging" forever). ``heartbeat_at`` records when it was sent, for
+    :func:`judging_resend`."""
     from webapp.evaluation.tasks import eval_judge_task
 
-    eval_judge_task.apply_async(args=(run_pk,), kwargs={"current": current}, queue="cpu")
+    EvalRun.objects.filter(pk=run_pk, status=JobStatus.QUEUED, phase=Phase.JUDGING).update(
+        heartbeat_at=timezone.now()
+    )
+    job_enqueue(eval_judge_task, EvalRun, run_pk)
+
+
+def judging_resend() -> int:
+    """A reap hook (``AppConfig.ready``): a run queued for judging whose message has waited
+    longer than the reaper's limit (lost with a Redis that restarted empty, or sent to a
+    worker that died before taking it) is sent again. Safe: the job claims its row once, and
+    a surplus copy finds it running or finished. Returns how many were sent again."""
+    waited = EvalRun.objects.filter(
+        status=JobStatus.QUEUED, phase=Phase.JUDGING, heartbeat_at__lt=stale_before(REAP_AFTER_SECONDS)
+    )
+    sent = 0
+    for pk in list(waited.values_list("pk", flat=True)):
+        with transaction.atomic():
+            enqueue_judging(pk)
+        sent += 1
+    if sent:
+        log.warning("sent the judging of %d evaluation(s) again", sent)
+    return sent
 
 
 # --- indexing the generations file -----------------------------------------------------------
@@ -424,15 +492,13 @@ def judge_generations(
     now = timezone.now()
     outcomes: list[CaseOutcome] = []
     for g, request, result in zip(generations, requests, results, strict=True):
-        category, error_type = categorize(result)
-        if not request.program.strip():
-            category = "no_code"
+        seen = categorize(result, program=request.program)
         g.code = db_text(request.program)  # what was judged (extracted when the worker sent none)
         g.verdict, g.passed, g.category, g.error_type = (
             str(result.verdict),
             result.passed,
-            category,
-            error_type,
+            seen.category.value,
+            seen.error_type,
         )
         g.error, g.stdout, g.stderr = (
             db_text(_short(t)) for t in (result.error, result.stdout, result.stderr)
@@ -461,16 +527,19 @@ def judge_generations(
         CaseOutcome.objects.bulk_create(outcomes, batch_size=INSERT_BATCH)
 
 
-def evalrun_judge(*, run_pk: int, current: bool = False) -> dict[str, Any] | None:
-    """The ``cpu`` job of a run in phase judging: index, judge, score (module docstring)."""
+def evalrun_judge(*, run_pk: int, current: bool | None = None) -> dict[str, Any] | None:
+    """The ``cpu`` job of a run in phase judging: index, judge, score (module docstring).
+    ``current``: judge against the tests the problems' sources hold now; by default, when the
+    run is being re-scored (``rescored``), so a re-delivered task judges as the first did."""
 
     def work(ctx: JobContext) -> dict[str, Any]:
         run = EvalRun.objects.get(pk=run_pk)
+        against_current = run.rescored > 0 if current is None else current
         protocol = Protocol.from_dict(run.protocol)
         total = generations_index(run)
-        tests = _tests_by_problem(run, current=current)
+        tests = _tests_by_problem(run, current=against_current)
         todo = Generation.objects.filter(run=run)
-        if not current:  # a re-claimed job continues where the last attempt stopped
+        if not against_current:  # a re-claimed job continues where the last attempt stopped
             todo = todo.filter(judged_at__isnull=True)
         done = total - todo.count()
         ctx.progress(done, total, "judging in the sandbox")
@@ -490,7 +559,7 @@ def evalrun_judge(*, run_pk: int, current: bool = False) -> dict[str, Any] | Non
         return {
             "generations": total,
             "passed": passed,
-            "current_tests": current,
+            "current_tests": against_current,
             "scores": scores,
             "generation": run.counters,
         }
@@ -607,7 +676,7 @@ def evalrun_rescore(*, run: EvalRun, by: User | None, enqueue: bool = True) -> E
         raise ValueError("the evaluation is already being judged")
     if enqueue:
         pk = run.pk
-        transaction.on_commit(lambda: enqueue_judging(pk, current=True))
+        enqueue_judging(pk)
     run.refresh_from_db()
     return run
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapp.core.tasking import django_task
+from webapp.core.tasking import job_task
 
 
-@django_task(name="atomlab.cpu.eval_judge")
-def eval_judge_task(run_id: int, current: bool = False) -> dict[str, Any] | None:
-    """Judge the stored generations of evaluation ``run_id`` and compute its scores
-    (``current``: against the problems' sources of today, a re-score). A second delivery
-    finds the row claimed and does nothing."""
+@job_task(name="atomlab.cpu.eval_judge")
+def eval_judge_task(run_id: int) -> dict[str, Any] | None:
+    """Judge the stored generations of evaluation ``run_id`` and compute its scores (against
+    the problems' sources of today when the run is being re-scored), under the shared job
+    lifecycle: a delivery that finds the row alive under another worker retries, one that
+    finds it finished does nothing."""
     from webapp.evaluation.services import evalrun_judge
 
-    return evalrun_judge(run_pk=run_id, current=current)
+    return evalrun_judge(run_pk=run_id)

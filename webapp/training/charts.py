@@ -7,13 +7,15 @@ from typing import Any
 
 from django.urls import reverse
 
+from sandbox.categories import Category
+from webapp.core.categories import category_colour, category_label
 from webapp.core.charts import Axis, ChartSpec, Series
 from webapp.training.models import Method, TrainingRun
 from webapp.training.progress import CATEGORY_PREFIX
 from webapp.training.selectors import Points, RunEvaluation, metric_series, run_evaluations
 
-#: Rollout categories in the order the legend lists them (the worker's names).
-CATEGORY_ORDER = ("passed", "wrong_answer", "runtime_error", "syntax_error", "timeout", "tampering")
+#: Rollout categories in the order the legend lists them: the one vocabulary of verdicts.
+CATEGORY_ORDER: tuple[str, ...] = tuple(c.value for c in Category)
 
 
 def _series(points: dict[str, Points], name: str, label: str = "", axis: int = 0) -> Series:
@@ -69,9 +71,10 @@ def run_charts(run: TrainingRun, *, after: float | None = None) -> list[ChartSpe
         )
     ]
     if run.method != Method.SFT:
-        # Every category from the start (stable colours); any other name the worker sends, after.
+        # Every category from the start; any other name the worker sends, after. Each keeps the
+        # colour and label it has on the evaluation pages.
         seen = {n[len(CATEGORY_PREFIX) :] for n in points if n.startswith(CATEGORY_PREFIX)}
-        categories = [f"{CATEGORY_PREFIX}{c}" for c in (*CATEGORY_ORDER, *sorted(seen - set(CATEGORY_ORDER)))]
+        names = (*CATEGORY_ORDER, *sorted(seen - set(CATEGORY_ORDER)))
         charts += [
             ChartSpec(
                 id="reward",
@@ -95,14 +98,13 @@ def run_charts(run: TrainingRun, *, after: float | None = None) -> list[ChartSpe
                 id="categories",
                 kind="line",
                 title="Rollouts by sandbox verdict",
-                description="Share of each step's completions: passed, wrong answer, errors, timeouts "
-                "and attempts the sandbox rejected as tampering.",
+                description="Share of each step's completions: passed, wrong answer, errors, timeouts, "
+                "crashes, attempts the sandbox rejected as tampering, and answers with no code.",
                 x_title="step",
                 y_axes=(Axis("share of rollouts", min=0, max=1),),
-                series=tuple(
-                    _series(points, n, n[len(CATEGORY_PREFIX) :].replace("_", " ")) for n in categories
-                ),
+                series=tuple(_series(points, f"{CATEGORY_PREFIX}{c}", category_label(c)) for c in names),
                 poll_url=live,
+                colours={f"{CATEGORY_PREFIX}{c}": category_colour(c) for c in names},
             ),
         ]
     if run.eval_every:

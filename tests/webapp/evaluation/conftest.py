@@ -41,6 +41,8 @@ def answer(record: ProblemRecord, kind: str) -> str:
     elif kind == "nul":  # a model that writes NUL bytes, in its prose and in what it returns
         code = f"def {record.entry_point}(*args, **kwargs):\n    return '\\x00'\n"
         return f"Here\x00 it is.\n\n```python\n{code}```\n\x00"
+    elif kind.startswith("code:"):  # a program of the test's own; {name} is the entry point
+        body = kind.removeprefix("code:").format(name=record.entry_point)
     else:
         raise ValueError(kind)
     return f"Here is my solution.\n\n```python\n{body}```\n"

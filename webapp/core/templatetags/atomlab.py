@@ -1,15 +1,18 @@
 """Template helpers every page may use without ``{% load %}`` (registered as builtins in
 settings): ``user|can:"atom.change"`` and ``user|can_act_on:study`` decide whether a
-control is shown."""
+control is shown, and ``{% category name %}`` draws a verdict category."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from webapp.core.access import can as _can
 from webapp.core.access import can_act_on as _can_act_on
+from webapp.core.categories import category_colour, category_label
 
 register = template.Library()
 
@@ -26,3 +29,19 @@ def can_act_on(user: Any, obj: Any) -> bool:
     """``{% if user|can_act_on:study %}``: whether ``user`` owns ``obj`` (a researcher) or
     is an admin, the rule its cancel and resume buttons post to."""
     return _can_act_on(user, getattr(obj, "created_by_id", None))
+
+
+@register.simple_tag
+def category(name: str) -> SafeString:
+    """``{% category g.category %}``: the verdict category's swatch and label, the same on
+    every page (``webapp.core.categories``). The swatch is an SVG fill: the site's
+    Content-Security-Policy allows no inline style."""
+    if not name:
+        return mark_safe('<span class="category muted">–</span>')
+    return format_html(
+        '<span class="category" data-category="{}"><svg class="swatch" width="10" height="10" '
+        'aria-hidden="true"><rect width="10" height="10" rx="2" fill="{}"/></svg> {}</span>',
+        name,
+        category_colour(name),
+        category_label(name),
+    )
