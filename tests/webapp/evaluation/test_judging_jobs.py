@@ -96,9 +96,9 @@ def test_job_finished_fires_for_a_failed_a_cancelled_and_a_succeeded_evaluation(
     _event(failed, 1, "started")
     assert _event(failed, 2, "failed", error="CUDA out of memory") == "applied failed"
     _event(cancelled, 1, "started")
-    assert evalrun_cancel(run=cancelled)  # running: the worker stops and says so
+    assert evalrun_cancel(run=cancelled, by=None)  # running: the worker stops and says so
     assert _event(cancelled, 2, "cancelled") == "applied cancelled"
-    assert evalrun_cancel(run=queued)  # still queued: closed at once
+    assert evalrun_cancel(run=queued, by=None)  # still queued: closed at once
     judged = _generated(artifacts, atom_suite, n=1)
     evalrun_judge(run_pk=judged.pk)
     assert ends == [
