@@ -39,7 +39,14 @@ from webapp.mixtures.services import mixture_create, snapshot_freeze
 from webapp.mixtures.services.contamination import ContaminationError, contamination_check
 from webapp.mixtures.storage import artifact_root
 from webapp.mixtures.tokenizing import TokenizerError
-from webapp.studies.design import DesignError, Difference, StudyDesign, design_parse, undeclared
+from webapp.studies.design import (
+    DesignError,
+    Difference,
+    StudyDesign,
+    arm_protocol,
+    design_parse,
+    undeclared,
+)
 from webapp.studies.models import Study, StudySnapshot, StudyStatus, StudyUnit
 from webapp.studies.summary import Comparison, study_summary
 from webapp.training.selectors import TrainingSummary, training_summaries
@@ -266,11 +273,7 @@ def _prepare(study: Study, design: StudyDesign) -> str | None:
 
 
 def _protocol(design: StudyDesign) -> Any:
-    from webapp.evaluation.protocol import Protocol
-
-    p = dict(design.arms[0].protocol)
-    ks = p.pop("k", p.pop("ks", [1]))
-    return Protocol.from_dict({**p, "ks": [int(k) for k in ks]})
+    return arm_protocol(design.arms[0])
 
 
 def _eval_snapshots(study: Study) -> list[Snapshot]:
