@@ -48,6 +48,7 @@ from webapp.studies.design import (
     undeclared,
 )
 from webapp.studies.models import Study, StudySnapshot, StudyStatus, StudyUnit
+from webapp.studies.planning import missing_benchmarks
 from webapp.studies.summary import Comparison, study_summary
 from webapp.training.selectors import TrainingSummary, training_summaries
 
@@ -107,6 +108,9 @@ def study_create(
             "declare them under factors or make the arms agree",
             extra,
         )
+    missing = missing_benchmarks(design)
+    if missing:
+        raise StudyRefused("; ".join(missing))
     study = Study.objects.create(
         name=(name.strip() or design.title)[:200],
         template=template[:100],
