@@ -13,7 +13,8 @@ module finds what the formula needs:
   evaluation of the *same* problems under the *same* protocol, that is a succeeded
   :class:`~webapp.evaluation.models.EvalRun` of the study's base model on a snapshot whose
   hash is the suite's (computed in memory from the recipe, as freezing would) and whose
-  protocol hash is the study's; without one, :data:`~webapp.studies.power.ASSUMED_BASE_RATE`
+  protocol hash is the study's (as :func:`rate_of`: ``(passed + 0.5) / (samples + 1)``);
+  without one, :data:`~webapp.studies.power.ASSUMED_BASE_RATE`
   (or the rate the caller gives), and the plan says which.
 """
 
@@ -243,9 +244,9 @@ def base_rate(
         sums = ProblemResult.objects.filter(run=run, snapshot=snapshot).aggregate(n=Sum("n"), c=Sum("c"))
         if sums["n"]:
             return BaseRate(
-                sums["c"] / sums["n"],
+                rate_of(sums["c"], sums["n"]),
                 f"measured: eval {run.pk} of {model} on snapshot {snapshot.sha256[:12]}, "
-                f"same protocol, {sums['c']} of {sums['n']} samples passed",
+                f"same protocol, {sums['c']} of {sums['n']} samples passed, rate (c + 0.5) / (n + 1)",
                 True,
             )
     if assumed is not None:
@@ -288,6 +289,31 @@ def comparisons_for(design: StudyDesign, *, problems: int, rate: float) -> list[
         for k in ks
         if k <= min(side.n, reference.n)
     ]
+
+
+def resolution_for(design: StudyDesign, arm: str, *, problems: int, k: int, rate: float) -> power.Resolution:
+    """What the design detects for ``arm`` against the reference on ``problems`` problems
+    (the summary's "could the design have detected it")."""
+    sides = dict(_sides(design))
+    return power.resolution(
+        problems=problems, k=k, base_rate=rate, arm=sides[arm], reference=sides[design.reference]
+    )
+
+
+def rate_of(passed: int, samples: int) -> float:
+    """A measured per-sample pass rate, ``(passed + 0.5) / (samples + 1)``: half a pass is
+    added so that a base model that passed nothing (or everything) does not make the design
+    look perfect (a variance of 0); with 100 samples it moves the rate by under a point."""
+    return (passed + 0.5) / (samples + 1)
+
+
+def measured_rate(run: Any, snapshot: Snapshot) -> float | None:
+    """The base pass rate :func:`rate_of` the samples ``run`` passed on ``snapshot``
+    (None without results)."""
+    from webapp.evaluation.models import ProblemResult
+
+    sums = ProblemResult.objects.filter(run=run, snapshot=snapshot).aggregate(n=Sum("n"), c=Sum("c"))
+    return rate_of(sums["c"], sums["n"]) if sums["n"] else None
 
 
 def _suite_plan(design: StudyDesign, name: str, recipe: RecipeFile, assumed: float | None) -> SuitePlan:

@@ -39,6 +39,7 @@ from webapp.mixtures.services import mixture_create, snapshot_freeze
 from webapp.mixtures.services.contamination import ContaminationError, contamination_check
 from webapp.mixtures.storage import artifact_root
 from webapp.mixtures.tokenizing import TokenizerError
+from webapp.studies.category_results import categories_present, category_table
 from webapp.studies.design import (
     DesignError,
     Difference,
@@ -48,7 +49,7 @@ from webapp.studies.design import (
     undeclared,
 )
 from webapp.studies.models import Study, StudySnapshot, StudyStatus, StudyUnit
-from webapp.studies.planning import missing_benchmarks
+from webapp.studies.planning import BASE_ARM, measured_rate, missing_benchmarks, resolution_for
 from webapp.studies.summary import Comparison, study_summary
 from webapp.training.selectors import TrainingSummary, training_summaries
 
@@ -478,7 +479,7 @@ def study_results(study: Study) -> dict[str, Any]:
     design = study_design(study)
     protocol = _protocol(design)
     suites = {s.key: s.snapshot for s in study.snapshots.filter(kind="eval").select_related("snapshot")}
-    by_arm: dict[str, list[Any]] = {"base model": [study.base_eval] if study.base_eval else []}
+    by_arm: dict[str, list[Any]] = {BASE_ARM: [study.base_eval] if study.base_eval else []}
     for unit in study.units.select_related("eval_run").order_by("order", "seed"):
         if unit.eval_run is not None:
             by_arm.setdefault(unit.arm, []).append(unit.eval_run)
@@ -504,13 +505,8 @@ def study_results(study: Study) -> dict[str, Any]:
                         seed_values,
                     )
                 )
-    comparisons = [
-        Comparison(
-            arm, design.reference, suite, k, paired_difference(pooled[(design.reference, suite, k)], scores)
-        )
-        for (arm, suite, k), scores in pooled.items()
-        if arm not in (design.reference, "base model") and (design.reference, suite, k) in pooled
-    ]
+    comparisons = _comparisons(study, design, pooled, suites)
+    category_rows, category_comparisons = category_table(by_arm, suites, design.reference)
     files = _export(study, design, cells, comparisons)
     return {
         "reference": design.reference,
@@ -530,12 +526,49 @@ def study_results(study: Study) -> dict[str, Any]:
             for c in cells
         ],
         "differences": [
-            {"arm": c.arm, "reference": c.reference, "suite": c.suite, "k": c.k, **c.difference.as_dict()}
+            {
+                "arm": c.arm,
+                "reference": c.reference,
+                "suite": c.suite,
+                "k": c.k,
+                **c.difference.as_dict(),
+                "detectable": c.detectable,
+            }
             for c in comparisons
         ],
-        "summary": study_summary(comparisons),
+        "category_names": categories_present(category_rows),
+        "categories": category_rows,
+        "summary": study_summary(comparisons, categories=category_comparisons),
         "files": files,
     }
+
+
+def _comparisons(
+    study: Study,
+    design: StudyDesign,
+    pooled: dict[tuple[str, str, int], dict[str, float]],
+    suites: dict[str, Snapshot],
+) -> list[Comparison]:
+    """Every row of the table (the base model included) against the reference arm, paired
+    over shared problems, with what the design could detect at the base model's measured
+    pass rate on the suite."""
+    rates = {
+        suite: measured_rate(study.base_eval, snapshot) if study.base_eval else None
+        for suite, snapshot in suites.items()
+    }
+    out = []
+    for (arm, suite, k), scores in pooled.items():
+        if arm == design.reference or (design.reference, suite, k) not in pooled:
+            continue
+        difference = paired_difference(pooled[(design.reference, suite, k)], scores)
+        rate = rates.get(suite)
+        detectable = (
+            resolution_for(design, arm, problems=difference.problems, k=k, rate=rate).mde
+            if rate is not None
+            else None
+        )
+        out.append(Comparison(arm, design.reference, suite, k, difference, detectable))
+    return out
 
 
 def _export(

@@ -120,10 +120,11 @@ def test_plan_takes_the_base_rate_from_the_base_models_evaluation_of_the_same_sn
     ProblemResult.objects.create(run=later, snapshot=snapshot, task_id="t0", n=4, c=4)
 
     out = _plan(_template_file(tmp_path, template))
-    assert f"base pass rate 0.300 (measured: eval {base.pk} of " in out
+    # 3 of 10 samples passed: p = (3 + 0.5) / (10 + 1) = 0.318.
+    assert f"base pass rate 0.318 (measured: eval {base.pk} of " in out
     assert f"snapshot {snapshot.sha256[:12]}, same protocol, 3 of 10 samples passed" in out
-    # SE = sqrt(2 · 0.3 · 0.7/2 / 5) = 0.2049; MDE 57.4 points; half-width 40.2.
-    assert "  rl vs sft, pass@1: detects 57.4 points with 80% power (95% CI half-width 40.2 points)" in out
+    # SE = sqrt(2 · 0.318 · 0.682/2 / 5) = 0.2083; MDE 58.4 points; half-width 40.8.
+    assert "  rl vs sft, pass@1: detects 58.4 points with 80% power (95% CI half-width 40.8 points)" in out
 
 
 HUMANEVAL_SUITE = """
