@@ -77,3 +77,18 @@ def categories_present(rows: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
     rows = list(rows)
     seen = {cat for r in rows for cat, share in r["shares"].items() if share}
     return [(cat, LABELS[cat]) for cat in CATEGORIES if cat == "passed" or cat in seen]
+
+
+def category_cells(results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A study's stored category rows with one cell per shown category, in column order
+    (``{"share", "difference"}``; ``difference`` None on the reference's row): the page's table."""
+    names = [name for name, _ in results.get("category_names", [])]
+    return [
+        {
+            **row,
+            "cells": [
+                {"share": row["shares"].get(n, 0.0), "difference": row["differences"].get(n)} for n in names
+            ],
+        }
+        for row in results.get("categories", [])
+    ]

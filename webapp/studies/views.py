@@ -12,6 +12,7 @@ from webapp.core.access import Action, AuthedHttpRequest, allowed, require_reade
 from webapp.core.htmx import render_page
 from webapp.evaluation.metrics import Estimate
 from webapp.studies import services
+from webapp.studies.category_results import category_cells
 from webapp.studies.design import DesignError, design_parse, template_names, template_text
 from webapp.studies.forms import StudyNewForm
 from webapp.studies.models import Study, StudyUnit
@@ -99,6 +100,7 @@ def study_detail(request: AuthedHttpRequest, study_id: int) -> HttpResponse:
         "chart": _chart(study),
         "snapshots": study.snapshots.select_related("snapshot").order_by("kind", "key"),
         "results": study.results or {},
+        "category_rows": category_cells(study.results or {}),
         "file_labels": [
             ("table_csv", "table (CSV)"),
             ("svg", "figure (SVG)"),

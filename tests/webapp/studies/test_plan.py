@@ -16,7 +16,6 @@ from django.core.management import call_command
 from webapp.core.models import BackgroundJob, JobStatus
 from webapp.evaluation.models import EvalRun, ProblemResult
 from webapp.mixtures.models import Mixture, MixtureVersion, Snapshot
-from webapp.mixtures.recipe import Item
 from webapp.mixtures.services import mixture_create, snapshot_freeze
 from webapp.studies import power
 from webapp.studies.design import arm_protocol, design_parse
