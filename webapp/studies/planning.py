@@ -345,3 +345,19 @@ def study_plan(design: StudyDesign, *, assumed_rate: float | None = None) -> Stu
         _suite_plan(design, name, recipe, assumed_rate) for name, recipe in sorted(design.evals.items())
     ]
     return StudyPlan(design.name, design.scale, samples, suites)
+
+
+def plan_for(
+    *, template: str, text: str, scale: str, seeds: str | int | None
+) -> tuple[StudyPlan | None, str]:
+    """The new-study page's plan for what the form holds (the edited text when there is one,
+    else the shipped template): ``(plan, "")``, or ``(None, why)`` when it does not resolve."""
+    from webapp.evaluation.protocol import ProtocolError
+    from webapp.studies.design import DesignError, design_parse, template_text
+
+    try:
+        body = text.strip() or template_text(template)
+        count = int(seeds) if seeds not in (None, "") else None
+        return study_plan(design_parse(body, scale=scale, seeds=count)), ""
+    except (DesignError, ProtocolError, ValueError) as exc:
+        return None, str(exc)

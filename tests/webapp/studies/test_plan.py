@@ -151,3 +151,20 @@ def test_a_benchmark_suite_that_is_not_imported_is_named_with_its_import_command
     )
     assert "humaneval" not in design_parse(only_full, scale="tiny").evals
     study_create(by=researcher, template="t", text=only_full, scale="tiny", advance=False)
+
+
+def test_the_new_study_page_shows_the_plan_and_refreshes_it_for_the_chosen_scale(
+    library: Any, researcher: Any, client: Any
+) -> None:
+    client.force_login(researcher)
+    before = _row_counts()
+    page = client.get("/studies/new/").content.decode()
+    assert 'id="study-plan"' in page and "sft_vs_rl at scale tiny" in page
+    # The fragment htmx asks for when the scale changes: demo, 20 problems a suite, p = 0.5.
+    fragment = client.get(
+        "/studies/new/", {"template": "sft_vs_rl", "scale": "demo"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert fragment.lstrip().startswith('<section class="card" id="study-plan">')
+    assert "This design cannot resolve 10 points in any of its 9 comparisons." in fragment
+    assert "31.3 points" in fragment and "21.9 points" in fragment  # MDE and half-width at P = 20
+    assert _row_counts() == before
