@@ -240,7 +240,7 @@ def base_rate(
             .order_by("-created_at")
             .first()
         )
-    if run is not None:
+    if run is not None and snapshot is not None:
         sums = ProblemResult.objects.filter(run=run, snapshot=snapshot).aggregate(n=Sum("n"), c=Sum("c"))
         if sums["n"]:
             return BaseRate(
@@ -291,28 +291,36 @@ def comparisons_for(design: StudyDesign, *, problems: int, rate: float) -> list[
     ]
 
 
-def resolution_for(design: StudyDesign, arm: str, *, problems: int, k: int, rate: float) -> power.Resolution:
+def resolution_for(
+    design: StudyDesign, arm: str, *, problems: int, k: int, rate: float, arm_rate: float | None = None
+) -> power.Resolution:
     """What the design detects for ``arm`` against the reference on ``problems`` problems
-    (the summary's "could the design have detected it")."""
+    (the summary's "could the design have detected it"), at the measured rates."""
     sides = dict(_sides(design))
     return power.resolution(
-        problems=problems, k=k, base_rate=rate, arm=sides[arm], reference=sides[design.reference]
+        problems=problems,
+        k=k,
+        base_rate=rate,
+        arm=sides[arm],
+        reference=sides[design.reference],
+        arm_rate=arm_rate,
     )
 
 
 def rate_of(passed: int, samples: int) -> float:
     """A measured per-sample pass rate, ``(passed + 0.5) / (samples + 1)``: half a pass is
-    added so that a base model that passed nothing (or everything) does not make the design
-    look perfect (a variance of 0); with 100 samples it moves the rate by under a point."""
+    added so that a side that passed nothing (or everything) does not make the design look
+    perfect (a variance of 0); with 100 samples it moves the rate by under a point."""
     return (passed + 0.5) / (samples + 1)
 
 
-def measured_rate(run: Any, snapshot: Snapshot) -> float | None:
-    """The base pass rate :func:`rate_of` the samples ``run`` passed on ``snapshot``
-    (None without results)."""
+def measured_rate(runs: Iterable[Any], snapshot: Snapshot) -> float | None:
+    """The pass rate (:func:`rate_of`) of the samples ``runs`` (an arm's seeds) passed on
+    ``snapshot``; None without results."""
     from webapp.evaluation.models import ProblemResult
 
-    sums = ProblemResult.objects.filter(run=run, snapshot=snapshot).aggregate(n=Sum("n"), c=Sum("c"))
+    rows = ProblemResult.objects.filter(run__in=[r.pk for r in runs], snapshot=snapshot)
+    sums = rows.aggregate(n=Sum("n"), c=Sum("c"))
     return rate_of(sums["c"], sums["n"]) if sums["n"] else None
 
 

@@ -120,12 +120,23 @@ class Resolution:
         }
 
 
-def resolution(*, problems: int, k: int, base_rate: float, arm: Sampling, reference: Sampling) -> Resolution:
-    """The module docstring's formula for one comparison on one suite."""
+def resolution(
+    *,
+    problems: int,
+    k: int,
+    base_rate: float,
+    arm: Sampling,
+    reference: Sampling,
+    arm_rate: float | None = None,
+) -> Resolution:
+    """The module docstring's formula for one comparison on one suite. Before a study runs
+    both sides sample at ``base_rate``; afterwards the summary passes each side's measured
+    rate (``base_rate`` the reference's, ``arm_rate`` the arm's), so a base model that passed
+    nothing does not make a comparison of two trained arms look sharper than it is."""
     if problems < 1:
         raise ValueError("a suite with no problems resolves nothing")
     var_d = (
-        pass_at_k_variance(base_rate, arm.n, k) / arm.seeds
+        pass_at_k_variance(base_rate if arm_rate is None else arm_rate, arm.n, k) / arm.seeds
         + pass_at_k_variance(base_rate, reference.n, k) / reference.seeds
     )
     se = math.sqrt(var_d / problems)

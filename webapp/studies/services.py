@@ -505,7 +505,7 @@ def study_results(study: Study) -> dict[str, Any]:
                         seed_values,
                     )
                 )
-    comparisons = _comparisons(study, design, pooled, suites)
+    comparisons = _comparisons(design, pooled, suites, by_arm)
     category_rows, category_comparisons = category_table(by_arm, suites, design.reference)
     files = _export(study, design, cells, comparisons)
     return {
@@ -544,16 +544,17 @@ def study_results(study: Study) -> dict[str, Any]:
 
 
 def _comparisons(
-    study: Study,
     design: StudyDesign,
     pooled: dict[tuple[str, str, int], dict[str, float]],
     suites: dict[str, Snapshot],
+    by_arm: dict[str, list[Any]],
 ) -> list[Comparison]:
     """Every row of the table (the base model included) against the reference arm, paired
-    over shared problems, with what the design could detect at the base model's measured
-    pass rate on the suite."""
+    over shared problems, with what the design could detect at the two sides' measured pass
+    rates on the suite."""
     rates = {
-        suite: measured_rate(study.base_eval, snapshot) if study.base_eval else None
+        (arm, suite): measured_rate(runs, snapshot)
+        for arm, runs in by_arm.items()
         for suite, snapshot in suites.items()
     }
     out = []
@@ -561,10 +562,12 @@ def _comparisons(
         if arm == design.reference or (design.reference, suite, k) not in pooled:
             continue
         difference = paired_difference(pooled[(design.reference, suite, k)], scores)
-        rate = rates.get(suite)
+        ref_rate, arm_rate = rates.get((design.reference, suite)), rates.get((arm, suite))
         detectable = (
-            resolution_for(design, arm, problems=difference.problems, k=k, rate=rate).mde
-            if rate is not None
+            resolution_for(
+                design, arm, problems=difference.problems, k=k, rate=ref_rate, arm_rate=arm_rate
+            ).mde
+            if ref_rate is not None and arm_rate is not None
             else None
         )
         out.append(Comparison(arm, design.reference, suite, k, difference, detectable))

@@ -144,14 +144,15 @@ def test_results_pool_seeds_and_pair_arms_with_the_reference(
     (diff,) = [d for d in results["differences"] if d["k"] == 1 and d["arm"] == "rl"]
     assert (diff["arm"], diff["reference"], diff["problems"]) == ("rl", "sft", 4)
     assert diff["value"] == pytest.approx(1 - 0.1875) and diff["low"] > 0
-    # What the design detects, at the base model's measured rate (0 + 0.5) / (8 + 1):
-    # two seeds a side, so Var(d) = 2 · p (1 - p) / 2 / 2 and MDE = 2.8016 · sqrt(Var(d) / 4).
-    p = 0.5 / 9
-    assert diff["detectable"] == pytest.approx(2.801585 * math.sqrt(p * (1 - p) / 2 / 4), rel=1e-5)
+    # What the design detects at the two sides' measured rates, (c + 0.5) / (n + 1): sft
+    # passed 3 of 16 samples, rl 16 of 16; two seeds a side of n = 2 on 4 problems.
+    ref, arm = 3.5 / 17, 16.5 / 17
+    var_d = ref * (1 - ref) / 2 / 2 + arm * (1 - arm) / 2 / 2
+    assert diff["detectable"] == pytest.approx(2.801585 * math.sqrt(var_d / 4), rel=1e-5)  # 0.307
     base = next(d for d in results["differences"] if d["k"] == 1 and d["arm"] == "base model")
     assert base["value"] == pytest.approx(-0.1875)
     assert results["summary"].startswith("On atoms, pass@1 of rl vs sft: higher by 81.2 points")
-    assert "The design detects 22.7 points or more with 80% power, so it could reliably" in results["summary"]
+    assert "The design detects 30.7 points or more with 80% power, so it could reliably" in results["summary"]
     # Verdict categories: shares per arm (seeds pooled per problem), paired to sft.
     rows = {r["arm"]: r for r in results["categories"]}
     assert rows["sft"]["shares"]["syntax_error"] == pytest.approx(0.8125)
