@@ -14,6 +14,13 @@ from django.shortcuts import get_object_or_404
 
 from webapp.core.access import can_act_on, require_reader
 from webapp.core.categories import CATEGORY_CHOICES
+from webapp.evaluation.category_shares import (
+    PASSED,
+    CategoryDifference,
+    Tally,
+    category_differences,
+    problem_shares,
+)
 from webapp.evaluation.metrics import Estimate, paired_difference, pass_at_k
 from webapp.evaluation.models import (
     EvalRun,
@@ -223,6 +230,33 @@ class Breakdown:
         return self.b - self.a
 
 
+@dataclass(frozen=True)
+class CategoryRow:
+    """One verdict category in a comparison: each side's count of samples, and the paired
+    difference of its share (B − A over the shared problems, with its interval)."""
+
+    label: str
+    a_count: int
+    b_count: int
+    shares: CategoryDifference
+
+
+def _category_rows(ra: dict[str, ProblemResult], rb: dict[str, ProblemResult]) -> list[CategoryRow]:
+    names = [name for name, _ in CATEGORY_CHOICES]
+    labels = dict(CATEGORY_CHOICES)
+
+    def shares(rs: dict[str, ProblemResult]) -> dict[str, dict[str, float]]:
+        return problem_shares([Tally(t, r.n, r.c, r.categories or {}) for t, r in rs.items() if r.n], names)
+
+    def count(rs: dict[str, ProblemResult], cat: str) -> int:
+        return sum(r.c if cat == PASSED else int((r.categories or {}).get(cat, 0)) for r in rs.values())
+
+    return [
+        CategoryRow(labels[d.category], count(ra, d.category), count(rb, d.category), d)
+        for d in category_differences(shares(ra), shares(rb), names)
+    ]
+
+
 @dataclass
 class Comparison:
     a: EvalRun
@@ -240,6 +274,8 @@ class Comparison:
     shared: int
     only_one_side: int
     notes: list[str] = field(default_factory=list)
+    #: Every verdict category (passed included) as shares with paired intervals.
+    category_rows: list[CategoryRow] = field(default_factory=list)
 
 
 #: A problem counts as solved when at least half of its samples pass (with n = 1: it passed).
@@ -248,8 +284,9 @@ SOLVED_SHARE = 0.5
 
 def comparison(*, fetched_by: Any, a: EvalRun, b: EvalRun, snapshot: Snapshot, k: int) -> Comparison:
     """Two runs on one suite, problem by problem: flips, breakdowns by topic / atom / depth /
-    source, each side's failure categories, and the paired difference of pass@k with its
-    paired bootstrap interval. Four queries."""
+    source, each side's verdict categories (counts, and shares with the paired bootstrap
+    interval of their difference), and the paired difference of pass@k with its paired
+    bootstrap interval. Four queries."""
     require_reader(fetched_by)
     results = ProblemResult.objects.filter(run__in=[a.pk, b.pk], snapshot=snapshot).only(
         "run_id", "task_id", "n", "c", "categories"
@@ -335,6 +372,7 @@ def comparison(*, fetched_by: Any, a: EvalRun, b: EvalRun, snapshot: Snapshot, k
         shared=len(shared),
         only_one_side=len(set(ra) ^ set(rb)),
         notes=notes,
+        category_rows=_category_rows(ra, rb),
     )
 
 

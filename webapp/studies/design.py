@@ -40,6 +40,7 @@ from typing import Any
 
 import yaml
 
+from webapp.evaluation.protocol import Protocol
 from webapp.mixtures.recipe import RecipeError
 from webapp.mixtures.recipe_file import RecipeFile, recipe_parse
 from webapp.synthesis.pipeline import SynthesisConfig
@@ -383,9 +384,11 @@ def design_parse(text: str, *, scale: str, seeds: int | None = None) -> StudyDes
         n: _recipe(_own_pools(r, pools, f"mixtures.{n}"), f"mixtures.{n}")
         for n, r in (data.get("mixtures") or {}).items()
     }
+    raw_evals = data.get("evals") or {}
     evals = {
-        n: _recipe(_own_pools(r, pools, f"evals.{n}"), f"evals.{n}")
-        for n, r in (data.get("evals") or {}).items()
+        n: _recipe(_own_pools(_suite_recipe(r, f"evals.{n}", scales), pools, f"evals.{n}"), f"evals.{n}")
+        for n, r in raw_evals.items()
+        if _suite_at_scale(r, scale)
     }
     if not evals:
         raise DesignError("evals: a study needs at least one eval suite")
@@ -448,16 +451,42 @@ def design_parse(text: str, *, scale: str, seeds: int | None = None) -> StudyDes
         arms=_order(arms),
         reference=reference,
         pools=pools,
-        in_domain=_in_domain(data.get("in_domain"), evals),
+        in_domain=[n for n in _in_domain(data.get("in_domain"), raw_evals) if n in evals],
     )
 
 
-def _in_domain(value: Any, evals: Mapping[str, RecipeFile]) -> list[str]:
+def _in_domain(value: Any, evals: Mapping[str, Any]) -> list[str]:
     names = [str(v) for v in value or []]
     unknown = [n for n in names if n not in evals]
     if unknown:
         raise DesignError(f"in_domain names no eval suite: {', '.join(unknown)}")
     return names
+
+
+def _suite_at_scale(raw: Any, scale: str) -> bool:
+    """An eval suite may name the scales it is evaluated at (``scales: [full]``): an
+    external benchmark that would dominate a CPU demo's time is declared once and added only
+    where it fits. Without ``scales`` a suite is evaluated at every scale."""
+    return not isinstance(raw, dict) or "scales" not in raw or scale in (raw["scales"] or [])
+
+
+def _suite_recipe(raw: Any, where: str, scales: Mapping[str, Any]) -> Any:
+    """The suite's recipe without its ``scales`` (checked against the template's scales)."""
+    if not isinstance(raw, dict) or "scales" not in raw:
+        return raw
+    named = raw["scales"]
+    if not isinstance(named, list) or not all(str(s) in scales for s in named):
+        raise DesignError(f"{where}.scales must list scales of this template ({', '.join(scales)})")
+    return {k: v for k, v in raw.items() if k != "scales"}
+
+
+def arm_protocol(arm: Arm) -> Protocol:
+    """The arm's evaluation protocol as the evaluation app locks it (a template writes
+    ``k: [1, 5]``; the protocol calls it ``ks``). :class:`ProtocolError` when it is invalid."""
+    p = dict(arm.protocol)
+    ks = p.pop("k", p.pop("ks", [1]))
+    ks = ks if isinstance(ks, list) else [ks]
+    return Protocol.from_dict({**p, "ks": [int(k) for k in ks]})
 
 
 def undeclared(design: StudyDesign) -> list[Difference]:

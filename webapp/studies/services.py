@@ -40,10 +40,20 @@ from webapp.mixtures.services import mixture_create, snapshot_freeze
 from webapp.mixtures.services.contamination import ContaminationError, contamination_check
 from webapp.mixtures.storage import artifact_root
 from webapp.mixtures.tokenizing import TokenizerError
-from webapp.studies.design import DesignError, Difference, PoolPlan, StudyDesign, design_parse, undeclared
+from webapp.studies.category_results import categories_present, category_table
+from webapp.studies.design import (
+    DesignError,
+    Difference,
+    PoolPlan,
+    StudyDesign,
+    arm_protocol,
+    design_parse,
+    undeclared,
+)
 from webapp.studies.models import Study, StudySnapshot, StudyStatus, StudyUnit
+from webapp.studies.planning import BASE_ARM, measured_rate, resolution_for
 from webapp.studies.summary import Comparison, study_summary
-from webapp.studies.validation import arm_protocol, design_errors
+from webapp.studies.validation import design_errors
 from webapp.synthesis.models import SynthesisRun
 from webapp.training.selectors import TrainingSummary, training_summaries
 
@@ -313,7 +323,7 @@ def _prepare(study: Study, design: StudyDesign) -> str | None:
 
 
 def _protocol(design: StudyDesign) -> Any:
-    return arm_protocol(design.arms[0].protocol)
+    return arm_protocol(design.arms[0])
 
 
 def _eval_snapshots(study: Study) -> list[Snapshot]:
@@ -593,7 +603,7 @@ def study_results(study: Study) -> dict[str, Any]:
     design = study_design(study)
     protocol = _protocol(design)
     suites = {s.key: s.snapshot for s in study.snapshots.filter(kind="eval").select_related("snapshot")}
-    by_arm: dict[str, list[Any]] = {"base model": [study.base_eval] if study.base_eval else []}
+    by_arm: dict[str, list[Any]] = {BASE_ARM: [study.base_eval] if study.base_eval else []}
     for unit in study.units.select_related("eval_run").order_by("order", "seed"):
         if unit.eval_run is not None:
             by_arm.setdefault(unit.arm, []).append(unit.eval_run)
@@ -619,13 +629,8 @@ def study_results(study: Study) -> dict[str, Any]:
                         seed_values,
                     )
                 )
-    comparisons = [
-        Comparison(
-            arm, design.reference, suite, k, paired_difference(pooled[(design.reference, suite, k)], scores)
-        )
-        for (arm, suite, k), scores in pooled.items()
-        if arm not in (design.reference, "base model") and (design.reference, suite, k) in pooled
-    ]
+    comparisons = _comparisons(design, pooled, suites, by_arm)
+    category_rows, category_comparisons = category_table(by_arm, suites, design.reference)
     files = _export(study, design, cells, comparisons)
     return {
         "reference": design.reference,
@@ -645,12 +650,52 @@ def study_results(study: Study) -> dict[str, Any]:
             for c in cells
         ],
         "differences": [
-            {"arm": c.arm, "reference": c.reference, "suite": c.suite, "k": c.k, **c.difference.as_dict()}
+            {
+                "arm": c.arm,
+                "reference": c.reference,
+                "suite": c.suite,
+                "k": c.k,
+                **c.difference.as_dict(),
+                "detectable": c.detectable,
+            }
             for c in comparisons
         ],
-        "summary": study_summary(comparisons),
+        "category_names": categories_present(category_rows),
+        "categories": category_rows,
+        "summary": study_summary(comparisons, categories=category_comparisons),
         "files": files,
     }
+
+
+def _comparisons(
+    design: StudyDesign,
+    pooled: dict[tuple[str, str, int], dict[str, float]],
+    suites: dict[str, Snapshot],
+    by_arm: dict[str, list[Any]],
+) -> list[Comparison]:
+    """Every row of the table (the base model included) against the reference arm, paired
+    over shared problems, with what the design could detect at the two sides' measured pass
+    rates on the suite."""
+    rates = {
+        (arm, suite): measured_rate(runs, snapshot)
+        for arm, runs in by_arm.items()
+        for suite, snapshot in suites.items()
+    }
+    out = []
+    for (arm, suite, k), scores in pooled.items():
+        if arm == design.reference or (design.reference, suite, k) not in pooled:
+            continue
+        difference = paired_difference(pooled[(design.reference, suite, k)], scores)
+        ref_rate, arm_rate = rates.get((design.reference, suite)), rates.get((arm, suite))
+        detectable = (
+            resolution_for(
+                design, arm, problems=difference.problems, k=k, rate=ref_rate, arm_rate=arm_rate
+            ).mde
+            if ref_rate is not None and arm_rate is not None
+            else None
+        )
+        out.append(Comparison(arm, design.reference, suite, k, difference, detectable))
+    return out
 
 
 def _export(

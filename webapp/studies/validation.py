@@ -12,23 +12,13 @@ they are. The study's composite pools are checked when the template is parsed
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from training_worker.configs import ConfigError, GenerateConfig
 from webapp.core.problems import source_names
-from webapp.evaluation.protocol import Protocol, ProtocolError
-from webapp.studies.design import COMPOSITE, Arm, StudyDesign
+from webapp.evaluation.protocol import ProtocolError
+from webapp.mixtures.problems import BENCHMARK_PREFIX
+from webapp.studies.design import COMPOSITE, Arm, StudyDesign, arm_protocol
+from webapp.studies.planning import missing_benchmarks
 from webapp.training.services import LaunchRefused, config_resolve
-
-
-def arm_protocol(protocol: Mapping[str, Any]) -> Protocol:
-    """An arm's ``protocol`` (the template writes ``k: [1, 5]``) as the evaluation's
-    :class:`Protocol`; :class:`ProtocolError` names the field."""
-    fields = dict(protocol)
-    ks = fields.pop("k", fields.pop("ks", [1]))
-    ks = ks if isinstance(ks, list) else [ks]
-    return Protocol.from_dict({**fields, "ks": [int(k) for k in ks]})
 
 
 def _config_errors(arm: Arm) -> list[str]:
@@ -42,7 +32,7 @@ def _config_errors(arm: Arm) -> list[str]:
 def _protocol_errors(arm: Arm) -> list[str]:
     where = f"arms.{arm.name}.protocol"
     try:
-        protocol = arm_protocol(arm.protocol)
+        protocol = arm_protocol(arm)
         GenerateConfig.from_dict(protocol.method_config())
     except ProtocolError as exc:
         name = "k" if exc.field == "ks" else exc.field  # the template's name for it
@@ -62,6 +52,8 @@ def _source_errors(design: StudyDesign) -> list[str]:
             for i, item in enumerate(recipe.items):
                 if item.source.startswith(COMPOSITE):
                     continue  # the study's own pools: declared (design_parse checks), made before freezing
+                if item.source.startswith(BENCHMARK_PREFIX):
+                    continue  # refused with the command that imports it (planning.missing_benchmarks)
                 if item.source not in known:
                     available = ", ".join(sorted(n for n in known if not n.startswith(COMPOSITE)))
                     errors.append(
@@ -77,4 +69,4 @@ def design_errors(design: StudyDesign) -> list[str]:
     for arm in design.arms:
         errors += _config_errors(arm)
         errors += _protocol_errors(arm)
-    return errors + _source_errors(design)
+    return errors + _source_errors(design) + missing_benchmarks(design)

@@ -12,9 +12,11 @@ from webapp.core.access import Action, AuthedHttpRequest, allowed, require_reade
 from webapp.core.htmx import render_page
 from webapp.evaluation.metrics import Estimate
 from webapp.studies import services
+from webapp.studies.category_results import category_cells
 from webapp.studies.design import DesignError, design_parse, template_names, template_text
 from webapp.studies.forms import StudyNewForm
 from webapp.studies.models import Study, StudyUnit
+from webapp.studies.planning import plan_for
 
 
 @require_GET
@@ -27,7 +29,11 @@ def study_list(request: AuthedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @allowed(Action.RUN_LAUNCH)
 def study_new(request: AuthedHttpRequest) -> HttpResponse:
-    form = StudyNewForm(request.POST or None, initial={"template": request.GET.get("template", "sft_vs_rl")})
+    initial = {
+        "template": request.GET.get("template", "sft_vs_rl"),
+        "scale": request.GET.get("scale", "tiny"),
+    }
+    form = StudyNewForm(request.POST or None, initial=initial)
     refusal: services.StudyRefused | None = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -53,8 +59,16 @@ def study_new(request: AuthedHttpRequest) -> HttpResponse:
             previews[name] = design_parse(template_text(name), scale="tiny")
         except DesignError:
             continue
-    context = {"form": form, "refusal": refusal, "previews": previews}
-    return render_page(request, "studies/new.html", context, status=400 if request.method == "POST" else 200)
+    asked = request.POST if request.method == "POST" else request.GET
+    plan, plan_error = plan_for(
+        template=asked.get("template") or "sft_vs_rl",
+        text=asked.get("text", ""),
+        scale=asked.get("scale") or "tiny",
+        seeds=asked.get("seeds"),
+    )
+    context = {"form": form, "refusal": refusal, "previews": previews, "plan": plan, "plan_error": plan_error}
+    status = 400 if request.method == "POST" else 200
+    return render_page(request, "studies/new.html", context, partial="plan", status=status)
 
 
 def _graph(study: Study, design: Any) -> list[list[dict[str, Any]]]:
@@ -100,6 +114,7 @@ def study_detail(request: AuthedHttpRequest, study_id: int) -> HttpResponse:
         "data": services.study_data(study),
         "advance_attempts": services.ADVANCE_ATTEMPTS,
         "results": study.results or {},
+        "category_rows": category_cells(study.results or {}),
         "file_labels": [
             ("table_csv", "table (CSV)"),
             ("svg", "figure (SVG)"),

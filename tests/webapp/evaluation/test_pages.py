@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from webapp.evaluation.models import EvalRun, Generation, SuiteScore
 from webapp.evaluation.protocol import Protocol
+from webapp.evaluation.selectors import comparison
 from webapp.evaluation.services import evalrun_create, evalrun_judge
 
 from .test_judging import generated_run
@@ -125,6 +126,23 @@ def test_comparison_shows_flips_categories_and_the_paired_difference(
     flips = html.split("Fail → pass")[1].split("Pass → fail")[0]
     assert all(r.task_id in flips for r in records[:-1]) and records[-1].task_id not in flips
     assert "Runtime error" in html and "Wrong answer" in html
+    # Verdict categories as shares of samples with the paired interval of B − A. Over the P
+    # problems, A passes 1 of 5 samples on two (0.4 / P) and B 3 of 5 on all but the last
+    # (0.6 (P - 1) / P); B's other samples raise: (0.4 (P - 1) + 1) / P.
+    p = len(records)
+    shares = {
+        r.shares.category: r
+        for r in comparison(fetched_by=viewer, a=a, b=b, snapshot=snapshot, k=1).category_rows
+    }
+    passed, raised = shares["passed"], shares["runtime_error"]
+    assert (passed.a_count, passed.b_count) == (2, 3 * (p - 1))
+    assert passed.shares.a == pytest.approx(0.4 / p) and passed.shares.b == pytest.approx(0.6 * (p - 1) / p)
+    assert passed.shares.difference.value == pytest.approx((0.6 * (p - 1) - 0.4) / p)
+    assert passed.shares.difference.low > 0  # every problem but one gains: the interval excludes 0
+    assert raised.shares.b == pytest.approx((0.4 * (p - 1) + 1) / p) and raised.shares.a == 0.0
+    table = html.split('id="categories"')[1].split("</table>")[0]
+    row = table.split('data-category="passed"')[1].split("</tr>")[0]
+    assert "excludes 0" in row and f"{100 * passed.shares.b:.1f}%" in row
     assert 'id="paired-difference"' in html and "B is better" in html
     assert 'data-breakdown="topic"' in html and 'data-breakdown="atom"' in html
 

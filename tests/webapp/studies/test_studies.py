@@ -4,6 +4,7 @@ seeds and pair each arm with the reference over shared problems."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -114,7 +115,8 @@ def test_results_pool_seeds_and_pair_arms_with_the_reference(
     suite = study.snapshots.get(kind="eval").snapshot
     study.refresh_from_db()
     # Hand-made tallies: 4 problems; sft passes 1 of 2 samples on p0, p1 in seed 0 and on p0
-    # in seed 1; rl passes everything in both seeds; the base model nothing.
+    # in seed 1, and its other samples do not parse; rl passes everything in both seeds; the
+    # base model gives a wrong answer on every sample.
     sft_runs, rl_runs = [], []
     for unit in study.units.all():
         run = EvalRun.objects.create(model="x", protocol={}, protocol_hash="h", status=JobStatus.SUCCEEDED)
@@ -125,19 +127,44 @@ def test_results_pool_seeds_and_pair_arms_with_the_reference(
         for seed, run in runs:
             for t in ("p0", "p1", "p2", "p3"):
                 c = 2 if arm == "rl" else passing[(arm, seed)].get(t, 0)
-                ProblemResult.objects.create(run=run, snapshot=suite, task_id=t, n=2, c=c)
+                failures = {"syntax_error": 2 - c} if c < 2 else {}
+                ProblemResult.objects.create(
+                    run=run, snapshot=suite, task_id=t, n=2, c=c, categories=failures
+                )
     for t in ("p0", "p1", "p2", "p3"):
-        ProblemResult.objects.create(run=study.base_eval, snapshot=suite, task_id=t, n=2, c=0)
+        ProblemResult.objects.create(
+            run=study.base_eval, snapshot=suite, task_id=t, n=2, c=0, categories={"wrong_answer": 2}
+        )
     results = study_results(study)
     cell = {(r["arm"], r["k"]): r for r in results["table"]}
     # pass@1 per problem: sft seed 0 = [.5, .5, 0, 0], seed 1 = [.5, 0, 0, 0]; pooled mean 0.1875.
     assert cell[("sft", 1)]["value"] == pytest.approx(0.1875) and cell[("sft", 1)]["seeds"] == 2
     assert (cell[("sft", 1)]["seed_min"], cell[("sft", 1)]["seed_max"]) == (0.125, 0.25)
     assert cell[("rl", 1)]["value"] == 1.0 and cell[("base model", 1)]["value"] == 0.0
-    (diff,) = [d for d in results["differences"] if d["k"] == 1]
+    (diff,) = [d for d in results["differences"] if d["k"] == 1 and d["arm"] == "rl"]
     assert (diff["arm"], diff["reference"], diff["problems"]) == ("rl", "sft", 4)
     assert diff["value"] == pytest.approx(1 - 0.1875) and diff["low"] > 0
+    # What the design detects at the two sides' measured rates, (c + 0.5) / (n + 1): sft
+    # passed 3 of 16 samples, rl 16 of 16; two seeds a side of n = 2 on 4 problems.
+    ref, arm = 3.5 / 17, 16.5 / 17
+    var_d = ref * (1 - ref) / 2 / 2 + arm * (1 - arm) / 2 / 2
+    assert diff["detectable"] == pytest.approx(2.801585 * math.sqrt(var_d / 4), rel=1e-5)  # 0.307
+    base = next(d for d in results["differences"] if d["k"] == 1 and d["arm"] == "base model")
+    assert base["value"] == pytest.approx(-0.1875)
     assert results["summary"].startswith("On atoms, pass@1 of rl vs sft: higher by 81.2 points")
+    assert "The design detects 30.7 points or more with 80% power, so it could reliably" in results["summary"]
+    # Verdict categories: shares per arm (seeds pooled per problem), paired to sft.
+    rows = {r["arm"]: r for r in results["categories"]}
+    assert rows["sft"]["shares"]["syntax_error"] == pytest.approx(0.8125)
+    assert rows["rl"]["shares"]["passed"] == 1.0 and rows["sft"]["differences"] == {}
+    assert rows["rl"]["differences"]["syntax_error"]["value"] == pytest.approx(-0.8125)
+    wrong = rows["base model"]["differences"]["wrong_answer"]
+    assert (wrong["value"], wrong["low"], wrong["high"]) == (1.0, 1.0, 1.0)
+    assert [n for n, _ in results["category_names"]] == ["passed", "wrong_answer", "syntax_error"]
+    assert (
+        "On atoms, the share of wrong answer samples of base model vs sft (100.0% vs 0.0%): higher by "
+        "100.0 points" in results["summary"]
+    )
     from webapp.mixtures.storage import artifact_root
 
     files = {k: artifact_root() / v for k, v in results["files"].items()}

@@ -62,7 +62,12 @@ def test_run_study_trains_evaluates_and_reports_a_tiny_study(
     cells = {(r["arm"], r["k"]) for r in state["table"]}
     assert cells == {(arm, k) for arm in ("base model", "sft", "rl") for k in (1, 2)}
     assert all(0 <= r["low"] <= r["value"] <= r["high"] <= 1 for r in state["table"])
-    assert {(d["arm"], d["k"]) for d in state["differences"]} == {("rl", 1), ("rl", 2)}
+    assert {(d["arm"], d["k"]) for d in state["differences"]} == {
+        ("rl", 1),
+        ("rl", 2),
+        ("base model", 1),
+        ("base model", 2),
+    }
     assert state["summary"] and "pass@1 of rl vs sft" in state["summary"]
     assert all(Path(p).stat().st_size > 0 for p in state["files"].values())
     status = StringIO()

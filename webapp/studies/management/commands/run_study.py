@@ -1,4 +1,5 @@
-"""``manage.py run_study TEMPLATE --scale tiny|demo|full [--seeds N] [--wait] [--json]``."""
+"""``manage.py run_study TEMPLATE --scale tiny|demo|full [--seeds N] [--wait] [--json]``, and
+``--plan [--base-rate P]``: what the design can resolve, before anything is created."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from webapp.accounts.models import User
-from webapp.studies.design import SCALES, DesignError, template_text
+from webapp.evaluation.protocol import ProtocolError
+from webapp.studies.design import SCALES, DesignError, design_parse, template_text
 from webapp.studies.models import Study
+from webapp.studies.planning import study_plan
 from webapp.studies.services import StudyRefused, study_advance, study_create, study_state
 
 
@@ -80,6 +83,17 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="")
         parser.add_argument("--user", default=None, help="act as this user (default: the first admin)")
         parser.add_argument("--contamination-override", default="", help="why a contaminated arm may train")
+        parser.add_argument(
+            "--plan",
+            action="store_true",
+            help="create nothing: print what each comparison on each suite can resolve, then exit",
+        )
+        parser.add_argument(
+            "--base-rate",
+            type=float,
+            default=None,
+            help="with --plan: the base pass rate to assume where no stored evaluation gives one",
+        )
         parser.add_argument("--wait", action="store_true", help="follow the study until it ends")
         parser.add_argument("--json", action="store_true", help="print the final state as JSON")
         parser.add_argument("--poll", type=float, default=5.0, help="seconds between checks while waiting")
@@ -88,7 +102,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        user = command_user(opts["user"])
         ref = opts["template"]
         try:
             path = Path(ref)
@@ -100,6 +113,10 @@ class Command(BaseCommand):
         except (OSError, DesignError) as exc:
             self.stderr.write(str(exc))
             sys.exit(2)
+        if opts["plan"]:
+            self.plan(text, opts)
+            return
+        user = command_user(opts["user"])
         try:
             study = study_create(
                 by=user,
@@ -125,3 +142,21 @@ class Command(BaseCommand):
         else:
             print_table(self.stdout.write, state)
         sys.exit(0 if study.status == "succeeded" else 1)
+
+    def plan(self, text: str, opts: dict[str, Any]) -> None:
+        """``--plan``: the design's resolution per suite and comparison; creates nothing."""
+        rate = opts["base_rate"]
+        if rate is not None and not 0 <= rate <= 1:
+            self.stderr.write(f"--base-rate must be between 0 and 1, not {rate}")
+            sys.exit(2)
+        try:
+            design = design_parse(text, scale=opts["scale"], seeds=opts["seeds"])
+            plan = study_plan(design, assumed_rate=rate)
+        except (DesignError, ProtocolError) as exc:
+            self.stderr.write(f"refused: {exc}")
+            sys.exit(2)
+        if opts["json"]:
+            self.stdout.write(json.dumps(plan.as_dict(), indent=2))
+        else:
+            for line in plan.lines():
+                self.stdout.write(line)
