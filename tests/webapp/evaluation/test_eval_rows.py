@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -40,25 +39,11 @@ from webapp.evaluation.services import (
 from webapp.mixtures.storage import read_snapshot
 from webapp.training.models import Checkpoint, TrainingRun
 
-from .conftest import write_generations
+from .conftest import eval_rows_of, freeze_recipe, write_generations
 
 pytestmark = pytest.mark.django_db
 
 REASON = "measuring memorisation on purpose"
-
-
-def freeze_recipe(name: str, *items: tuple[str, str, str]) -> Any:
-    """A snapshot frozen through the real service from ``(source, ratio %, role)`` items."""
-    from webapp.mixtures.recipe import Item
-    from webapp.mixtures.services import mixture_create, snapshot_freeze
-
-    mixture = mixture_create(
-        name=name,
-        by=None,
-        seed=0,
-        items=[Item(source=s, ratio=Decimal(r), lang="en", role=role) for s, r, role in items],
-    )
-    return snapshot_freeze(version=mixture.latest, by=None)
 
 
 @pytest.fixture
@@ -69,10 +54,6 @@ def mixed(db: Any, artifacts: Path) -> tuple[Any, list[ProblemRecord]]:
     library_load()
     snapshot = freeze_recipe("mixed", ("atom_base", "10", "train"), ("atom_modify", "6", "eval"))
     return snapshot, list(read_snapshot(snapshot.sha256))
-
-
-def eval_rows_of(records: list[ProblemRecord]) -> list[ProblemRecord]:
-    return [r for r in records if r.role == "eval"]
 
 
 def generated(artifacts: Path, snapshot: Any, records: list[ProblemRecord], **kwargs: Any) -> EvalRun:
