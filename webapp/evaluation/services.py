@@ -150,11 +150,13 @@ def evalrun_check(
         )
         warned = contaminated(findings)
         if warned and not reason:
-            errors["contamination_reason"] = (
-                f"run {checkpoint.run_id} trained on problems of the suites: "
+            errors["snapshots"] = (
+                f"run {checkpoint.run_id} trained on problems of a chosen suite: "
                 + "; ".join(f["summary"] for f in warned)
-                + ". Choose other suites, or give a reason to evaluate anyway (it is recorded "
-                "on the evaluation and its scores are marked)"
+            )
+            errors["contamination_reason"] = (
+                "give a reason to evaluate anyway (it is recorded on the evaluation and its scores "
+                "are marked contaminated), or choose other suites"
             )
     if errors:
         raise EvalRefused(errors)

@@ -210,18 +210,22 @@ def test_evaluating_a_run_on_what_it_trained_on_needs_a_reason_everywhere(
         evalrun_create(
             by=None, model=f"run:{run.pk}", snapshots=[suite], protocol=Protocol(n=1), dispatch=False
         )
-    warning = refused.value.errors["contamination_reason"]
+    warning = refused.value.errors["snapshots"]
     assert f"run {run.pk} trained on problems" in warning and "exact prompt match: 2" in warning
+    assert "give a reason" in refused.value.errors["contamination_reason"]
     client.force_login(researcher)
     fields = {"model": f"run:{run.pk}", "snapshots": [suite.pk], "n": 1, "ks": "1", "top_p": 0.95,
               "max_new_tokens": 64, "seed": 0}  # fmt: skip
     page = client.post(reverse("eval-launch"), fields)
-    assert "exact prompt match" in " ".join(errors_of(page.content.decode())["contamination_reason"])
+    shown = errors_of(page.content.decode())
+    assert "exact prompt match" in " ".join(shown["snapshots"]) and "give a reason" in " ".join(
+        shown["contamination_reason"]
+    )
     with pytest.raises(SystemExit) as exit_:
         call_command("evaluate", "--model", f"run:{run.pk}", "--snapshot", suite.sha256[:12], "--n", "1")
     err = capsys.readouterr().err.strip()
     assert exit_.value.code == 2 and len(err.splitlines()) == 1
-    assert "--contamination-reason:" in err and "exact prompt match: 2" in err
+    assert "--snapshot: run" in err and "exact prompt match: 2" in err and "--contamination-reason:" in err
     assert not EvalRun.objects.exists()
     # With a reason: created, the reason and the finding recorded on the evaluation.
     done = client.post(reverse("eval-launch"), {**fields, "contamination_reason": REASON})
