@@ -261,7 +261,8 @@ def launch_check(request: LaunchRequest) -> LaunchPlan:
         errors["model"] = str(exc)
     # One seed in force, written in the resolved config and on the run alike (a config seed,
     # from --set seed=N, wins over the run's; null would leave the page and the config disagreeing).
-    seed = config.get("seed") if isinstance(config.get("seed"), int) else request.seed
+    given = config.get("seed")
+    seed: int = given if isinstance(given, int) else request.seed
     if not 0 <= seed < 2**32:
         errors["seed"] = f"must be in [0, 2**32), got {seed}"
     elif config:
