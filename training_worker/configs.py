@@ -545,8 +545,9 @@ class GenerateConfig(TypedConfig):
     roles: list[str] | None = field(
         default=None,
         metadata={
-            "help": "Keep only records whose meta.mixture.role is one of these (e.g. ['eval']); a record "
-            "without a mixture role is then left out. null keeps every record."
+            "help": "Keep only records whose role (ProblemRecord.role: meta.mixture.role, 'train' for a "
+            "record not built by a mixture) is one of these; evaluation asks for ['eval']. null keeps "
+            "every record."
         },
     )
     task_ids: list[str] | None = field(

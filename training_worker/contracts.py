@@ -344,6 +344,19 @@ class ProblemRecord(_Wire):
         """True when the sandbox can judge an answer (the record has cases or a test)."""
         return bool(self.cases) or bool(self.test)
 
+    @property
+    def role(self) -> str:
+        """The record's role in its snapshot, ``meta.mixture.role`` (:data:`TRAIN_ROLE` or
+        :data:`EVAL_ROLE`): training reads only train rows, evaluation only eval rows. A
+        record not built by a mixture counts as a train row."""
+        mixture = self.meta.get("mixture")
+        role = mixture.get("role") if isinstance(mixture, dict) else None
+        return role if isinstance(role, str) and role else TRAIN_ROLE
+
+
+#: The roles a snapshot row can have (``ProblemRecord.role``).
+TRAIN_ROLE = "train"
+EVAL_ROLE = "eval"
 
 #: The file a ``generate`` job writes under its ``artifact_prefix``.
 GENERATIONS_FILE = "generations.jsonl"

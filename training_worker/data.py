@@ -12,11 +12,11 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from training_worker.contracts import ContractError, ProblemRecord
+from training_worker.contracts import TRAIN_ROLE, ContractError, ProblemRecord
 from training_worker.storage import Storage, StorageError
 
 #: Snapshot rows carry ``meta.mixture.role``; only these train a model.
-TRAIN_ROLES = frozenset({"train"})
+TRAIN_ROLES = frozenset({TRAIN_ROLE})
 
 _CODE_PROMPT = re.compile(r"^\s*(def |async def |from \S+ import |import |class |@)", re.M)
 
@@ -42,8 +42,7 @@ def read_records(uri: str) -> Iterator[ProblemRecord]:
 
 def role(record: ProblemRecord) -> str:
     """The record's role in its snapshot (``train`` when it was not built by a mixture)."""
-    mixture = record.meta.get("mixture")
-    return str(mixture.get("role", "train")) if isinstance(mixture, dict) else "train"
+    return record.role
 
 
 def train_records(uris: Iterable[str]) -> list[ProblemRecord]:

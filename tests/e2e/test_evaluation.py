@@ -113,3 +113,70 @@ def test_a_researcher_opens_a_failed_case_labels_it_and_finds_it_again(
     assert page.locator("#generation-table tbody tr[data-generation]").count() == 1
     assert "label=wrong_test" in page.url
     shot(page, "filtered")
+
+
+def test_evaluating_an_sft_run_on_its_own_training_suite_is_marked_contaminated_everywhere(
+    page: Any, live_server: Any, settings: Any, tmp_path: Path
+) -> None:
+    from tests.training_worker.tiny import PROBLEMS
+    from tests.webapp.training.conftest import make_snapshot
+    from training_worker.contracts import ProblemRecord
+    from webapp.core.models import JobStatus
+    from webapp.training.models import Checkpoint, TrainingRun
+
+    root = tmp_path / "artifacts"
+    settings.ARTIFACT_ROOT = str(root)
+    train, suite = make_snapshot("train", name="tiny-train"), make_snapshot("eval", name="tiny-suite")
+    sft = TrainingRun.objects.create(
+        method="sft", model="default", name="tiny sft", train_snapshot=train, status=JobStatus.SUCCEEDED
+    )
+    Checkpoint.objects.create(run=sft, step=30, uri=f"{root}/runs/{sft.job_id}/checkpoints/checkpoint-30")
+    # The answers quote each solution in a markdown block: end it with its newline.
+    records = [ProblemRecord.from_dict({**p, "solution": p["solution"] + "\n"}) for p in PROBLEMS]
+    base = judged_run(root, suite, records, lambda r, i: "reference" if i == 0 else "wrong")
+    UserFactory(username="rita", role="researcher")
+    login(page, live_server, "rita")
+    page.wait_for_url(f"{live_server.url}/")
+
+    # The form warns, next to the reason, and asks why before it evaluates.
+    page.goto(f"{live_server.url}/evaluations/new/")
+    page.fill("#id_model", f"run:{sft.pk}")
+    page.check(f'input[name="snapshots"][value="{suite.pk}"]')
+    page.fill("#id_n", "5")
+    page.fill("#id_ks", "1,5")
+    page.click("#launch-form button[type=submit]")
+    warning = page.locator('.msgs[data-for="snapshots"]')
+    warning.wait_for()
+    assert f"run {sft.pk} trained on problems" in warning.inner_text()
+    assert "give a reason" in page.locator('.msgs[data-for="contamination_reason"]').inner_text()
+    shot(page, "contaminated-form")
+    page.fill("#id_contamination_reason", "how much of its training set it kept")
+    page.click("#launch-form button[type=submit]")
+    page.wait_for_url("**/evaluations/*/")
+    tuned = EvalRun.objects.get(model=f"run:{sft.pk}")
+    assert tuned.contamination_reason == "how much of its training set it kept"
+    uri = write_generations(root, tuned.artifact_prefix, [(suite, records)], lambda r, i: "reference", n=5)
+    apply_eval_event(
+        ProgressEvent(
+            tuned.job_id, 1, "finished", payload={"generations_uri": uri, "count": 5 * len(records)}
+        )
+    )
+    evalrun_judge(run_pk=tuned.pk)
+
+    page.goto(f"{live_server.url}/evaluations/{tuned.pk}/")
+    assert page.locator('#contamination [data-mark="contaminated"]').count() == 1
+    assert page.locator('#run-suites [data-mark="contaminated"]').count() == 1
+    assert page.locator('#run-scores [data-mark="contaminated"]').count() == 2  # pass@1 and pass@5
+    assert "how much of its training set it kept" in page.locator("#contamination").inner_text()
+    shot(page, "contaminated-run")
+
+    page.goto(f"{live_server.url}/evaluations/table/")
+    cells = page.locator(f'#passk-table tr[data-run="{tuned.pk}"] [data-mark="contaminated"]')
+    assert cells.count() == 2 and train.short in (cells.first.get_attribute("title") or "")
+    assert page.locator(f'#passk-table tr[data-run="{base.pk}"] [data-mark]').count() == 0
+    shot(page, "contaminated-table")
+
+    page.goto(f"{live_server.url}/evaluations/compare/?a={base.pk}&b={tuned.pk}&snapshot={suite.pk}&k=1")
+    assert "Run B trained on problems of this suite" in page.locator("#compare-contamination").inner_text()
+    assert page.locator('#comparison [data-mark="contaminated"]').count() == 1
+    shot(page, "contaminated-compare")

@@ -67,7 +67,7 @@ def select_records(uris: list[str], config: GenerateConfig) -> list[tuple[str, P
     selected: list[tuple[str, ProblemRecord]] = []
     for uri in uris:
         for record in read_records(uri):
-            if roles is not None and _mixture_role(record) not in roles:
+            if roles is not None and record.role not in roles:
                 continue
             if wanted is not None and record.task_id not in wanted:
                 continue
@@ -75,12 +75,6 @@ def select_records(uris: list[str], config: GenerateConfig) -> list[tuple[str, P
             if config.limit is not None and len(selected) >= config.limit:
                 return selected
     return selected
-
-
-def _mixture_role(record: ProblemRecord) -> str | None:
-    mixture = record.meta.get("mixture")
-    role = mixture.get("role") if isinstance(mixture, dict) else None
-    return role if isinstance(role, str) else None
 
 
 def _fingerprint(ctx: RunContext, config: GenerateConfig) -> str:

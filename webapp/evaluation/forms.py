@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 
 from webapp.core.forms import Form
-from webapp.evaluation.protocol import Protocol, ProtocolError
-from webapp.evaluation.services import resolve_model
+from webapp.evaluation.protocol import SAMPLING_TEMPERATURE, Protocol, ProtocolError
+from webapp.evaluation.services import EvalRefused, evalrun_check, resolve_model
 from webapp.mixtures.models import Snapshot
 
 
@@ -17,7 +17,12 @@ class SnapshotChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-
 
     def label_from_instance(self, obj: Any) -> str:
         recipe = obj.recipe
-        return f"{obj.short} · {recipe.get('name', '?')} v{recipe.get('version', '?')} · {obj.rows} problems"
+        rows = f"{obj.eval_rows} eval rows" + (f" of {obj.rows}" if obj.eval_rows != obj.rows else "")
+        return f"{obj.short} · {recipe.get('name', '?')} v{recipe.get('version', '?')} · {rows}"
+
+
+#: The form starts at the protocol's own defaults (written once, in ``Protocol``).
+DEFAULT = Protocol()
 
 
 class LaunchForm(Form):
@@ -34,15 +39,30 @@ class LaunchForm(Form):
         label="Eval suites",
         help_text="each snapshot is one suite in the tables",
     )
-    n = forms.IntegerField(initial=10, min_value=1, max_value=1000, label="Samples per problem (n)")
-    ks = forms.CharField(initial="1,5,10", label="k", help_text="comma separated, each at most n")
-    temperature = forms.FloatField(initial=0.8, help_text="0 is greedy decoding (with n = 1)")
-    top_p = forms.FloatField(initial=0.95, label="top-p")
-    max_new_tokens = forms.IntegerField(initial=512, label="Max new tokens")
-    seed = forms.IntegerField(initial=0, min_value=0)
-    chat_template = forms.BooleanField(initial=True, required=False, label="Ask through the chat template")
+    n = forms.IntegerField(initial=DEFAULT.n, min_value=1, max_value=1000, label="Samples per problem (n)")
+    ks = forms.CharField(
+        initial=",".join(map(str, DEFAULT.ks)), label="k", help_text="comma separated, each at most n"
+    )
+    temperature = forms.FloatField(
+        initial=DEFAULT.temperature,
+        required=False,
+        help_text=f"0 is greedy decoding (with n = 1); blank: {SAMPLING_TEMPERATURE:g}, or 0 when n = 1",
+    )
+    top_p = forms.FloatField(initial=DEFAULT.top_p, label="top-p")
+    max_new_tokens = forms.IntegerField(initial=DEFAULT.max_new_tokens, label="Max new tokens")
+    seed = forms.IntegerField(initial=DEFAULT.seed, min_value=0)
+    chat_template = forms.BooleanField(
+        initial=DEFAULT.chat_template, required=False, label="Ask through the chat template"
+    )
     stop = forms.CharField(required=False, help_text="stop strings, one per line")
     name = forms.CharField(required=False, max_length=200, help_text="optional, shown beside the model")
+    contamination_reason = forms.CharField(
+        required=False,
+        label="Evaluate despite contamination, because",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="only when the model (run:ID) trained on problems of a suite: recorded on the "
+        "evaluation, and its scores are marked contaminated",
+    )
 
     def __init__(self, *args: Any, snapshots: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,18 +89,34 @@ class LaunchForm(Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        self._clean_protocol(data)
+        if not {"model", "snapshots"} & set(self.errors) and data.get("snapshots"):
+            try:
+                evalrun_check(
+                    model=data["model"],
+                    snapshots=list(data["snapshots"]),
+                    contamination_reason=data.get("contamination_reason") or "",
+                )
+            except EvalRefused as exc:
+                for field, message in exc.errors.items():
+                    self.add_error(field if field in self.fields else None, message)
+        return data
+
+    def _clean_protocol(self, data: dict[str, Any]) -> dict[str, Any]:
         if any(f in self.errors for f in ("n", "ks", "temperature", "top_p", "max_new_tokens", "seed")):
             return data
         try:
-            data["protocol"] = Protocol(
-                n=data["n"],
-                ks=data["ks"],
-                temperature=data["temperature"],
-                top_p=data["top_p"],
-                max_new_tokens=data["max_new_tokens"],
-                seed=data["seed"],
-                chat_template=bool(data.get("chat_template")),
-                stop=tuple(line for line in (data.get("stop") or "").splitlines() if line.strip()),
+            data["protocol"] = Protocol.resolve(
+                {
+                    "n": data["n"],
+                    "ks": data["ks"],
+                    "temperature": data.get("temperature"),
+                    "top_p": data["top_p"],
+                    "max_new_tokens": data["max_new_tokens"],
+                    "seed": data["seed"],
+                    "chat_template": bool(data.get("chat_template")),
+                    "stop": [line for line in (data.get("stop") or "").splitlines() if line.strip()],
+                }
             )
         except ProtocolError as exc:
             self.add_error(exc.field if exc.field in self.fields else None, exc.message)

@@ -55,6 +55,12 @@ class EvalRun(JobBase):
     last_seq = models.PositiveIntegerField(default=0)
     #: How many times the stored generations were re-judged against newer tests.
     rescored = models.PositiveIntegerField(default=0)
+    #: What the model trained on that each suite holds, found once at creation
+    #: (``webapp.evaluation.contamination``): ``{"<snapshot pk>": {"status", "summary",
+    #: "train"}}``; a clean suite has no entry.
+    contamination = models.JSONField(default=dict, blank=True)
+    #: Why the evaluation went ahead on a contaminated suite (required then, as at launch).
+    contamination_reason = models.TextField(blank=True)
 
     class Meta(JobBase.Meta):
         indexes = [models.Index(fields=["status", "-created_at"], name="evalrun_status_created")]
@@ -79,6 +85,11 @@ class EvalRun(JobBase):
     def kind(self) -> str:
         """For the shared job bar and its ``job-finished`` event."""
         return "evaluation"
+
+    def finding(self, snapshot_id: int) -> dict[str, str] | None:
+        """The contamination finding of one suite (None when clean)."""
+        found = (self.contamination or {}).get(str(snapshot_id))
+        return found if isinstance(found, dict) else None
 
     @property
     def model_label(self) -> str:

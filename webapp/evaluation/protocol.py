@@ -6,12 +6,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
+
+from training_worker.contracts import EVAL_ROLE
 
 #: k a protocol asks for when the researcher names none: the usual trio, capped by n.
 DEFAULT_KS = (1, 5, 10)
 #: Cases and tests of one generation share this wall clock in the sandbox (as the RL reward).
 DEFAULT_TIMEOUT_S = 5.0
+#: Sampling temperature when more than one sample is drawn and none is named.
+SAMPLING_TEMPERATURE = 0.8
 
 
 class ProtocolError(ValueError):
@@ -29,7 +34,7 @@ class Protocol:
 
     n: int = 10  # samples per problem: pass@k needs k <= n
     ks: tuple[int, ...] = DEFAULT_KS  # the k reported (of the default, those above n are dropped)
-    temperature: float = 0.8  # Chen et al.'s setting for pass@10-style estimates
+    temperature: float = SAMPLING_TEMPERATURE  # Chen et al.'s setting for pass@10-style estimates
     top_p: float = 0.95
     max_new_tokens: int = 512  # enough for one function with a docstring
     seed: int = 0
@@ -81,6 +86,23 @@ class Protocol:
                 fields[name] = tuple(fields[name])
         return cls(**fields)
 
+    @classmethod
+    def resolve(cls, values: Mapping[str, Any]) -> Protocol:
+        """The protocol of the fields in ``values``, every other field at its default, except
+        that one sample (``n = 1``) with no temperature named is greedy: the one rule for the
+        launch form, ``manage.py evaluate`` and evaluation during training."""
+        fields = dict(values)
+        if "temperature" not in fields or fields["temperature"] is None:
+            fields["temperature"] = 0.0 if fields.get("n", cls.n) == 1 else SAMPLING_TEMPERATURE
+        return cls.from_dict(fields)
+
+    @classmethod
+    def during_training(cls, values: Mapping[str, Any] | None = None) -> Protocol:
+        """Evaluation during training: one greedy sample per problem (pass@1 without sampling
+        noise, the cheapest number that moves with training) unless ``values`` say otherwise;
+        more samples are drawn at :data:`SAMPLING_TEMPERATURE` with the default k's."""
+        return cls.resolve({"n": 1, **(values or {})})
+
     @property
     def comparable_hash(self) -> str:
         """16 hex digits of everything but the seed: two runs that differ only in their seed
@@ -101,7 +123,7 @@ class Protocol:
             "chat_template": self.chat_template,
             "batch_size": batch_size,
             "backend": "auto",
-            "roles": None,
+            "roles": [EVAL_ROLE],  # evaluation scores exactly the suites' eval rows
             "task_ids": None,
         }
 

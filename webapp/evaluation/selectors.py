@@ -5,7 +5,7 @@ number of runs or generations."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -21,6 +21,7 @@ from webapp.evaluation.category_shares import (
     category_differences,
     problem_shares,
 )
+from webapp.evaluation.contamination import mark_title
 from webapp.evaluation.metrics import Estimate, paired_difference, pass_at_k
 from webapp.evaluation.models import (
     EvalRun,
@@ -112,13 +113,17 @@ class TableColumn:
 
 @dataclass(frozen=True)
 class Cell:
-    """One suite × k of one run: what the table shows (read as plain values, not rows)."""
+    """One suite × k of one run: what the table shows (read as plain values, not rows), and
+    the run's contamination finding on the suite (``mark``: ``contaminated``, ``in_domain``
+    or "", ``mark_title``: what overlaps)."""
 
     estimate: float
     ci_low: float
     ci_high: float
     n_problems: int
     tests_version: str
+    mark: str = ""
+    mark_title: str = ""
 
 
 @dataclass
@@ -190,10 +195,18 @@ def passk_table(*, fetched_by: Any, filters: TableFilters, limit: int = 500) -> 
     for run in run_list:
         proto = Protocol.from_dict(run.protocol)
         protocols.setdefault(run.protocol_hash, proto.describe())
-        cells = [by_run[run.pk].get((c.snapshot.pk, c.k)) for c in columns]
+        cells = [_marked(run, c.snapshot.pk, by_run[run.pk].get((c.snapshot.pk, c.k))) for c in columns]
         rows.append(TableRow(run, cells, proto.describe()))
     _sort_rows(rows, columns, filters.sort)
     return PassTable(columns, rows, protocols, filters.sort, len(run_list))
+
+
+def _marked(run: EvalRun, snapshot_id: int, cell: Cell | None) -> Cell | None:
+    """``cell`` with the run's contamination finding on the suite (stored at creation)."""
+    finding = run.finding(snapshot_id)
+    if cell is None or finding is None:
+        return cell
+    return replace(cell, mark=str(finding["status"]), mark_title=mark_title(finding))
 
 
 def _sort_rows(rows: list[TableRow], columns: list[TableColumn], sort: str) -> None:
@@ -276,6 +289,16 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
     #: Every verdict category (passed included) as shares with paired intervals.
     category_rows: list[CategoryRow] = field(default_factory=list)
+
+    @property
+    def a_finding(self) -> dict[str, str] | None:
+        """What run A trained on of the suite (None: clean)."""
+        return self.a.finding(self.snapshot.pk)
+
+    @property
+    def b_finding(self) -> dict[str, str] | None:
+        """What run B trained on of the suite (None: clean)."""
+        return self.b.finding(self.snapshot.pk)
 
 
 #: A problem counts as solved when at least half of its samples pass (with n = 1: it passed).

@@ -23,7 +23,8 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -48,6 +49,7 @@ from webapp.core.jobs import (
 from webapp.core.judging import sandbox_client
 from webapp.core.models import REAP_AFTER_SECONDS, JobStatus
 from webapp.core.text import db_json, db_text
+from webapp.evaluation.contamination import Finding, contaminated, suite_findings
 from webapp.evaluation.metrics import PassCounts, suite_pass_at_k, usable_ks
 from webapp.evaluation.models import (
     CaseOutcome,
@@ -61,10 +63,12 @@ from webapp.evaluation.models import (
 )
 from webapp.evaluation.problem_tests import ProblemTests, current_tests, problem_ref, snapshot_tests
 from webapp.evaluation.protocol import Protocol
-from webapp.mixtures.models import Snapshot
-from webapp.mixtures.storage import artifact_storage, read_snapshot, snapshot_relpath
+from webapp.mixtures.models import ItemRole, Snapshot
+from webapp.mixtures.services.freezing import snapshot_rows
+from webapp.mixtures.storage import artifact_storage, snapshot_relpath
 from webapp.training.dispatch import artifact_storage as worker_storage
 from webapp.training.dispatch import control_for, job_send
+from webapp.training.selectors import trained_on
 
 log = logging.getLogger(__name__)
 
@@ -85,24 +89,89 @@ SCORE_RESAMPLES = 2000
 
 def resolve_model(model: str) -> tuple[str, Any]:
     """``(model for the worker, checkpoint or None)`` for ``default``, a path, or ``run:ID``
-    (that training run's latest checkpoint, on top of the base model the run trained)."""
-    from webapp.training.models import Checkpoint, TrainingRun
+    (that training run's latest checkpoint, on top of the base model the run trained; the
+    run must have succeeded, by the same rule as training from it)."""
+    from webapp.training.services import model_resolve
 
     model = model.strip()
     if not model:
         raise ValueError("name a model: default, a local path, or run:ID")
     if not model.startswith("run:"):
         return model, None
-    ident = model.removeprefix("run:")
-    if not ident.isdigit():
-        raise ValueError(f"{model!r}: a training run is named run:<number>")
-    run = TrainingRun.objects.filter(pk=int(ident)).first()
-    if run is None:
-        raise ValueError(f"there is no training run {ident}")
-    checkpoint = Checkpoint.objects.filter(run=run).order_by("-step").first()
-    if checkpoint is None:
-        raise ValueError(f"training run {ident} has no checkpoint yet")
-    return run.base_model or run.model, checkpoint
+    return model_resolve(model)
+
+
+class EvalRefused(ValueError):
+    """An evaluation that must not start; ``errors`` maps each field (``model``,
+    ``snapshots``, ``contamination_reason``) to why: the form shows them at the fields, the
+    command prints them on one line."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class EvalPlan:
+    """A checked evaluation, ready to be written."""
+
+    model: str
+    checkpoint: Any
+    contamination: dict[str, Finding]
+    contamination_reason: str
+
+
+def _no_eval_rows(snapshots: list[Snapshot]) -> str:
+    empty = [s for s in snapshots if not s.eval_rows]
+    if not empty:
+        return ""
+    names = ", ".join(f"{s.short} ({s.rows} rows, none of them eval rows)" for s in empty)
+    return f"snapshot {names}: an evaluation scores a suite's eval rows only"
+
+
+def evalrun_check(
+    *,
+    model: str,
+    snapshots: list[Snapshot],
+    contamination_reason: str = "",
+    in_domain: Collection[Snapshot] = (),
+    checkpoint: Any = None,
+) -> EvalPlan:
+    """Every check an evaluation must pass, all at once (:class:`EvalRefused` names each
+    field): a model that resolves (``run:ID`` of a run that succeeded; ``checkpoint`` names
+    one exactly, for evaluation during training), suites with eval rows, and, for a trained
+    model, suites it did not train on unless ``contamination_reason`` says why."""
+    errors: dict[str, str] = {}
+    if checkpoint is not None:
+        model = f"run:{checkpoint.run_id}"
+    else:
+        try:
+            _, checkpoint = resolve_model(model)
+        except ValueError as exc:
+            errors["model"] = str(exc)
+    if not snapshots:
+        errors["snapshots"] = "choose at least one eval snapshot"
+    elif empty := _no_eval_rows(snapshots):
+        errors["snapshots"] = empty
+    findings: dict[str, Finding] = {}
+    reason = contamination_reason.strip()
+    if not errors and checkpoint is not None:
+        findings = suite_findings(
+            trained_on=trained_on(checkpoint.run), suites=snapshots, in_domain=in_domain
+        )
+        warned = contaminated(findings)
+        if warned and not reason:
+            errors["snapshots"] = (
+                f"run {checkpoint.run_id} trained on problems of a chosen suite: "
+                + "; ".join(f["summary"] for f in warned)
+            )
+            errors["contamination_reason"] = (
+                "give a reason to evaluate anyway (it is recorded on the evaluation and its scores "
+                "are marked contaminated), or choose other suites"
+            )
+    if errors:
+        raise EvalRefused(errors)
+    return EvalPlan(model.strip(), checkpoint, findings, reason if findings else "")
 
 
 def evalrun_spec(run: EvalRun) -> JobSpec:
@@ -139,25 +208,32 @@ def evalrun_create(
     dispatch: bool = True,
     checkpoint: Any = None,
     scheduled_by: Any = None,
+    contamination_reason: str = "",
+    in_domain: Collection[Snapshot] = (),
 ) -> EvalRun:
     """A queued evaluation; with ``dispatch`` its JobSpec goes to the GPU queue on commit.
     ``checkpoint``: evaluate exactly this :class:`~webapp.training.models.Checkpoint` (model
-    ``run:ID`` of its run); otherwise a ``run:ID`` model is that run's latest checkpoint, and
-    one that names no checkpoint is a ``ValueError`` before anything is stored.
-    ``scheduled_by``: the training run whose cadence asked for it (evaluation during training)."""
-    if not snapshots:
-        raise ValueError("choose at least one eval snapshot")
-    if checkpoint is not None:
-        model = f"run:{checkpoint.run_id}"
-    else:
-        _, checkpoint = resolve_model(model)
+    ``run:ID`` of its run); otherwise a ``run:ID`` model is that run's latest checkpoint.
+    ``scheduled_by``: the training run whose cadence asked for it (evaluation during training).
+    ``in_domain``: suites a study declares to hold its training problems (marked, not warned).
+    Whatever :func:`evalrun_check` refuses is an :class:`EvalRefused` before anything is
+    stored; the contamination it finds is stored on the row."""
+    plan = evalrun_check(
+        model=model,
+        snapshots=snapshots,
+        contamination_reason=contamination_reason,
+        in_domain=in_domain,
+        checkpoint=checkpoint,
+    )
     run = EvalRun.objects.create(
         name=name,
-        model=model.strip(),
-        init_checkpoint=checkpoint,
+        model=plan.model,
+        init_checkpoint=plan.checkpoint,
         scheduled_by=scheduled_by,
         protocol=protocol.to_dict(),
         protocol_hash=protocol.comparable_hash,
+        contamination=plan.contamination,
+        contamination_reason=plan.contamination_reason,
         created_by=by,
         message="waiting for a GPU worker",
     )
@@ -185,7 +261,10 @@ def evalrun_schedule_for_checkpoint(*, checkpoint: Any, final: bool = False) -> 
     existing = EvalRun.objects.filter(scheduled_by=run, init_checkpoint=checkpoint).first()
     if existing is not None:
         return existing
-    protocol = Protocol.from_dict(run.eval_protocol or {"n": 1, "ks": [1], "temperature": 0.0})
+    protocol = Protocol.during_training(run.eval_protocol)
+    # The launch checked this suite against the run's training data; what it finds is marked
+    # on the evaluation, never refused here (an event handler has no one to ask).
+    reason = run.contamination_override or f"scheduled by run {run.pk}'s evaluation cadence"
     try:
         with transaction.atomic():
             return evalrun_create(
@@ -196,6 +275,7 @@ def evalrun_schedule_for_checkpoint(*, checkpoint: Any, final: bool = False) -> 
                 name=f"{run.name or f'run {run.pk}'} at step {checkpoint.step}",
                 checkpoint=checkpoint,
                 scheduled_by=run,
+                contamination_reason=reason,
             )
     except IntegrityError:  # another events process scheduled it first
         return EvalRun.objects.filter(scheduled_by=run, init_checkpoint=checkpoint).first()
@@ -413,16 +493,23 @@ def suite_problems_ensure(snapshot: Snapshot, records: list[ProblemRecord]) -> N
     SuiteProblem.objects.bulk_create(rows, batch_size=INSERT_BATCH, ignore_conflicts=True)
 
 
+def suite_eval_rows(snapshot: Snapshot) -> list[ProblemRecord]:
+    """The rows of ``snapshot`` an evaluation generates for, judges and counts: its eval rows
+    (the train rows of a mixed snapshot are what a model trains on, never what it is scored on)."""
+    return list(snapshot_rows(snapshot, role=ItemRole.EVAL))
+
+
 def generations_index(run: EvalRun) -> int:
     """Store every line of the run's generations file as a :class:`Generation` (once: a
-    re-claimed job finds them stored). Returns how many the run has."""
+    re-claimed job finds them stored). Every line must name an eval row of one of the run's
+    suites. Returns how many the run has."""
     existing = Generation.objects.filter(run=run).count()
     if existing:
         return existing
     snapshots = list(run.snapshots.all())
     known: dict[int, set[str]] = {}
     for snapshot in snapshots:
-        records = list(read_snapshot(snapshot.sha256))
+        records = suite_eval_rows(snapshot)
         suite_problems_ensure(snapshot, records)
         known[snapshot.pk] = {r.task_id for r in records}
     batch: list[Generation] = []
@@ -431,7 +518,10 @@ def generations_index(run: EvalRun) -> int:
         snapshot = _snapshot_for_uri(str(line.get("data_uri", "")), snapshots)
         task_id = str(line.get("task_id", ""))
         if task_id not in known[snapshot.pk]:
-            raise JobError(f"generation for {task_id!r}, which snapshot {snapshot.short} does not hold")
+            raise JobError(
+                f"generation for {task_id!r}, which is not an eval row of snapshot {snapshot.short} "
+                "(an evaluation scores eval rows only)"
+            )
         batch.append(
             Generation(
                 run=run,
@@ -466,7 +556,7 @@ def _short(text: str | None) -> str:
 def _tests_by_problem(run: EvalRun, *, current: bool) -> dict[tuple[int, str], ProblemTests]:
     out: dict[tuple[int, str], ProblemTests] = {}
     for snapshot in run.snapshots.all():
-        records = list(read_snapshot(snapshot.sha256))
+        records = suite_eval_rows(snapshot)
         tests = current_tests(records) if current else {r.task_id: snapshot_tests(r) for r in records}
         out.update({(snapshot.pk, t): v for t, v in tests.items()})
     return out
@@ -674,11 +764,26 @@ def evalrun_rescore(*, run: EvalRun, by: User | None, enqueue: bool = True) -> E
     )
     if changed != 1:
         raise ValueError("the evaluation is already being judged")
+    _drop_train_row_generations(run)
     if enqueue:
         pk = run.pk
         enqueue_judging(pk)
     run.refresh_from_db()
     return run
+
+
+def _drop_train_row_generations(run: EvalRun) -> int:
+    """Generations of rows that are not eval rows (an evaluation made before evaluations
+    kept to eval rows generated for every row): re-scoring counts eval rows only, so these
+    are removed. Returns how many."""
+    dropped = 0
+    for snapshot in run.snapshots.all():
+        eval_ids = [r.task_id for r in suite_eval_rows(snapshot)]
+        stale = Generation.objects.filter(run=run, snapshot=snapshot).exclude(task_id__in=eval_ids)
+        dropped += stale.delete()[1].get("evaluation.Generation", 0)
+    if dropped:
+        log.info("eval %s: dropped %d generations of train rows before re-scoring", run.pk, dropped)
+    return dropped
 
 
 def generation_review(*, generation: Generation, by: User, label: str, note: str = "") -> Generation:

@@ -62,6 +62,7 @@ def launch(request: AuthedHttpRequest) -> HttpResponse:
             snapshots=list(data["snapshots"]),
             protocol=data["protocol"],
             name=data["name"],
+            contamination_reason=data.get("contamination_reason") or "",
         )
         return redirect("eval-run", run_id=run.pk)
     return render_page(request, "evaluation/launch.html", {"form": form})
@@ -140,7 +141,7 @@ def _table_csv(data: selectors.PassTable) -> HttpResponse:
     writer = csv.writer(out)
     head = ["eval_id", "model", "name", "protocol_hash", "protocol"]
     for c in data.columns:
-        head += [f"{c.snapshot.short} pass@{c.k}", "low", "high", "problems", "tests"]
+        head += [f"{c.snapshot.short} pass@{c.k}", "low", "high", "problems", "tests", "contamination"]
     writer.writerow(head)
     for row in data.rows:
         line: list[object] = [
@@ -158,9 +159,10 @@ def _table_csv(data: selectors.PassTable) -> HttpResponse:
                     f"{cell.ci_high:.4f}",
                     cell.n_problems,
                     cell.tests_version,
+                    cell.mark_title,
                 ]
                 if cell
-                else ["", "", "", "", ""]
+                else ["", "", "", "", "", ""]
             )
         writer.writerow(line)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")

@@ -126,6 +126,16 @@ class Snapshot(models.Model):
         """Roles present in the snapshot (``train``, ``eval``)."""
         return sorted(self.counts.get("role", {}))
 
+    def role_rows(self, role: str) -> int:
+        """How many rows the snapshot holds in ``role`` (``ItemRole``): training reads the
+        train rows, evaluation the eval rows."""
+        return int((self.counts.get("role") or {}).get(role, 0))
+
+    @property
+    def eval_rows(self) -> int:
+        """The rows an evaluation on this snapshot generates for, judges and counts."""
+        return self.role_rows(ItemRole.EVAL)
+
 
 class SnapshotMember(models.Model):
     """What a snapshot is made of, for links from atoms and composites to the snapshots that

@@ -366,12 +366,18 @@ def _launch_training(
 def _launch_eval(study: Study, unit: StudyUnit | None, model: str, label: str) -> Any:
     from webapp.evaluation.services import evalrun_create
 
+    design = study_design(study)
+    suites = {s.key: s.snapshot for s in study.snapshots.filter(kind="eval").select_related("snapshot")}
     return evalrun_create(
         by=study.created_by,
         model=model,
         snapshots=_eval_snapshots(study),
-        protocol=_protocol(study_design(study)),
+        protocol=_protocol(design),
         name=f"{study.name} · {label}"[:200],
+        # Suites the template declares in-domain are marked so, not warned; the study checked
+        # the others before training (or recorded why not), so what is found is marked too.
+        in_domain=[suites[key] for key in design.in_domain if key in suites],
+        contamination_reason=study.contamination_override or f"checked by study {study.pk} before training",
     )
 
 

@@ -215,7 +215,8 @@ def initial_from_run(run: TrainingRun) -> dict[str, Any]:
     """The form pre-filled from ``run`` (Clone): its choices, and every config value that
     differs from the method's default."""
     defaults = CONFIG_CLASSES[run.method]().to_dict()
-    changed = {k: v for k, v in run.config.items() if defaults.get(k) != v}
+    # The seed has its own field (the run's seed, which the launch also writes in the config).
+    changed = {k: v for k, v in run.config.items() if defaults.get(k) != v and k != "seed"}
     initial: dict[str, Any] = {
         "name": f"{run.name or f'run {run.pk}'} (clone)",
         "method": run.method,

@@ -81,6 +81,22 @@ def runs_of_snapshot(*, snapshot: Snapshot, fetched_by: Any, limit: int = 20) ->
     return list(runs.select_related("created_by").order_by("-created_at")[:limit])
 
 
+def trained_on(run: TrainingRun) -> list[Snapshot]:
+    """The snapshots whose train rows shaped ``run``'s weights: its own train snapshot, then
+    those of the runs whose checkpoint it started from (an RL run from an SFT checkpoint has
+    seen both), nearest first."""
+    seen: list[Snapshot] = []
+    runs: set[int] = set()
+    current: TrainingRun | None = run
+    while current is not None and current.pk not in runs:
+        runs.add(current.pk)
+        if current.train_snapshot is not None and current.train_snapshot not in seen:
+            seen.append(current.train_snapshot)
+        checkpoint = current.init_checkpoint
+        current = checkpoint.run if checkpoint is not None else None
+    return seen
+
+
 def runs_started_from(*, run: TrainingRun) -> list[TrainingRun]:
     """Runs initialised from one of ``run``'s checkpoints (links both ways)."""
     return list(TrainingRun.objects.filter(init_checkpoint__run=run).order_by("-created_at"))

@@ -140,30 +140,18 @@ class LaunchRequest:
     name: str = ""
     eval_every: int | None = None
     #: Protocol fields for the evaluations during training (``eval_every``); what is not
-    #: given takes :data:`TRAINING_EVAL_PROTOCOL`'s value.
+    #: given takes :meth:`Protocol.during_training`'s value.
     eval_protocol: dict[str, Any] = field(default_factory=dict)
     contamination_override: str = ""
     cloned_from: TrainingRun | None = None
 
 
-#: Evaluation during training: one greedy sample per problem (pass@1 without sampling noise,
-#: the cheapest number that moves with training), unless the launch says otherwise.
-TRAINING_EVAL_PROTOCOL: dict[str, Any] = {"n": 1, "ks": [1], "temperature": 0.0}
-
-
 def eval_protocol_resolve(values: dict[str, Any]) -> dict[str, Any]:
-    """The protocol of a run's evaluations during training, every field written out: the
-    defaults of :data:`TRAINING_EVAL_PROTOCOL` under ``values``; sampling (temperature 0.8)
-    when more than one sample is asked for and no temperature is given. Raises
-    :class:`LaunchRefused` naming the field as ``eval_<field>``."""
-    merged = {**TRAINING_EVAL_PROTOCOL, **values}
-    n = merged.get("n")
-    if "temperature" not in values and isinstance(n, int) and n > 1:
-        merged["temperature"] = 0.8
-    if "ks" not in values and isinstance(n, int):
-        merged["ks"] = [k for k in (1, 5, 10) if k <= n]
+    """The protocol of a run's evaluations during training, every field written out:
+    :meth:`Protocol.during_training` of ``values``. Raises :class:`LaunchRefused` naming the
+    field as ``eval_<field>``."""
     try:
-        return Protocol.from_dict(merged).to_dict()
+        return Protocol.during_training(values).to_dict()
     except ProtocolError as exc:
         raise LaunchRefused({f"eval_{exc.field}": exc.message}) from None
     except (TypeError, ValueError) as exc:
@@ -205,10 +193,6 @@ def _snapshot(ref: str | Snapshot | None) -> Snapshot | None:
     if not str(ref).strip():
         return None
     return snapshot_by_hash(str(ref))
-
-
-def _role_rows(snapshot: Snapshot, role: str) -> int:
-    return int((snapshot.counts.get("role") or {}).get(role, 0))
 
 
 def model_resolve(ref: str) -> tuple[str, Checkpoint | None]:
@@ -257,6 +241,7 @@ class LaunchPlan:
     eval: Snapshot | None
     contamination_override: str
     eval_protocol: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
 
 
 def launch_check(request: LaunchRequest) -> LaunchPlan:
@@ -274,8 +259,14 @@ def launch_check(request: LaunchRequest) -> LaunchPlan:
         base_model, init_checkpoint = model_resolve(request.model)
     except ValueError as exc:
         errors["model"] = str(exc)
-    if not 0 <= request.seed < 2**32:
-        errors["seed"] = f"must be in [0, 2**32), got {request.seed}"
+    # One seed in force, written in the resolved config and on the run alike (a config seed,
+    # from --set seed=N, wins over the run's; null would leave the page and the config disagreeing).
+    given = config.get("seed")
+    seed: int = given if isinstance(given, int) else request.seed
+    if not 0 <= seed < 2**32:
+        errors["seed"] = f"must be in [0, 2**32), got {seed}"
+    elif config:
+        config["seed"] = seed
     if request.eval_every is not None and request.eval_every < 1:
         errors["eval_every"] = "must be a positive number of steps"
     train = ev = None
@@ -283,13 +274,13 @@ def launch_check(request: LaunchRequest) -> LaunchPlan:
         train = _snapshot(request.train_snapshot)
         if train is None:
             errors["train_snapshot"] = "choose the snapshot to train on"
-        elif _role_rows(train, ItemRole.TRAIN) == 0:
+        elif train.role_rows(ItemRole.TRAIN) == 0:
             errors["train_snapshot"] = f"snapshot {train.short} has no train rows"
     except ValueError as exc:
         errors["train_snapshot"] = str(exc)
     try:
         ev = _snapshot(request.eval_snapshot)
-        if ev is not None and _role_rows(ev, ItemRole.EVAL) == 0:
+        if ev is not None and ev.eval_rows == 0:
             errors["eval_snapshot"] = f"snapshot {ev.short} has no eval rows"
     except ValueError as exc:
         errors["eval_snapshot"] = str(exc)
@@ -315,7 +306,7 @@ def launch_check(request: LaunchRequest) -> LaunchPlan:
     if errors:
         raise LaunchRefused(errors)
     assert train is not None
-    return LaunchPlan(request, config, base_model, init_checkpoint, train, ev, override, eval_protocol)
+    return LaunchPlan(request, config, base_model, init_checkpoint, train, ev, override, eval_protocol, seed)
 
 
 def run_launch(*, by: User, request: LaunchRequest) -> TrainingRun:
@@ -335,7 +326,7 @@ def run_launch(*, by: User, request: LaunchRequest) -> TrainingRun:
             eval_snapshot=plan.eval,
             eval_every=request.eval_every,
             eval_protocol=plan.eval_protocol,
-            seed=request.seed,
+            seed=plan.seed,
             max_steps=max_steps if max_steps > 0 else None,
             total=max_steps if max_steps > 0 else 0,
             config=plan.config,

@@ -108,6 +108,25 @@ def freeze(name: str, source: str, ratio: str, lang: str = "en") -> Any:
     return snapshot_freeze(version=mixture.latest, by=None)
 
 
+def freeze_recipe(name: str, *items: tuple[str, str, str]) -> Any:
+    """A snapshot frozen through the real service from ``(source, ratio %, role)`` items."""
+    from webapp.mixtures.recipe import Item
+    from webapp.mixtures.services import mixture_create, snapshot_freeze
+
+    mixture = mixture_create(
+        name=name,
+        by=None,
+        seed=0,
+        items=[Item(source=s, ratio=Decimal(r), lang="en", role=role) for s, r, role in items],
+    )
+    return snapshot_freeze(version=mixture.latest, by=None)
+
+
+def eval_rows_of(records: list[ProblemRecord]) -> list[ProblemRecord]:
+    """The eval rows of a snapshot's records, in file order."""
+    return [r for r in records if r.role == "eval"]
+
+
 @pytest.fixture
 def atom_suite(db: Any, artifacts: Path) -> tuple[Any, list[ProblemRecord]]:
     """Four atoms (4% of the library's base problems) frozen as an eval snapshot."""

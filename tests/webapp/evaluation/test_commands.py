@@ -47,8 +47,10 @@ def test_evaluate_refuses_bad_arguments_and_queues_a_run(atom_suite: Any, capsys
         )
     with pytest.raises(CommandError, match="no snapshot hash starts with"):
         call_command("evaluate", "--model", "default", "--snapshot", "ffffffff")
-    with pytest.raises(CommandError, match="no training run 42"):
+    with pytest.raises(SystemExit) as exit_:  # a refusal of the evaluation itself: exit 2, one line
         call_command("evaluate", "--model", "run:42", "--snapshot", snapshot.sha256[:8])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip() == "refused: --model: there is no run 42"
     assert not EvalRun.objects.exists()
     # No GPU worker consumes in this test: the run is queued and the wait gives up.
     with pytest.raises(CommandError, match="still running"):

@@ -206,9 +206,7 @@ def test_launch_form_puts_errors_at_their_field_and_creates_a_run(
     )
     html = bad.content.decode()
     assert (
-        bad.status_code == 200
-        and "there is no training run 999" in html
-        and "every k must be at most n (2)" in html
+        bad.status_code == 200 and "there is no run 999" in html and "every k must be at most n (2)" in html
     )
     assert not EvalRun.objects.exists()
     ok = client.post(

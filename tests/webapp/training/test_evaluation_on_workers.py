@@ -17,6 +17,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.training_worker.tiny import PROBLEMS, build_tiny_model
+from tests.webapp.evaluation.conftest import eval_rows_of, freeze_recipe
 from tests.webapp.mixtures.conftest import WORKER_ARTIFACT_ROOT
 from tests.webapp.training.conftest import make_snapshot
 from tests.webapp.training.workers import GpuWorker, wait_for
@@ -94,6 +95,33 @@ def test_evaluate_command_runs_the_tiny_model_through_every_worker(
         }  # fmt: skip
 
 
+def test_a_mixed_snapshot_is_generated_for_judged_and_counted_on_its_eval_rows_only(
+    shared_root: str, tiny_model: Path
+) -> None:
+    """The issue's recipe: atom_base 10 % train + atom_modify 6 % eval (16 rows, 6 eval)."""
+    from webapp.atoms.services import library_load
+    from webapp.mixtures.storage import read_snapshot
+
+    library_load()
+    snapshot = freeze_recipe("mixed-e2e", ("atom_base", "10", "train"), ("atom_modify", "6", "eval"))
+    evals = {r.task_id for r in eval_rows_of(list(read_snapshot(snapshot.sha256)))}
+    assert (snapshot.rows, len(evals)) == (16, 6)
+    out = io.StringIO()
+    call_command(
+        "evaluate", "--model", str(tiny_model), "--snapshot", snapshot.sha256[:12], "--n", "1",
+        "--max-new-tokens", "8", "--timeout", "300", "--json", stdout=out,
+    )  # fmt: skip
+    printed = json.loads(out.getvalue().strip().splitlines()[-1])
+    run = EvalRun.objects.get(pk=printed["eval_id"])
+    assert run.status == JobStatus.SUCCEEDED, run.error
+    assert run.result["generation"]["generated"] == 6  # the GPU worker generated for 6 rows
+    generations = Generation.objects.filter(run=run)
+    assert set(generations.values_list("task_id", flat=True)) == evals and generations.count() == 6
+    assert all(g.judged_at is not None for g in generations)
+    suite = printed["suites"][snapshot.sha256]
+    assert suite["eval_rows"] == 6 and suite["pass@1"]["problems"] == 6
+
+
 def test_a_run_with_a_cadence_is_evaluated_at_its_checkpoints_and_by_run_id(
     shared_root: str, tiny_model: Path, researcher: Any, client: Any
 ) -> None:
@@ -120,6 +148,7 @@ def test_a_run_with_a_cadence_is_evaluated_at_its_checkpoints_and_by_run_id(
     assert [e.init_checkpoint.step for e in scheduled] == [20, 30]
     for e in scheduled:
         assert e.status == JobStatus.SUCCEEDED, e.error
+        assert e.finding(evals.pk)["status"] == "contaminated"  # recorded at scheduling
         assert e.protocol["n"] == 1 and e.protocol["temperature"] == 0 and e.protocol["max_new_tokens"] == 24
         assert Generation.objects.filter(run=e).count() == 2
     last = SuiteScore.objects.get(run=scheduled[-1], k=1)
@@ -142,8 +171,10 @@ def test_a_run_with_a_cadence_is_evaluated_at_its_checkpoints_and_by_run_id(
             model=f"run:{sft.pk}",
             snapshots=[evals],
             protocol=Protocol(n=2, ks=(1, 2), temperature=0.8, max_new_tokens=24),
+            contamination_reason="the tiny problems on both sides, on purpose",
         )
     )
+    assert by_id.finding(evals.pk)["status"] == "contaminated"  # marked: it trained on them
     assert by_id.status == JobStatus.SUCCEEDED, by_id.error
     assert by_id.init_checkpoint == Checkpoint.objects.get(run=sft, step=30)
     assert Generation.objects.filter(run=by_id).count() == 4

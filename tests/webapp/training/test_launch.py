@@ -195,3 +195,18 @@ def test_a_launch_while_redis_is_down_fails_the_run_with_the_reason(
     run.refresh_from_db()
     assert run.status == JobStatus.FAILED
     assert "Could not hand the job to the" in run.error and "No worker received it" in run.error
+
+
+def test_the_seed_in_force_is_the_one_the_run_page_and_its_resolved_config_show(
+    db: Any, settings: Any, tmp_path: Path
+) -> None:
+    from webapp.training.services import LaunchRequest, launch_check
+
+    settings.ARTIFACT_ROOT = str(tmp_path)
+    train = make_snapshot("train")
+    plan = launch_check(LaunchRequest(method="sft", model="default", train_snapshot=train, seed=3))
+    assert plan.config["seed"] == plan.seed == 3  # not null beside "seed 3"
+    plan = launch_check(
+        LaunchRequest(method="sft", model="default", train_snapshot=train, seed=0, config={"seed": 7})
+    )
+    assert plan.config["seed"] == plan.seed == 7  # --set seed=7 is what the worker uses

@@ -9,6 +9,8 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from webapp.evaluation.contamination import MARKS
+
 register = template.Library()
 
 
@@ -39,18 +41,52 @@ def passk_cell(cell: Any) -> str:
     they are not the snapshot's. One tag per cell: the table has runs × suites × k of them."""
     if cell is None:
         return mark_safe('<span class="muted">–</span>')
+    mark = (
+        format_html(
+            '<br><span class="badge mark {}" title="{}" data-mark="{}">{}</span>',
+            cell.mark,
+            cell.mark_title,
+            cell.mark,
+            MARKS.get(cell.mark, cell.mark),
+        )
+        if cell.mark
+        else ""
+    )
     tests = (
         format_html('<br><span class="badge warn" title="tests used">{}</span>', cell.tests_version)
         if cell.tests_version != "snapshot"
         else ""
     )
     return format_html(
-        '<b>{}</b><br><span class="ci">{}–{}</span>{}',
+        '<b>{}</b><br><span class="ci">{}–{}</span>{}{}',
         pct(cell.estimate),
         pct(cell.ci_low),
         pct(cell.ci_high),
         tests,
+        mark,
     )
+
+
+@register.simple_tag
+def contamination_mark(finding: dict[str, Any] | None) -> str:
+    """The mark of a suite the model trained on (``contaminated``) or that a study declares
+    in-domain, with what overlaps as its title; "" for a clean suite."""
+    if not finding:
+        return ""
+    status = str(finding.get("status", ""))
+    return format_html(
+        '<span class="badge mark {}" title="{}" data-mark="{}">{}</span>',
+        status,
+        str(finding.get("summary", "")),
+        status,
+        MARKS.get(status, status),
+    )
+
+
+@register.filter
+def finding_of(run: Any, snapshot: Any) -> Any:
+    """``run.finding(snapshot.pk)`` for a template."""
+    return run.finding(getattr(snapshot, "pk", snapshot))
 
 
 @register.simple_tag

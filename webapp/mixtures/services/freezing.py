@@ -14,7 +14,7 @@ from training_worker.contracts import SCHEMA_VERSION, ProblemRecord
 from webapp.accounts.models import User
 from webapp.core.jobs import job_create, job_enqueue
 from webapp.core.models import BackgroundJob
-from webapp.mixtures.models import ItemRole, Mixture, MixtureVersion, Snapshot, SnapshotMember
+from webapp.mixtures.models import Mixture, MixtureVersion, Snapshot, SnapshotMember
 from webapp.mixtures.recipe import Item, RecipeError, items_from_json
 from webapp.mixtures.services.mixtures import mixture_save
 from webapp.mixtures.services.rows import item_rows
@@ -158,5 +158,5 @@ def mixture_freeze_enqueue(
 def snapshot_rows(snapshot: Snapshot, *, role: str | None = None) -> Iterator[ProblemRecord]:
     """A snapshot's rows from its file, optionally only one role's."""
     for r in read_snapshot(snapshot.sha256):
-        if role is None or (r.meta.get("mixture") or {}).get("role", ItemRole.TRAIN) == role:
+        if role is None or r.role == role:
             yield r
