@@ -5,6 +5,7 @@ key, and resume at the right step."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -185,8 +186,11 @@ def test_heartbeat_sets_the_redis_key_and_emits_events(
             super().emit(event)
             if event.type == "heartbeat":
                 seen.append(redis_client.get(f"atomlab:job:{job_id}:heartbeat"))
+            elif event.type == "metrics":
+                time.sleep(0.3)  # the run must outlast a few beats however fast the machine
 
-    # A slow job: the model is saved every step, a heartbeat every 0.5 s.
+    # A slow job: the model is saved every step, each step's event waits 0.3 s, a heartbeat
+    # every 0.5 s (6 steps: at least 1.8 s, so at least three beats).
     config = {**SFT_MEMORISE, "max_steps": 6, "save_steps": 1}
     spec = _spec("sft", tiny_model, problems_file, artifact_root, config, job_id=job_id)
     run = run_spec(
