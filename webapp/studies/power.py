@@ -22,16 +22,25 @@ the per-problem difference ``d_i``. That bootstrap's interval is, to a good appr
 
 Two numbers follow:
 
-- ``half_width = 1.96 · SE``: the 95 % interval's expected half-width. A difference smaller
-  than this cannot exclude 0 (it is what the design *resolves* at best);
-- ``mde = (1.96 + 0.84) · SE``: the **minimum detectable difference**, the true difference
-  that the 95 % two-sided interval excludes 0 for in 80 % of studies (80 % power). This is the
-  headline number: a design whose half-width is 9.9 points finds a true 10-point difference
-  only half the time, and saying it "resolves 10 points" would claim too much.
+- ``half_width = 1.96 · SE``: the 95 % interval's expected half-width when the arms do not
+  differ. A difference smaller than this cannot exclude 0 (it is what the design *resolves*
+  at best);
+- ``mde``: the **minimum detectable difference**, the true difference ``δ`` that the 95 %
+  two-sided interval excludes 0 for in 80 % of studies (80 % power). It solves the textbook
+  equation for two proportions, ``δ = 1.96 · SE + 0.84 · SE_δ``, where ``SE_δ`` is the standard
+  error when the arm's rate is ``p + δ`` or ``p − δ`` (of the two within [0, 1], the one with
+  the larger variance): the variance under the alternative, not at ``p``. This matters near 0:
+  a base model that passes almost nothing has almost no sampling variance, but an arm 10 points
+  better does. This is the headline number: a design whose half-width is 9.9 points finds a true
+  10-point difference only half the time, and saying it "resolves 10 points" would claim too
+  much. ``mde`` is found by bisection on [0, max(p, 1 − p)] (1.0 when no possible difference is
+  detected).
 
 Example (the ``sft_vs_rl`` demo on one suite): ``P = 20``, ``n = 2``, ``s = 1``, ``p = 0.25``,
 ``k = 1``: ``v = 0.25 · 0.75 / 2 = 0.09375``, ``Var(d_i) = 0.1875``, ``SE = sqrt(0.1875 / 20)
-= 0.0968``, half-width 19.0 points, MDE 27.1 points: it cannot resolve 10 points.
+= 0.0968``, half-width 19.0 points. The MDE is 27.8 points: with the arm at 0.528,
+``v = 0.528 · 0.472 / 2 = 0.1246``, ``SE_δ = sqrt((0.1246 + 0.09375) / 20) = 0.1045`` and
+``1.96 · 0.0968 + 0.84 · 0.1045 = 0.278``. It cannot resolve 10 points.
 
 The approximation is honest in one direction: problems differ in difficulty, and with rates
 ``p_i`` around ``p`` the mean of ``p_i (1 − p_i)`` is at most ``p (1 − p)``, so for pass@1 the
@@ -44,6 +53,7 @@ small-sample shortfall (a percentile interval over 20 problems is a little narro
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -135,19 +145,38 @@ def resolution(
     nothing does not make a comparison of two trained arms look sharper than it is."""
     if problems < 1:
         raise ValueError("a suite with no problems resolves nothing")
-    var_d = (
-        pass_at_k_variance(base_rate if arm_rate is None else arm_rate, arm.n, k) / arm.seeds
-        + pass_at_k_variance(base_rate, reference.n, k) / reference.seeds
-    )
-    se = math.sqrt(var_d / problems)
+    own = base_rate if arm_rate is None else arm_rate
+    reference_var = pass_at_k_variance(base_rate, reference.n, k) / reference.seeds
+
+    def se_at(rate: float) -> float:
+        return math.sqrt((pass_at_k_variance(rate, arm.n, k) / arm.seeds + reference_var) / problems)
+
+    se = se_at(own)
     return Resolution(
         problems=problems,
         k=k,
         base_rate=base_rate,
         se=se,
         half_width=Z_CONFIDENCE * se,
-        mde=(Z_CONFIDENCE + Z_POWER) * se,
+        mde=_detectable(se, own, se_at),
     )
+
+
+def _detectable(se: float, rate: float, se_at: Callable[[float], float]) -> float:
+    """The smallest ``δ`` with ``δ >= 1.96 · se + 0.84 · SE_δ`` (the module docstring), by
+    bisection; 1.0 when even the largest possible difference falls short."""
+
+    def shortfall(delta: float) -> float:
+        alternatives = [r for r in (rate + delta, rate - delta) if 0.0 <= r <= 1.0]
+        return Z_CONFIDENCE * se + Z_POWER * max(se_at(r) for r in alternatives) - delta
+
+    low, high = 0.0, max(rate, 1.0 - rate)  # the largest difference a rate can move by
+    if shortfall(high) > 0:
+        return 1.0
+    for _ in range(60):
+        mid = (low + high) / 2
+        low, high = (mid, high) if shortfall(mid) > 0 else (low, mid)
+    return high
 
 
 def points(share: float) -> str:
@@ -157,6 +186,11 @@ def points(share: float) -> str:
 
 def verdict(r: Resolution) -> str:
     """One plain line: what the comparison detects, and whether that reaches 10 points."""
+    if r.mde >= 1.0:
+        return (
+            f"detects no possible difference with 80% power (95% CI half-width {points(r.half_width)} "
+            "points): CANNOT resolve 10 points"
+        )
     head = f"detects {points(r.mde)} points with 80% power (95% CI half-width {points(r.half_width)} points)"
     if r.resolves_ten_points:
         return f"{head}: resolves 10 points"

@@ -58,13 +58,31 @@ def test_the_variance_of_pass_at_k_and_the_detectable_difference_match_hand_comp
     se = math.sqrt(2 * 0.09375 / 20)  # 0.0968
     assert r.se == pytest.approx(se)
     assert r.half_width == pytest.approx(1.959964 * se, rel=1e-5)  # 0.190
-    assert r.mde == pytest.approx(2.801585 * se, rel=1e-5)  # 0.271: the docstring's example
+    # The docstring's example: the arm at p + MDE = 0.528 has v = 0.528 · 0.472 / 2, and the MDE
+    # solves MDE = 1.96 · SE + 0.84 · SE_alt.
+    alt = 0.25 + r.mde
+    se_alt = math.sqrt((alt * (1 - alt) / 2 + 0.09375) / 20)  # 0.1045
+    assert r.mde == pytest.approx(1.959964 * se + 0.841621 * se_alt, rel=1e-6)
+    assert r.mde == pytest.approx(0.2777, abs=5e-4)
     assert not r.resolves_ten_points and r.detects(0.30) and not r.detects(-0.20)
-    # Three seeds of ten samples on 1000 problems: 1.1 points.
+    # Three seeds of ten samples on 1000 problems: 1.1 points (at 0.5 the alternative's
+    # variance is smaller than the null's, so the MDE is just below 2.8016 · SE).
     wide = power.Sampling(n=10, seeds=3)
     big = power.resolution(problems=1000, k=1, base_rate=0.5, arm=wide, reference=wide)
-    assert big.mde == pytest.approx(2.801585 * math.sqrt(2 * 0.25 / 30 / 1000), rel=1e-5)
+    se_big = math.sqrt(2 * 0.25 / 30 / 1000)
+    alt = 0.5 + big.mde
+    se_alt = math.sqrt((alt * (1 - alt) / 30 + 0.25 / 30) / 1000)
+    assert big.mde == pytest.approx(1.959964 * se_big + 0.841621 * se_alt, rel=1e-6)
+    assert big.mde == pytest.approx(0.01144, abs=5e-5)
     assert big.resolves_ten_points
+    # Near 0 the null has almost no variance, the alternative does: at p = 0.012 on 20
+    # problems the MDE is 9.1 points, not the 6.9 points 2.8016 · SE would claim.
+    low = power.resolution(problems=20, k=1, base_rate=0.012, arm=side, reference=side)
+    assert low.mde == pytest.approx(0.0906, abs=5e-4)
+    assert 2.801585 * low.se == pytest.approx(0.0681, abs=5e-4)
+    # 5 problems at p = 0.5: even a 50-point difference is detected less than 80 % of the time.
+    tiny = power.resolution(problems=5, k=1, base_rate=0.5, arm=side, reference=side)
+    assert tiny.mde == 1.0 and power.verdict(tiny).startswith("detects no possible difference")
 
 
 def test_plan_prints_the_hand_computed_difference_with_the_stated_assumption_and_creates_nothing(
@@ -75,19 +93,24 @@ def test_plan_prints_the_hand_computed_difference_with_the_stated_assumption_and
     out = _plan(path)
     assert _row_counts() == before
     # 5 atoms, n = 2, one seed, no stored evaluation: p = 0.5 assumed.
-    # SE = sqrt(2 · 0.25/2 / 5) = 0.2236; MDE = 2.8016 · SE = 62.6 points; half-width 43.8.
+    # SE = sqrt(2 · 0.25/2 / 5) = 0.2236; half-width 1.96 · SE = 43.8 points. Even an arm at 1.0
+    # (δ = 0.5: SE_δ = sqrt(0.125 / 5) = 0.158) needs 1.96 · 0.2236 + 0.84 · 0.158 = 0.571 > 0.5.
     assert "atoms: 5 problems; base pass rate 0.500 (assumed: no stored evaluation" in out
     assert (
-        "  rl vs sft, pass@1: detects 62.6 points with 80% power (95% CI half-width 43.8 points): "
-        "CANNOT resolve 10 points"
+        "  rl vs sft, pass@1: detects no possible difference with 80% power (95% CI half-width "
+        "43.8 points): CANNOT resolve 10 points"
     ) in out
-    assert "  base model vs sft, pass@1: detects 62.6 points" in out
+    assert "  base model vs sft, pass@1: detects no possible difference" in out
     assert out.rstrip().endswith("This design cannot resolve 10 points in any of its 4 comparisons.")
     data = json.loads(_plan(path, "--json", "--base-rate", "0.25"))
     (suite,) = data["suites"]
     assert suite["base_rate"] == 0.25 and suite["base_rate_source"].startswith("given with --base-rate")
     rl = next(c for c in suite["comparisons"] if c["arm"] == "rl" and c["k"] == 1)
-    assert rl["mde"] == pytest.approx(2.801585 * math.sqrt(2 * 0.1875 / 2 / 5), rel=1e-5)
+    alt = 0.25 + rl["mde"]
+    se_alt = math.sqrt((alt * (1 - alt) / 2 + 0.1875 / 2) / 5)
+    assert rl["mde"] == pytest.approx(
+        1.959964 * math.sqrt(2 * 0.1875 / 2 / 5) + 0.841621 * se_alt, rel=1e-6
+    )  # 0.538
     assert _row_counts() == before
 
 
@@ -122,8 +145,9 @@ def test_plan_takes_the_base_rate_from_the_base_models_evaluation_of_the_same_sn
     # 3 of 10 samples passed: p = (3 + 0.5) / (10 + 1) = 0.318.
     assert f"base pass rate 0.318 (measured: eval {base.pk} of " in out
     assert f"snapshot {snapshot.sha256[:12]}, same protocol, 3 of 10 samples passed" in out
-    # SE = sqrt(2 · 0.318 · 0.682/2 / 5) = 0.2083; MDE 58.4 points; half-width 40.8.
-    assert "  rl vs sft, pass@1: detects 58.4 points with 80% power (95% CI half-width 40.8 points)" in out
+    # SE = sqrt(2 · 0.318 · 0.682/2 / 5) = 0.2083, half-width 40.8; the arm at 0.318 + 0.560
+    # has SE_δ = sqrt((0.878 · 0.122 + 0.318 · 0.682)/2 / 5) = 0.180: 1.96 · 0.2083 + 0.84 · 0.180 = 0.560.
+    assert "  rl vs sft, pass@1: detects 56.0 points with 80% power (95% CI half-width 40.8 points)" in out
 
 
 HUMANEVAL_SUITE = """
@@ -166,5 +190,5 @@ def test_the_new_study_page_shows_the_plan_and_refreshes_it_for_the_chosen_scale
     ).content.decode()
     assert fragment.lstrip().startswith('<section class="card" id="study-plan">')
     assert "This design cannot resolve 10 points in any of its 9 comparisons." in fragment
-    assert "31.3 points" in fragment and "21.9 points" in fragment  # MDE and half-width at P = 20
+    assert "30.4 points" in fragment and "21.9 points" in fragment  # MDE and half-width at P = 20
     assert _row_counts() == before

@@ -148,11 +148,16 @@ def test_results_pool_seeds_and_pair_arms_with_the_reference(
     # passed 3 of 16 samples, rl 16 of 16; two seeds a side of n = 2 on 4 problems.
     ref, arm = 3.5 / 17, 16.5 / 17
     var_d = ref * (1 - ref) / 2 / 2 + arm * (1 - arm) / 2 / 2
-    assert diff["detectable"] == pytest.approx(2.801585 * math.sqrt(var_d / 4), rel=1e-5)  # 0.307
+    # The alternative moves the arm's rate down by the MDE (up would leave [0, 1]).
+    alt = arm - diff["detectable"]
+    var_alt = ref * (1 - ref) / 2 / 2 + alt * (1 - alt) / 2 / 2
+    assert diff["detectable"] == pytest.approx(
+        1.959964 * math.sqrt(var_d / 4) + 0.841621 * math.sqrt(var_alt / 4), rel=1e-6
+    )
     base = next(d for d in results["differences"] if d["k"] == 1 and d["arm"] == "base model")
     assert base["value"] == pytest.approx(-0.1875)
     assert results["summary"].startswith("On atoms, pass@1 of rl vs sft: higher by 81.2 points")
-    assert "The design detects 30.7 points or more with 80% power, so it could reliably" in results["summary"]
+    assert "The design detects 34.8 points or more with 80% power, so it could reliably" in results["summary"]
     # Verdict categories: shares per arm (seeds pooled per problem), paired to sft.
     rows = {r["arm"]: r for r in results["categories"]}
     assert rows["sft"]["shares"]["syntax_error"] == pytest.approx(0.8125)
