@@ -13,7 +13,7 @@ import csv
 import io
 import logging
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +24,9 @@ from django.utils import timezone
 
 from webapp.accounts.models import User
 from webapp.core.access import Action, require, require_owner_or_admin
-from webapp.core.models import JobStatus
+from webapp.core.charts import Axis, ChartSpec, Series
+from webapp.core.figures import export_chart
+from webapp.core.models import BackgroundJob, JobStatus
 from webapp.evaluation.metrics import (
     Estimate,
     PassCounts,
@@ -33,6 +35,8 @@ from webapp.evaluation.metrics import (
     per_problem_pass_at_k,
     pool_seeds,
 )
+from webapp.evaluation.models import EvalRun, ProblemResult
+from webapp.evaluation.services import evalrun_cancel, evalrun_create
 from webapp.mixtures.models import Mixture, Snapshot
 from webapp.mixtures.recipe import RecipeError
 from webapp.mixtures.recipe_file import RecipeFile
@@ -52,16 +56,27 @@ from webapp.studies.design import (
 )
 from webapp.studies.models import Study, StudySnapshot, StudyStatus, StudyUnit
 from webapp.studies.planning import BASE_ARM, measured_rate, resolution_for
+from webapp.studies.states import ENDED_BADLY, IN_PROGRESS, MOVING, QUEUED, STOPPED, UnitState, unit_state
 from webapp.studies.summary import Comparison, study_summary
 from webapp.studies.validation import design_errors
 from webapp.synthesis.models import SynthesisRun
+from webapp.synthesis.pipeline import SynthesisConfig
+from webapp.synthesis.selectors import pools_owner
+from webapp.synthesis.services import current_library_version, run_create
+from webapp.training.models import TrainingRun
 from webapp.training.selectors import TrainingSummary, training_summaries
+from webapp.training.services import (
+    LaunchRefused,
+    LaunchRequest,
+    RunActionRefused,
+    run_cancel,
+    run_launch,
+    run_resume,
+)
 
 log = logging.getLogger(__name__)
 
 ADVANCE_TASK = "atomlab.cpu.studies_advance"
-IN_PROGRESS = (JobStatus.QUEUED, JobStatus.RUNNING)
-ENDED_BADLY = (JobStatus.FAILED, JobStatus.CANCELLED)
 
 
 class StudyRefused(Exception):
@@ -138,70 +153,49 @@ def study_create(
 
 def advance_on_commit(study_id: int) -> None:
     """Queue one :func:`study_advance` once the transaction commits."""
+    # Imported here: tasks.py imports this module (its task runs study_advance).
     from webapp.studies.tasks import study_advance_task
 
     study_advance_task.delay_on_commit(study_id)
 
 
-def on_job_finished(sender: Any, pk: int, status: str, **_: Any) -> None:
+def _studies_waiting_on_run(pk: int) -> set[int]:
+    return set(StudyUnit.objects.filter(training_run_id=pk).values_list("study_id", flat=True))
+
+
+def _studies_waiting_on_eval(pk: int) -> set[int]:
+    ids = set(StudyUnit.objects.filter(eval_run_id=pk).values_list("study_id", flat=True))
+    return ids | set(Study.objects.filter(base_eval_id=pk).values_list("pk", flat=True))
+
+
+def _studies_waiting_on_synthesis(pk: int) -> set[int]:
+    return set(Study.objects.filter(synthesis_job_id=pk).values_list("pk", flat=True))
+
+
+#: The kinds of job a study waits on (by model) -> the studies waiting on one of them.
+WAITING_ON: dict[type[Any], Callable[[int], set[int]]] = {
+    TrainingRun: _studies_waiting_on_run,
+    EvalRun: _studies_waiting_on_eval,
+    BackgroundJob: _studies_waiting_on_synthesis,
+}
+
+
+def on_job_finished(sender: type[Any], pk: int, status: str, **_: Any) -> None:
     """A job ended: advance (on commit, on the cpu queue) every study that waits on it."""
-    label = sender._meta.label
-    if label == "training.TrainingRun":
-        ids = set(StudyUnit.objects.filter(training_run_id=pk).values_list("study_id", flat=True))
-    elif label == "evaluation.EvalRun":
-        ids = set(StudyUnit.objects.filter(eval_run_id=pk).values_list("study_id", flat=True))
-        ids |= set(Study.objects.filter(base_eval_id=pk).values_list("pk", flat=True))
-    elif label == "core.BackgroundJob":
-        ids = set(Study.objects.filter(synthesis_job_id=pk).values_list("pk", flat=True))
-    else:
+    waiting_on = WAITING_ON.get(sender)
+    if waiting_on is None:
         return
-    for study_id in ids:
+    for study_id in waiting_on(pk):
         advance_on_commit(study_id)
 
 
 # --- advancing ---------------------------------------------------------------------------------
 
 
-#: Unit states whose job waits for a free GPU-queue worker.
-QUEUED = ("queued", "eval queued")
-#: Unit states in which the unit will move on by itself.
-MOVING = (*QUEUED, "training", "trained", "evaluating")
-
-
-def unit_state(unit: StudyUnit) -> str:
-    """waiting | blocked | queued | training | trained | eval queued | evaluating | failed |
-    done. "queued" and "eval queued": the job waits for a free GPU-queue worker (each runs one
-    job at a time)."""
-    if unit.blocked:
-        return "blocked"
-    run = unit.training_run
-    if run is None:
-        return "waiting"
-    if run.status == JobStatus.QUEUED:
-        return "queued"
-    if run.status in IN_PROGRESS:
-        return "training"
-    if run.status in ENDED_BADLY:
-        return "failed"
-    ev = unit.eval_run
-    if ev is None:
-        return "trained"
-    if ev.status == JobStatus.QUEUED:
-        return "eval queued"
-    if ev.status in IN_PROGRESS:
-        return "evaluating"
-    if ev.status in ENDED_BADLY:
-        return "failed"
-    return "done"
-
-
 def _reusable_pools(plan: PoolPlan) -> SynthesisRun | None:
     """The synthesis run whose composites the plan's stored pools hold now, when it asked for
     exactly the plan (sizes, seed, depth, disjointness), succeeded, filled every pool to its
     size and used the atom library as it is now; otherwise None."""
-    from webapp.synthesis.selectors import pools_owner
-    from webapp.synthesis.services import current_library_version
-
     owner, sizes = pools_owner(list(plan.stored_sizes))
     if owner is None or owner.job is None or owner.job.status != JobStatus.SUCCEEDED:
         return None
@@ -211,9 +205,6 @@ def _reusable_pools(plan: PoolPlan) -> SynthesisRun | None:
 
 
 def _synthesise(study: Study, plan: PoolPlan) -> str:
-    from webapp.synthesis.pipeline import SynthesisConfig
-    from webapp.synthesis.services import run_create
-
     config = SynthesisConfig(
         pools=plan.stored_sizes, seed=plan.seed, depth=plan.depth, disjoint_pairs=plan.disjoint_pairs
     )
@@ -244,8 +235,6 @@ def _pools_ready(study: Study, design: StudyDesign) -> str | None:
         raise PrepError(
             f"synthesis run {run.pk} of the study's composite pools {job.status}: {job.error or 'no reason'}"
         )
-    from webapp.synthesis.selectors import pools_owner
-
     owner, sizes = pools_owner(list(plan.stored_sizes))
     if owner is not None and owner.pk != run.pk:
         # Another study with the same declared pools synthesised them again: the same
@@ -335,8 +324,6 @@ def _eval_snapshots(study: Study) -> list[Snapshot]:
 def _launch_training(
     study: Study, design: StudyDesign, unit: StudyUnit, units: dict[tuple[str, int], StudyUnit]
 ) -> None:
-    from webapp.training.services import LaunchRefused, LaunchRequest, run_launch
-
     arm = design.arm(unit.arm)
     model = arm.model
     if arm.depends_on is not None:
@@ -364,8 +351,6 @@ def _launch_training(
 
 
 def _launch_eval(study: Study, unit: StudyUnit | None, model: str, label: str) -> Any:
-    from webapp.evaluation.services import evalrun_create
-
     design = study_design(study)
     suites = {s.key: s.snapshot for s in study.snapshots.filter(kind="eval").select_related("snapshot")}
     return evalrun_create(
@@ -495,10 +480,10 @@ def _advance(study_id: int) -> str:
     base_done = base is not None and base.status == JobStatus.SUCCEEDED
     moving = [k for k, s in states.items() if s in MOVING]
     waiting_on_failed = [
-        k for k, s in states.items() if s == "waiting" and _dependency_failed(design, units, units[k])
+        k for k, s in states.items() if s == UnitState.WAITING and _dependency_failed(design, units, units[k])
     ]
-    bad = [k for k, s in states.items() if s in ("failed", "blocked")]
-    if all(s == "done" for s in states.values()) and base_done:
+    bad = [k for k, s in states.items() if s in STOPPED]
+    if all(s == UnitState.DONE for s in states.values()) and base_done:
         study.results = study_results(study)
         study.status, study.finished_at = StudyStatus.SUCCEEDED, timezone.now()
         study.message = "done"
@@ -509,7 +494,7 @@ def _advance(study_id: int) -> str:
         study.message = f"failed: {names}. Resume them on this page{blocked}."[:500]
     else:
         study.status = StudyStatus.RUNNING
-        done = sum(s == "done" for s in states.values())
+        done = sum(s == UnitState.DONE for s in states.values())
         queued = sum(s in QUEUED for s in states.values())
         wait = f"; {queued} job(s) queued for a free GPU worker" if queued else ""
         study.message = f"{done} of {len(states)} arm runs done{wait}"
@@ -519,7 +504,7 @@ def _advance(study_id: int) -> str:
 
 def _dependency_failed(design: StudyDesign, units: dict[tuple[str, int], StudyUnit], unit: StudyUnit) -> bool:
     dep = design.arm(unit.arm).depends_on
-    return dep is not None and unit_state(units[(dep, unit.seed)]) in ("failed", "blocked")
+    return dep is not None and unit_state(units[(dep, unit.seed)]) in STOPPED
 
 
 def unit_resume(*, unit: StudyUnit, by: User) -> StudyUnit:
@@ -527,11 +512,9 @@ def unit_resume(*, unit: StudyUnit, by: User) -> StudyUnit:
     checkpoint (or starts again when it saved none); a failed evaluation is run again; a
     refused launch is tried again. The other arms are not touched. Only the study's owner
     or an admin: the arm spends GPU time in the owner's name."""
-    from webapp.training.services import RunActionRefused, run_resume
-
     require_owner_or_admin(by, obj=unit.study, doing="resume this study's arms", action=Action.RUN_LAUNCH)
     state = unit_state(unit)
-    if state not in ("failed", "blocked"):
+    if state not in STOPPED:
         raise StudyRefused(f"{unit.arm} seed {unit.seed} is {state}; only a failed arm can be resumed")
     with transaction.atomic():
         run = unit.training_run
@@ -560,9 +543,6 @@ def study_cancel(*, study: Study, by: User) -> None:
     cancelled. Only its owner or an admin, checked before anything stops, and all of it in
     one transaction: never a half-cancelled study. (Its runs and evaluations are the
     owner's, made in their name, so the checks inside pass for whoever passed this one.)"""
-    from webapp.evaluation.services import evalrun_cancel
-    from webapp.training.services import run_cancel
-
     require_owner_or_admin(by, obj=study, doing="cancel this study", action=Action.RUN_LAUNCH)
     with transaction.atomic():
         for unit in study.units.select_related("training_run", "eval_run"):
@@ -593,8 +573,6 @@ class Cell:
 
 
 def _problem_scores(eval_run: Any, snapshot: Snapshot, k: int) -> dict[str, float]:
-    from webapp.evaluation.models import ProblemResult
-
     counts = [
         PassCounts(task_id=r.task_id, n=r.n, c=r.c)
         for r in ProblemResult.objects.filter(run=eval_run, snapshot=snapshot).only("task_id", "n", "c")
@@ -707,8 +685,6 @@ def _comparisons(
 def _export(
     study: Study, design: StudyDesign, cells: list[Cell], comparisons: list[Comparison]
 ) -> dict[str, str]:
-    from webapp.core.figures import export_chart
-
     directory = artifact_root() / "studies" / str(study.pk)
     directory.mkdir(parents=True, exist_ok=True)
     spec = results_chart(study, cells)
@@ -761,8 +737,6 @@ def _export(
 def results_chart(study: Study, cells: list[Cell]) -> Any:
     """Bars per arm with intervals, one series per suite, at the smallest k (the paper's
     figures): the same spec the page draws and the PNG/SVG export."""
-    from webapp.core.charts import Axis, ChartSpec, Series
-
     k = min((c.k for c in cells), default=1)
     arms = list(dict.fromkeys(c.arm for c in cells))
     series = []

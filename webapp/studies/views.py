@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from webapp.core.access import Action, AuthedHttpRequest, allowed, require_reader
+from webapp.core.access import Action, AuthedHttpRequest, Refused, allowed, require_reader
 from webapp.core.htmx import render_page
 from webapp.evaluation.metrics import Estimate
 from webapp.studies import services
@@ -17,6 +17,7 @@ from webapp.studies.design import DesignError, design_parse, template_names, tem
 from webapp.studies.forms import StudyNewForm
 from webapp.studies.models import Study, StudyUnit
 from webapp.studies.planning import plan_for
+from webapp.studies.states import unit_state
 
 
 @require_GET
@@ -75,7 +76,7 @@ def _graph(study: Study, design: Any) -> list[list[dict[str, Any]]]:
     """Arms in columns by dependency depth, each with its units' states."""
     units: dict[str, list[dict[str, Any]]] = {}
     for u, curve in services.units_with_curves(study):
-        units.setdefault(u.arm, []).append({"unit": u, "state": services.unit_state(u), "curve": curve})
+        units.setdefault(u.arm, []).append({"unit": u, "state": unit_state(u), "curve": curve})
     depth: dict[str, int] = {}
     for arm in design.arms:  # dependencies come first
         depth[arm.name] = depth[arm.depends_on] + 1 if arm.depends_on else 0
@@ -134,8 +135,6 @@ def unit_resume(request: AuthedHttpRequest, study_id: int, unit_id: int) -> Http
     try:
         services.unit_resume(unit=unit, by=request.user)
     except services.StudyRefused as exc:
-        from webapp.core.access import Refused
-
         raise Refused(str(exc)) from exc
     return redirect("study", study_id=study_id)
 
@@ -147,8 +146,6 @@ def study_retry(request: AuthedHttpRequest, study_id: int) -> HttpResponse:
     try:
         services.study_retry(study=study, by=request.user)
     except services.StudyRefused as exc:
-        from webapp.core.access import Refused
-
         raise Refused(str(exc)) from exc
     return redirect("study", study_id=study_id)
 

@@ -19,8 +19,8 @@ from webapp.studies.services import (
     study_create,
     study_results,
     unit_resume,
-    unit_state,
 )
+from webapp.studies.states import unit_state
 from webapp.training.models import TrainingRun
 from webapp.training.progress import event_apply
 
