@@ -1,6 +1,7 @@
-"""Studies: create one from a template, advance it as its inputs appear, resume a failed arm,
-and compute its results (one table, paired differences to the reference arm, a figure, a CSV
-and a summary that never claims more than its intervals).
+"""Studies' writes: create one from a template, advance it as its inputs appear (prepare its
+data, launch its arms and evaluations, and store its results once every arm is done), retry
+it after errors, resume a failed arm, cancel it. Reads are in :mod:`~webapp.studies.selectors`,
+the results in :mod:`~webapp.studies.results`, the files in :mod:`~webapp.studies.exports`.
 
 ``study_advance`` is the only place that launches a study's work. It is idempotent: it looks
 at what exists (pools, snapshots, training runs, evaluations) and starts what has its inputs,
@@ -9,14 +10,9 @@ so calling it twice, or after a worker died and a run was resumed, simply contin
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-import statistics
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -24,27 +20,15 @@ from django.utils import timezone
 
 from webapp.accounts.models import User
 from webapp.core.access import Action, require, require_owner_or_admin
-from webapp.core.charts import Axis, ChartSpec, Series
-from webapp.core.figures import export_chart
 from webapp.core.models import BackgroundJob, JobStatus
-from webapp.evaluation.metrics import (
-    Estimate,
-    PassCounts,
-    bootstrap_mean,
-    paired_difference,
-    per_problem_pass_at_k,
-    pool_seeds,
-)
-from webapp.evaluation.models import EvalRun, ProblemResult
+from webapp.evaluation.models import EvalRun
 from webapp.evaluation.services import evalrun_cancel, evalrun_create
 from webapp.mixtures.models import Mixture, Snapshot
 from webapp.mixtures.recipe import RecipeError
 from webapp.mixtures.recipe_file import RecipeFile
 from webapp.mixtures.services import mixture_create, snapshot_freeze
 from webapp.mixtures.services.contamination import ContaminationError, contamination_check
-from webapp.mixtures.storage import artifact_root
 from webapp.mixtures.tokenizing import TokenizerError
-from webapp.studies.category_results import categories_present, category_table
 from webapp.studies.design import (
     DesignError,
     Difference,
@@ -55,16 +39,15 @@ from webapp.studies.design import (
     undeclared,
 )
 from webapp.studies.models import Study, StudySnapshot, StudyStatus, StudyUnit
-from webapp.studies.planning import BASE_ARM, measured_rate, resolution_for
+from webapp.studies.results import study_results
+from webapp.studies.selectors import study_design, study_snapshots
 from webapp.studies.states import ENDED_BADLY, IN_PROGRESS, MOVING, QUEUED, STOPPED, UnitState, unit_state
-from webapp.studies.summary import Comparison, study_summary
 from webapp.studies.validation import design_errors
 from webapp.synthesis.models import SynthesisRun
 from webapp.synthesis.pipeline import SynthesisConfig
 from webapp.synthesis.selectors import pools_owner
 from webapp.synthesis.services import current_library_version, run_create
 from webapp.training.models import TrainingRun
-from webapp.training.selectors import TrainingSummary, training_summaries
 from webapp.training.services import (
     LaunchRefused,
     LaunchRequest,
@@ -92,10 +75,6 @@ class PrepError(Exception):
 
 
 # --- creating --------------------------------------------------------------------------------
-
-
-def study_design(study: Study) -> StudyDesign:
-    return design_parse(study.template_text, scale=study.scale, seeds=study.seeds)
 
 
 @transaction.atomic
@@ -279,8 +258,7 @@ def _freeze(study: Study, kind: str, key: str, recipe: RecipeFile) -> None:
 def _check_contamination(study: Study, design: StudyDesign) -> None:
     if study.contamination_override:
         return
-    trains = {s.key: s.snapshot for s in study.snapshots.filter(kind="train").select_related("snapshot")}
-    evals = {s.key: s.snapshot for s in study.snapshots.filter(kind="eval").select_related("snapshot")}
+    trains, evals = study_snapshots(study, "train"), study_snapshots(study, "eval")
     used = {arm.train for arm in design.arms}
     found = []
     for key in sorted(used):
@@ -309,10 +287,6 @@ def _prepare(study: Study, design: StudyDesign) -> str | None:
         _freeze(study, "eval", key, recipe)
     _check_contamination(study, design)
     return None
-
-
-def _protocol(design: StudyDesign) -> Any:
-    return arm_protocol(design.arms[0])
 
 
 def _eval_snapshots(study: Study) -> list[Snapshot]:
@@ -352,12 +326,12 @@ def _launch_training(
 
 def _launch_eval(study: Study, unit: StudyUnit | None, model: str, label: str) -> Any:
     design = study_design(study)
-    suites = {s.key: s.snapshot for s in study.snapshots.filter(kind="eval").select_related("snapshot")}
+    suites = study_snapshots(study, "eval")
     return evalrun_create(
         by=study.created_by,
         model=model,
         snapshots=_eval_snapshots(study),
-        protocol=_protocol(design),
+        protocol=arm_protocol(design.arms[0]),
         name=f"{study.name} · {label}"[:200],
         # Suites the template declares in-domain are marked so, not warned; the study checked
         # the others before training (or recorded why not), so what is found is marked too.
@@ -555,286 +529,3 @@ def study_cancel(*, study: Study, by: User) -> None:
         Study.objects.filter(pk=study.pk).exclude(
             status__in=[StudyStatus.SUCCEEDED, StudyStatus.FAILED, StudyStatus.CANCELLED]
         ).update(status=StudyStatus.CANCELLED, finished_at=timezone.now(), message="cancelled")
-
-
-# --- results -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One arm on one suite at one k: pooled over seeds, with the spread of the seeds."""
-
-    arm: str
-    suite: str
-    k: int
-    estimate: Estimate
-    seeds: int
-    seed_values: list[float]
-
-
-def _problem_scores(eval_run: Any, snapshot: Snapshot, k: int) -> dict[str, float]:
-    counts = [
-        PassCounts(task_id=r.task_id, n=r.n, c=r.c)
-        for r in ProblemResult.objects.filter(run=eval_run, snapshot=snapshot).only("task_id", "n", "c")
-    ]
-    return per_problem_pass_at_k([c for c in counts if c.n >= k], k)
-
-
-def study_results(study: Study) -> dict[str, Any]:
-    """The table (arms × suites × k, pooled over seeds, with the seeds' spread), the paired
-    difference of every arm to the reference arm over shared problems, the summary, and the
-    exported figure and CSV (under ``studies/<id>/`` of the artifact root)."""
-    design = study_design(study)
-    protocol = _protocol(design)
-    suites = {s.key: s.snapshot for s in study.snapshots.filter(kind="eval").select_related("snapshot")}
-    by_arm: dict[str, list[Any]] = {BASE_ARM: [study.base_eval] if study.base_eval else []}
-    for unit in study.units.select_related("eval_run").order_by("order", "seed"):
-        if unit.eval_run is not None:
-            by_arm.setdefault(unit.arm, []).append(unit.eval_run)
-    cells: list[Cell] = []
-    pooled: dict[tuple[str, str, int], dict[str, float]] = {}
-    for arm, runs in by_arm.items():
-        for suite, snapshot in sorted(suites.items()):
-            for k in protocol.ks:
-                per_seed = [_problem_scores(run, snapshot, k) for run in runs]
-                per_seed = [s for s in per_seed if s]
-                if not per_seed:
-                    continue
-                scores = pool_seeds(per_seed)
-                pooled[(arm, suite, k)] = scores
-                seed_values = [statistics.fmean(s.values()) for s in per_seed]
-                cells.append(
-                    Cell(
-                        arm,
-                        suite,
-                        k,
-                        bootstrap_mean(list(scores.values()), seed=0),
-                        len(per_seed),
-                        seed_values,
-                    )
-                )
-    comparisons = _comparisons(design, pooled, suites, by_arm)
-    category_rows, category_comparisons = category_table(by_arm, suites, design.reference)
-    files = _export(study, design, cells, comparisons)
-    return {
-        "reference": design.reference,
-        "ks": list(protocol.ks),
-        "suites": sorted(suites),
-        "arms": list(by_arm),
-        "table": [
-            {
-                "arm": c.arm,
-                "suite": c.suite,
-                "k": c.k,
-                **c.estimate.as_dict(),
-                "seeds": c.seeds,
-                "seed_min": min(c.seed_values),
-                "seed_max": max(c.seed_values),
-            }
-            for c in cells
-        ],
-        "differences": [
-            {
-                "arm": c.arm,
-                "reference": c.reference,
-                "suite": c.suite,
-                "k": c.k,
-                **c.difference.as_dict(),
-                "detectable": c.detectable,
-            }
-            for c in comparisons
-        ],
-        "category_names": categories_present(category_rows),
-        "categories": category_rows,
-        "summary": study_summary(comparisons, categories=category_comparisons),
-        "files": files,
-    }
-
-
-def _comparisons(
-    design: StudyDesign,
-    pooled: dict[tuple[str, str, int], dict[str, float]],
-    suites: dict[str, Snapshot],
-    by_arm: dict[str, list[Any]],
-) -> list[Comparison]:
-    """Every row of the table (the base model included) against the reference arm, paired
-    over shared problems, with what the design could detect at the two sides' measured pass
-    rates on the suite."""
-    rates = {
-        (arm, suite): measured_rate(runs, snapshot)
-        for arm, runs in by_arm.items()
-        for suite, snapshot in suites.items()
-    }
-    out = []
-    for (arm, suite, k), scores in pooled.items():
-        if arm == design.reference or (design.reference, suite, k) not in pooled:
-            continue
-        difference = paired_difference(pooled[(design.reference, suite, k)], scores)
-        ref_rate, arm_rate = rates.get((design.reference, suite)), rates.get((arm, suite))
-        detectable = (
-            resolution_for(
-                design, arm, problems=difference.problems, k=k, rate=ref_rate, arm_rate=arm_rate
-            ).mde
-            if ref_rate is not None and arm_rate is not None
-            else None
-        )
-        out.append(Comparison(arm, design.reference, suite, k, difference, detectable))
-    return out
-
-
-def _export(
-    study: Study, design: StudyDesign, cells: list[Cell], comparisons: list[Comparison]
-) -> dict[str, str]:
-    directory = artifact_root() / "studies" / str(study.pk)
-    directory.mkdir(parents=True, exist_ok=True)
-    spec = results_chart(study, cells)
-    written = export_chart(spec, directory)
-    table = directory / "table.csv"
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "arm",
-            "suite",
-            "k",
-            "pass_at_k",
-            "ci_low",
-            "ci_high",
-            "problems",
-            "seeds",
-            "seed_min",
-            "seed_max",
-            f"diff_vs_{design.reference}",
-            "diff_low",
-            "diff_high",
-        ]
-    )
-    diffs = {(c.arm, c.suite, c.k): c.difference for c in comparisons}
-    for c in cells:
-        d = diffs.get((c.arm, c.suite, c.k))
-        writer.writerow(
-            [
-                c.arm,
-                c.suite,
-                c.k,
-                f"{c.estimate.value:.4f}",
-                f"{c.estimate.low:.4f}",
-                f"{c.estimate.high:.4f}",
-                c.estimate.problems,
-                c.seeds,
-                f"{min(c.seed_values):.4f}",
-                f"{max(c.seed_values):.4f}",
-                *([f"{d.value:.4f}", f"{d.low:.4f}", f"{d.high:.4f}"] if d else ["", "", ""]),
-            ]
-        )
-    table.write_text(out.getvalue(), encoding="utf-8")
-    root = artifact_root()
-    paths = {p.suffix.lstrip("."): str(p.relative_to(root)) for p in written}
-    paths["table_csv"] = str(table.relative_to(root))
-    return paths
-
-
-def results_chart(study: Study, cells: list[Cell]) -> Any:
-    """Bars per arm with intervals, one series per suite, at the smallest k (the paper's
-    figures): the same spec the page draws and the PNG/SVG export."""
-    k = min((c.k for c in cells), default=1)
-    arms = list(dict.fromkeys(c.arm for c in cells))
-    series = []
-    for suite in sorted({c.suite for c in cells}):
-        at = {c.arm: c.estimate for c in cells if c.suite == suite and c.k == k}
-        names = [a for a in arms if a in at]
-        series.append(Series.from_estimates(suite, names, [at[a] for a in names], key=suite))
-    return ChartSpec(
-        id=f"study-{study.pk}",
-        kind="bar",
-        title=f"{study.name}: pass@{k} by arm (95% CI over problems)",
-        x_title="arm",
-        y_axes=(Axis(f"pass@{k}", min=0, max=1),),
-        series=tuple(series),
-        intervals="whiskers",
-    )
-
-
-def units_with_curves(study: Study) -> list[tuple[StudyUnit, TrainingSummary | None]]:
-    """The study's units in order (arm, then seed), each with its training run's curve in one
-    line (None before its first step): two queries."""
-    rows = list(study.units.select_related("training_run", "eval_run").order_by("order", "seed"))
-    curves = training_summaries([u.training_run_id for u in rows if u.training_run_id])
-    return [(u, curves.get(u.training_run_id) if u.training_run_id else None) for u in rows]
-
-
-def study_data(study: Study) -> dict[str, Any]:
-    """The study's data by identity, as the page and ``study_status --json`` show it: its
-    composite pools (the synthesis run recorded on the study, each template pool's stored
-    name and size) and every snapshot it froze (kind, name, hash, rows, train and eval rows)."""
-    snapshots = []
-    for s in study.snapshots.select_related("snapshot").order_by("kind", "key"):
-        roles = s.snapshot.counts.get("role") or {}
-        snapshots.append(
-            {
-                "kind": s.kind,
-                "key": s.key,
-                "sha256": s.snapshot.sha256,
-                "rows": s.snapshot.rows,
-                "train_rows": int(roles.get("train", 0)),
-                "eval_rows": int(roles.get("eval", 0)),
-            }
-        )
-    plan = study_design(study).pools
-    pools = None
-    if plan is not None:
-        pools = {
-            "synthesis_run": study.synthesis_run_id,
-            "seed": plan.seed,
-            "depth": list(plan.depth),
-            "disjoint_pairs": plan.disjoint_pairs,
-            "pools": [{"pool": p, "stored_as": plan.stored(p), "size": n} for p, n in plan.sizes.items()],
-        }
-    return {"pools": pools, "snapshots": snapshots}
-
-
-def study_state(study: Study) -> dict[str, Any]:
-    """What ``study_status --json`` and ``run_study --json`` print."""
-    units = []
-    for u, curve in units_with_curves(study):
-        units.append(
-            {
-                "arm": u.arm,
-                "seed": u.seed,
-                "state": unit_state(u),
-                "training_run": u.training_run_id,
-                "eval_run": u.eval_run_id,
-                "blocked": u.blocked or None,
-                "training": curve.to_json() if curve else None,
-            }
-        )
-    results = study.results or {}
-    root = artifact_root()
-    files = {k: str(root / v) for k, v in (results.get("files") or {}).items()}
-    return {
-        "study": study.pk,
-        "name": study.name,
-        "template": study.template,
-        "scale": study.scale,
-        "status": study.status,
-        "message": study.message,
-        "error": study.error or None,
-        "advance_attempts": study.advance_attempts,
-        "advance_retry_at": study.advance_retry_at.isoformat() if study.advance_retry_at else None,
-        **study_data(study),
-        "base_eval": study.base_eval_id,
-        "arms": units,
-        "table": results.get("table", []),
-        "differences": results.get("differences", []),
-        "summary": results.get("summary"),
-        "files": files,
-    }
-
-
-def results_path(study: Study, key: str) -> Path | None:
-    """An exported file of the study (svg, png, csv, table_csv), if it exists."""
-    rel = (study.results or {}).get("files", {}).get(key)
-    if not rel:
-        return None
-    path = artifact_root() / rel
-    return path if path.is_file() else None

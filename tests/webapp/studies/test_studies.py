@@ -13,11 +13,11 @@ from training_worker.contracts import ProgressEvent
 from webapp.core.models import JobStatus
 from webapp.evaluation.models import EvalRun, ProblemResult
 from webapp.studies.models import Study, StudyStatus, StudyUnit
+from webapp.studies.results import study_results
 from webapp.studies.services import (
     StudyRefused,
     study_advance,
     study_create,
-    study_results,
     unit_resume,
 )
 from webapp.studies.states import unit_state
