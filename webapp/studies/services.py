@@ -61,6 +61,9 @@ log = logging.getLogger(__name__)
 
 ADVANCE_TASK = "atomlab.cpu.studies_advance"
 
+#: A study's units by (arm, seed).
+Units = dict[tuple[str, int], StudyUnit]
+
 
 class StudyRefused(Exception):
     """A study that must not launch; ``differences`` holds the undeclared ones, if that is why."""
@@ -295,9 +298,7 @@ def _eval_snapshots(study: Study) -> list[Snapshot]:
     ]
 
 
-def _launch_training(
-    study: Study, design: StudyDesign, unit: StudyUnit, units: dict[tuple[str, int], StudyUnit]
-) -> None:
+def _launch_training(study: Study, design: StudyDesign, unit: StudyUnit, units: Units) -> None:
     arm = design.arm(unit.arm)
     model = arm.model
     if arm.depends_on is not None:
@@ -414,29 +415,46 @@ def study_retry(*, study: Study, by: User) -> None:
 
 @transaction.atomic
 def _advance(study_id: int) -> str:
+    """One attempt: prepare the study's data while it is preparing, then launch whatever has
+    its inputs and record where the study stands."""
     study = Study.objects.select_for_update().get(pk=study_id)
     if study.finished:
         return study.status
     design = study_design(study)
-    if study.status == StudyStatus.PREPARING:
-        try:
-            waiting = _prepare(study, design)
-        except PrepError as exc:
-            study.status, study.error, study.finished_at = StudyStatus.FAILED, str(exc), timezone.now()
-            study.message = "preparation failed"
-            study.save(update_fields=["status", "error", "finished_at", "message"])
-            return study.status
-        if waiting:
-            study.message = waiting[:500]
-            study.save(update_fields=["message"])
-            return study.status
-        study.status = StudyStatus.RUNNING
+    if study.status == StudyStatus.PREPARING and not _prepared(study, design):
+        return study.status
     if study.base_eval is None:
         study.base_eval = _launch_eval(study, None, design.arms[0].model, "base model")
     units = {
         (u.arm, u.seed): u
         for u in study.units.select_related("training_run", "eval_run").order_by("order", "seed")
     }
+    _launch_ready(study, design, units)
+    _update_standing(study, design, units)
+    study.save(update_fields=["status", "base_eval", "results", "finished_at", "message"])
+    return study.status
+
+
+def _prepared(study: Study, design: StudyDesign) -> bool:
+    """True once the study's data are ready (the study is then running, unsaved). Otherwise
+    the study is saved failed (its data cannot be had) or with what it waits for."""
+    try:
+        waiting = _prepare(study, design)
+    except PrepError as exc:
+        study.status, study.error, study.finished_at = StudyStatus.FAILED, str(exc), timezone.now()
+        study.message = "preparation failed"
+        study.save(update_fields=["status", "error", "finished_at", "message"])
+        return False
+    if waiting:
+        study.message = waiting[:500]
+        study.save(update_fields=["message"])
+        return False
+    study.status = StudyStatus.RUNNING
+    return True
+
+
+def _launch_ready(study: Study, design: StudyDesign, units: Units) -> None:
+    """Launch each unit's training once its input exists, and its evaluation once it trained."""
     for unit in units.values():
         if unit.training_run is None and not unit.blocked:
             _launch_training(study, design, unit, units)
@@ -449,6 +467,12 @@ def _advance(study_id: int) -> str:
                 study, unit, f"run:{unit.training_run.pk}", f"{unit.arm} seed {unit.seed}"
             )
             unit.save(update_fields=["eval_run"])
+
+
+def _update_standing(study: Study, design: StudyDesign, units: Units) -> None:
+    """Set (unsaved) the study's status and message from its units' states: succeeded with its
+    results once every unit and the base model are done, stalled once a unit failed and
+    nothing else moves, running otherwise."""
     states = {key: unit_state(u) for key, u in units.items()}
     base = study.base_eval
     base_done = base is not None and base.status == JobStatus.SUCCEEDED
@@ -472,11 +496,9 @@ def _advance(study_id: int) -> str:
         queued = sum(s in QUEUED for s in states.values())
         wait = f"; {queued} job(s) queued for a free GPU worker" if queued else ""
         study.message = f"{done} of {len(states)} arm runs done{wait}"
-    study.save(update_fields=["status", "base_eval", "results", "finished_at", "message"])
-    return study.status
 
 
-def _dependency_failed(design: StudyDesign, units: dict[tuple[str, int], StudyUnit], unit: StudyUnit) -> bool:
+def _dependency_failed(design: StudyDesign, units: Units, unit: StudyUnit) -> bool:
     dep = design.arm(unit.arm).depends_on
     return dep is not None and unit_state(units[(dep, unit.seed)]) in STOPPED
 
