@@ -171,7 +171,7 @@ def on_job_finished(sender: type[Any], pk: int, status: str, **_: Any) -> None:
         advance_on_commit(study_id)
 
 
-# --- advancing ---------------------------------------------------------------------------------
+# --- preparing its data: composite pools, snapshots, the contamination check ----------------------
 
 
 def _reusable_pools(plan: PoolPlan) -> SynthesisRun | None:
@@ -292,6 +292,9 @@ def _prepare(study: Study, design: StudyDesign) -> str | None:
     return None
 
 
+# --- advancing ---------------------------------------------------------------------------------
+
+
 def _eval_snapshots(study: Study) -> list[Snapshot]:
     return [
         s.snapshot for s in study.snapshots.filter(kind="eval").select_related("snapshot").order_by("key")
@@ -325,7 +328,7 @@ def _launch_training(study: Study, design: StudyDesign, unit: StudyUnit, units: 
     unit.save(update_fields=["training_run", "blocked"])
 
 
-def _launch_eval(study: Study, unit: StudyUnit | None, model: str, label: str) -> Any:
+def _launch_eval(study: Study, unit: StudyUnit | None, model: str, label: str) -> EvalRun:
     design = study_design(study)
     suites = study_snapshots(study, "eval")
     return evalrun_create(
