@@ -59,8 +59,6 @@ from webapp.training.services import (
 
 log = logging.getLogger(__name__)
 
-ADVANCE_TASK = "atomlab.cpu.studies_advance"
-
 #: A study's units by (arm, seed).
 Units = dict[tuple[str, int], StudyUnit]
 
