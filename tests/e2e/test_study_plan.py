@@ -18,7 +18,7 @@ from webapp.evaluation.models import EvalRun, ProblemResult
 from webapp.mixtures.services import mixture_create, snapshot_freeze
 from webapp.studies.design import arm_protocol, design_parse
 from webapp.studies.models import Study, StudySnapshot, StudyStatus, StudyUnit
-from webapp.studies.services import study_results
+from webapp.studies.results import study_results
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

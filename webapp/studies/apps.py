@@ -8,6 +8,8 @@ class StudiesAppConfig(AppConfig):
 
     def ready(self) -> None:
         # A study waits on its runs and evaluations: when one of them ends, advance the study.
+        # Imported here, not at the top: services imports models, which cannot load before
+        # the app registry is ready.
         from webapp.core.jobs import job_finished
         from webapp.studies.services import on_job_finished
 

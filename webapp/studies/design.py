@@ -359,84 +359,16 @@ def _order(arms: dict[str, Arm]) -> list[Arm]:
 def design_parse(text: str, *, scale: str, seeds: int | None = None) -> StudyDesign:
     """Resolve a template at ``scale``; :class:`DesignError` says what is wrong and where.
     ``seeds`` overrides how many seeds every arm runs (seeds 0 … seeds-1)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise DesignError(f"the template is not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise DesignError(
-            "a study template is a mapping (name, factors, scales, shared, mixtures, evals, arms)"
-        )
-    unknown = sorted(set(map(str, data)) - TOP_KEYS)
-    if unknown:
-        raise DesignError(f"unknown key(s) {', '.join(unknown)}")
-    scales = data.get("scales") or {}
-    if scale not in scales:
-        raise DesignError(f"scale {scale!r} is not defined; this template has {', '.join(scales) or 'none'}")
-    variables = dict(scales[scale])
-    data = _substitute({k: v for k, v in data.items() if k != "scales"}, variables, "template")
-
-    factors = [str(f) for f in data.get("factors") or []]
-    if not factors:
-        raise DesignError("factors: declare what the arms may differ in (e.g. [method, init])")
+    data, scales = _at_scale(_template_data(text), scale)
+    factors = _factors(data)
     pools = _pool_plan(data.get("pools"), data.get("synthesis"))
     mixtures = {
         n: _recipe(_own_pools(r, pools, f"mixtures.{n}"), f"mixtures.{n}")
         for n, r in (data.get("mixtures") or {}).items()
     }
     raw_evals = data.get("evals") or {}
-    evals = {
-        n: _recipe(_own_pools(_suite_recipe(r, f"evals.{n}", scales), pools, f"evals.{n}"), f"evals.{n}")
-        for n, r in raw_evals.items()
-        if _suite_at_scale(r, scale)
-    }
-    if not evals:
-        raise DesignError("evals: a study needs at least one eval suite")
-    shared = data.get("shared") or {}
-    raw_arms = data.get("arms") or {}
-    if len(raw_arms) < 2:
-        raise DesignError("arms: a study compares at least two arms")
-
-    arms: dict[str, Arm] = {}
-    for name, own in raw_arms.items():
-        own = own or {}
-        bad = sorted(set(own) - ARM_KEYS)
-        if bad:
-            raise DesignError(f"arms.{name}: unknown key(s) {', '.join(bad)}")
-        merged: dict[str, Any] = {**shared, **own}
-        for key in ("hyper", "protocol"):
-            merged[key] = {**(shared.get(key) or {}), **(own.get(key) or {})}
-        if seeds is not None:
-            merged["seeds"] = list(range(seeds))
-        merged.setdefault("seeds", [0])
-        if isinstance(merged["seeds"], int):
-            merged["seeds"] = list(range(merged["seeds"]))
-        merged.setdefault("model", "default")
-        merged.setdefault("init", "base")
-        if merged.get("method") not in METHODS:
-            raise DesignError(
-                f"arms.{name}.method must be one of {sorted(METHODS)}, not {merged.get('method')!r}"
-            )
-        if merged.get("train") not in mixtures:
-            raise DesignError(f"arms.{name}.train names no mixture of the template: {merged.get('train')!r}")
-        init = str(merged["init"])
-        if init != "base" and not (init.startswith("arm:") and init[4:] in raw_arms):
-            raise DesignError(f"arms.{name}.init must be 'base' or 'arm:<another arm>', not {init!r}")
-        if init == f"arm:{name}":
-            raise DesignError(f"arms.{name}.init cannot start from the arm itself")
-        if not merged["protocol"].get("n") or not merged["protocol"].get("k"):
-            raise DesignError(f"arms.{name}.protocol needs n and k")
-        arms[name] = Arm(
-            name=str(name),
-            method=merged["method"],
-            init=init,
-            train=merged["train"],
-            model=str(merged["model"]),
-            hyper=dict(merged["hyper"]),
-            protocol=dict(merged["protocol"]),
-            seeds=[int(s) for s in merged["seeds"]],
-            flat=_arm_flat(merged, mixtures),
-        )
+    evals = _suites(raw_evals, scale, scales, pools)
+    arms = _arms(data, mixtures, seeds)
     reference = str(data.get("reference") or next(iter(arms)))
     if reference not in arms:
         raise DesignError(f"reference names no arm: {reference!r}")
@@ -453,6 +385,117 @@ def design_parse(text: str, *, scale: str, seeds: int | None = None) -> StudyDes
         pools=pools,
         in_domain=[n for n in _in_domain(data.get("in_domain"), raw_evals) if n in evals],
     )
+
+
+def _template_data(text: str) -> dict[str, Any]:
+    """The template's YAML as a mapping of known top-level keys."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DesignError(f"the template is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise DesignError(
+            "a study template is a mapping (name, factors, scales, shared, mixtures, evals, arms)"
+        )
+    unknown = sorted(set(map(str, data)) - TOP_KEYS)
+    if unknown:
+        raise DesignError(f"unknown key(s) {', '.join(unknown)}")
+    return data
+
+
+def _at_scale(data: dict[str, Any], scale: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The template without its scales, ``$name`` values filled from ``scale``; and the
+    template's scales."""
+    scales = data.get("scales") or {}
+    if scale not in scales:
+        raise DesignError(f"scale {scale!r} is not defined; this template has {', '.join(scales) or 'none'}")
+    variables = dict(scales[scale])
+    return _substitute({k: v for k, v in data.items() if k != "scales"}, variables, "template"), scales
+
+
+def _factors(data: Mapping[str, Any]) -> list[str]:
+    factors = [str(f) for f in data.get("factors") or []]
+    if not factors:
+        raise DesignError("factors: declare what the arms may differ in (e.g. [method, init])")
+    return factors
+
+
+def _suites(
+    raw_evals: Mapping[str, Any], scale: str, scales: Mapping[str, Any], pools: PoolPlan | None
+) -> dict[str, RecipeFile]:
+    """The eval suites evaluated at ``scale``, their pools the study's own; at least one."""
+    evals = {
+        n: _recipe(_own_pools(_suite_recipe(r, f"evals.{n}", scales), pools, f"evals.{n}"), f"evals.{n}")
+        for n, r in raw_evals.items()
+        if _suite_at_scale(r, scale)
+    }
+    if not evals:
+        raise DesignError("evals: a study needs at least one eval suite")
+    return evals
+
+
+def _arms(data: Mapping[str, Any], mixtures: Mapping[str, RecipeFile], seeds: int | None) -> dict[str, Arm]:
+    """Every arm resolved (``shared`` overlaid with the arm), in the template's order."""
+    shared = data.get("shared") or {}
+    raw_arms = data.get("arms") or {}
+    if len(raw_arms) < 2:
+        raise DesignError("arms: a study compares at least two arms")
+    arms: dict[str, Arm] = {}
+    for name, own in raw_arms.items():
+        merged = _arm_settings(name, own or {}, shared, seeds)
+        _check_arm(name, merged, mixtures, raw_arms)
+        arms[name] = Arm(
+            name=str(name),
+            method=merged["method"],
+            init=str(merged["init"]),
+            train=merged["train"],
+            model=str(merged["model"]),
+            hyper=dict(merged["hyper"]),
+            protocol=dict(merged["protocol"]),
+            seeds=[int(s) for s in merged["seeds"]],
+            flat=_arm_flat(merged, mixtures),
+        )
+    return arms
+
+
+def _arm_settings(
+    name: str, own: Mapping[str, Any], shared: Mapping[str, Any], seeds: int | None
+) -> dict[str, Any]:
+    """``shared`` overlaid with the arm's own keys (``hyper`` and ``protocol`` key by key),
+    with the defaults filled in and ``seeds`` as a list."""
+    bad = sorted(set(own) - ARM_KEYS)
+    if bad:
+        raise DesignError(f"arms.{name}: unknown key(s) {', '.join(bad)}")
+    merged: dict[str, Any] = {**shared, **own}
+    for key in ("hyper", "protocol"):
+        merged[key] = {**(shared.get(key) or {}), **(own.get(key) or {})}
+    if seeds is not None:
+        merged["seeds"] = list(range(seeds))
+    merged.setdefault("seeds", [0])
+    if isinstance(merged["seeds"], int):
+        merged["seeds"] = list(range(merged["seeds"]))
+    merged.setdefault("model", "default")
+    merged.setdefault("init", "base")
+    return merged
+
+
+def _check_arm(
+    name: str, merged: Mapping[str, Any], mixtures: Mapping[str, RecipeFile], raw_arms: Mapping[str, Any]
+) -> None:
+    """Refuse an arm whose method, mixture, starting point or protocol cannot be run."""
+    if merged.get("method") not in METHODS:
+        raise DesignError(
+            f"arms.{name}.method must be one of {sorted(METHODS)}, not {merged.get('method')!r}"
+        )
+    if merged.get("train") not in mixtures:
+        raise DesignError(f"arms.{name}.train names no mixture of the template: {merged.get('train')!r}")
+    init = str(merged["init"])
+    if init != "base" and not (init.startswith("arm:") and init[4:] in raw_arms):
+        raise DesignError(f"arms.{name}.init must be 'base' or 'arm:<another arm>', not {init!r}")
+    if init == f"arm:{name}":
+        raise DesignError(f"arms.{name}.init cannot start from the arm itself")
+    if not merged["protocol"].get("n") or not merged["protocol"].get("k"):
+        raise DesignError(f"arms.{name}.protocol needs n and k")
 
 
 def _in_domain(value: Any, evals: Mapping[str, Any]) -> list[str]:

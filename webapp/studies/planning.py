@@ -28,16 +28,18 @@ from typing import Any
 from django.db.models import Sum
 
 from webapp.core.models import JobStatus
-from webapp.evaluation.protocol import Protocol
+from webapp.evaluation.models import EvalRun, ProblemResult
+from webapp.evaluation.protocol import Protocol, ProtocolError
 from webapp.mixtures import budget
-from webapp.mixtures.models import ItemRole, Snapshot
+from webapp.mixtures.models import Benchmark, ItemRole, Snapshot
 from webapp.mixtures.problems import BENCHMARK_PREFIX
 from webapp.mixtures.recipe import Item, RecipeError
 from webapp.mixtures.recipe_file import RecipeFile
 from webapp.mixtures.services.rows import item_rows
 from webapp.mixtures.storage import record_line
 from webapp.studies import power
-from webapp.studies.design import StudyDesign, arm_protocol
+from webapp.studies.design import DesignError, StudyDesign, arm_protocol, design_parse, template_text
+from webapp.synthesis.models import Composite
 from webapp.synthesis.problems import PREFIX as COMPOSITE_PREFIX
 
 #: The row name of the base model in a study's table and comparisons.
@@ -156,8 +158,6 @@ def import_hint(benchmark: str) -> str:
 
 
 def _absent_benchmarks(recipes: Iterable[RecipeFile]) -> list[str]:
-    from webapp.mixtures.models import Benchmark
-
     names = {
         i.source.removeprefix(BENCHMARK_PREFIX)
         for r in recipes
@@ -204,8 +204,6 @@ def suite_hash(recipe: RecipeFile, pools: dict[str, int]) -> str | None:
     """The SHA-256 freezing the suite would give now (rows built in memory, nothing written);
     None when a composite pool it draws from does not hold the declared size yet (the study
     would synthesise it first, so no stored snapshot can be the suite's)."""
-    from webapp.synthesis.models import Composite
-
     digest = hashlib.sha256()
     for item in recipe.items:
         pool = _pool(item)
@@ -225,8 +223,6 @@ def base_rate(
 ) -> BaseRate:
     """The share of samples the base model passed on this very suite under this protocol,
     or the stated assumption."""
-    from webapp.evaluation.models import EvalRun, ProblemResult
-
     snapshot = Snapshot.objects.filter(sha256=snapshot_hash).first() if snapshot_hash else None
     run = None
     if snapshot is not None:
@@ -314,11 +310,9 @@ def rate_of(passed: int, samples: int) -> float:
     return (passed + 0.5) / (samples + 1)
 
 
-def measured_rate(runs: Iterable[Any], snapshot: Snapshot) -> float | None:
+def measured_rate(runs: Iterable[EvalRun], snapshot: Snapshot) -> float | None:
     """The pass rate (:func:`rate_of`) of the samples ``runs`` (an arm's seeds) passed on
     ``snapshot``; None without results."""
-    from webapp.evaluation.models import ProblemResult
-
     rows = ProblemResult.objects.filter(run__in=[r.pk for r in runs], snapshot=snapshot)
     sums = rows.aggregate(n=Sum("n"), c=Sum("c"))
     return rate_of(sums["c"], sums["n"]) if sums["n"] else None
@@ -360,9 +354,6 @@ def plan_for(
 ) -> tuple[StudyPlan | None, str]:
     """The new-study page's plan for what the form holds (the edited text when there is one,
     else the shipped template): ``(plan, "")``, or ``(None, why)`` when it does not resolve."""
-    from webapp.evaluation.protocol import ProtocolError
-    from webapp.studies.design import DesignError, design_parse, template_text
-
     try:
         body = text.strip() or template_text(template)
         count = int(seeds) if seeds not in (None, "") else None

@@ -1,6 +1,7 @@
-"""Studies: create one from a template, advance it as its inputs appear, resume a failed arm,
-and compute its results (one table, paired differences to the reference arm, a figure, a CSV
-and a summary that never claims more than its intervals).
+"""Studies' writes: create one from a template, advance it as its inputs appear (prepare its
+data, launch its arms and evaluations, and store its results once every arm is done), retry
+it after errors, resume a failed arm, cancel it. Reads are in :mod:`~webapp.studies.selectors`,
+the results in :mod:`~webapp.studies.results`, the files in :mod:`~webapp.studies.exports`.
 
 ``study_advance`` is the only place that launches a study's work. It is idempotent: it looks
 at what exists (pools, snapshots, training runs, evaluations) and starts what has its inputs,
@@ -9,14 +10,9 @@ so calling it twice, or after a worker died and a run was resumed, simply contin
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-import statistics
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -24,23 +20,15 @@ from django.utils import timezone
 
 from webapp.accounts.models import User
 from webapp.core.access import Action, require, require_owner_or_admin
-from webapp.core.models import JobStatus
-from webapp.evaluation.metrics import (
-    Estimate,
-    PassCounts,
-    bootstrap_mean,
-    paired_difference,
-    per_problem_pass_at_k,
-    pool_seeds,
-)
+from webapp.core.models import BackgroundJob, JobStatus
+from webapp.evaluation.models import EvalRun
+from webapp.evaluation.services import evalrun_cancel, evalrun_create
 from webapp.mixtures.models import Mixture, Snapshot
 from webapp.mixtures.recipe import RecipeError
 from webapp.mixtures.recipe_file import RecipeFile
 from webapp.mixtures.services import mixture_create, snapshot_freeze
 from webapp.mixtures.services.contamination import ContaminationError, contamination_check
-from webapp.mixtures.storage import artifact_root
 from webapp.mixtures.tokenizing import TokenizerError
-from webapp.studies.category_results import categories_present, category_table
 from webapp.studies.design import (
     DesignError,
     Difference,
@@ -51,17 +39,28 @@ from webapp.studies.design import (
     undeclared,
 )
 from webapp.studies.models import Study, StudySnapshot, StudyStatus, StudyUnit
-from webapp.studies.planning import BASE_ARM, measured_rate, resolution_for
-from webapp.studies.summary import Comparison, study_summary
+from webapp.studies.results import study_results
+from webapp.studies.selectors import study_design, study_snapshots
+from webapp.studies.states import ENDED_BADLY, IN_PROGRESS, MOVING, QUEUED, STOPPED, UnitState, unit_state
 from webapp.studies.validation import design_errors
 from webapp.synthesis.models import SynthesisRun
-from webapp.training.selectors import TrainingSummary, training_summaries
+from webapp.synthesis.pipeline import SynthesisConfig
+from webapp.synthesis.selectors import pools_owner
+from webapp.synthesis.services import current_library_version, run_create
+from webapp.training.models import TrainingRun
+from webapp.training.services import (
+    LaunchRefused,
+    LaunchRequest,
+    RunActionRefused,
+    run_cancel,
+    run_launch,
+    run_resume,
+)
 
 log = logging.getLogger(__name__)
 
-ADVANCE_TASK = "atomlab.cpu.studies_advance"
-IN_PROGRESS = (JobStatus.QUEUED, JobStatus.RUNNING)
-ENDED_BADLY = (JobStatus.FAILED, JobStatus.CANCELLED)
+#: A study's units by (arm, seed).
+Units = dict[tuple[str, int], StudyUnit]
 
 
 class StudyRefused(Exception):
@@ -77,10 +76,6 @@ class PrepError(Exception):
 
 
 # --- creating --------------------------------------------------------------------------------
-
-
-def study_design(study: Study) -> StudyDesign:
-    return design_parse(study.template_text, scale=study.scale, seeds=study.seeds)
 
 
 @transaction.atomic
@@ -138,70 +133,49 @@ def study_create(
 
 def advance_on_commit(study_id: int) -> None:
     """Queue one :func:`study_advance` once the transaction commits."""
+    # Imported here: tasks.py imports this module (its task runs study_advance).
     from webapp.studies.tasks import study_advance_task
 
     study_advance_task.delay_on_commit(study_id)
 
 
-def on_job_finished(sender: Any, pk: int, status: str, **_: Any) -> None:
+def _studies_waiting_on_run(pk: int) -> set[int]:
+    return set(StudyUnit.objects.filter(training_run_id=pk).values_list("study_id", flat=True))
+
+
+def _studies_waiting_on_eval(pk: int) -> set[int]:
+    ids = set(StudyUnit.objects.filter(eval_run_id=pk).values_list("study_id", flat=True))
+    return ids | set(Study.objects.filter(base_eval_id=pk).values_list("pk", flat=True))
+
+
+def _studies_waiting_on_synthesis(pk: int) -> set[int]:
+    return set(Study.objects.filter(synthesis_job_id=pk).values_list("pk", flat=True))
+
+
+#: The kinds of job a study waits on (by model) -> the studies waiting on one of them.
+WAITING_ON: dict[type[Any], Callable[[int], set[int]]] = {
+    TrainingRun: _studies_waiting_on_run,
+    EvalRun: _studies_waiting_on_eval,
+    BackgroundJob: _studies_waiting_on_synthesis,
+}
+
+
+def on_job_finished(sender: type[Any], pk: int, status: str, **_: Any) -> None:
     """A job ended: advance (on commit, on the cpu queue) every study that waits on it."""
-    label = sender._meta.label
-    if label == "training.TrainingRun":
-        ids = set(StudyUnit.objects.filter(training_run_id=pk).values_list("study_id", flat=True))
-    elif label == "evaluation.EvalRun":
-        ids = set(StudyUnit.objects.filter(eval_run_id=pk).values_list("study_id", flat=True))
-        ids |= set(Study.objects.filter(base_eval_id=pk).values_list("pk", flat=True))
-    elif label == "core.BackgroundJob":
-        ids = set(Study.objects.filter(synthesis_job_id=pk).values_list("pk", flat=True))
-    else:
+    waiting_on = WAITING_ON.get(sender)
+    if waiting_on is None:
         return
-    for study_id in ids:
+    for study_id in waiting_on(pk):
         advance_on_commit(study_id)
 
 
-# --- advancing ---------------------------------------------------------------------------------
-
-
-#: Unit states whose job waits for a free GPU-queue worker.
-QUEUED = ("queued", "eval queued")
-#: Unit states in which the unit will move on by itself.
-MOVING = (*QUEUED, "training", "trained", "evaluating")
-
-
-def unit_state(unit: StudyUnit) -> str:
-    """waiting | blocked | queued | training | trained | eval queued | evaluating | failed |
-    done. "queued" and "eval queued": the job waits for a free GPU-queue worker (each runs one
-    job at a time)."""
-    if unit.blocked:
-        return "blocked"
-    run = unit.training_run
-    if run is None:
-        return "waiting"
-    if run.status == JobStatus.QUEUED:
-        return "queued"
-    if run.status in IN_PROGRESS:
-        return "training"
-    if run.status in ENDED_BADLY:
-        return "failed"
-    ev = unit.eval_run
-    if ev is None:
-        return "trained"
-    if ev.status == JobStatus.QUEUED:
-        return "eval queued"
-    if ev.status in IN_PROGRESS:
-        return "evaluating"
-    if ev.status in ENDED_BADLY:
-        return "failed"
-    return "done"
+# --- preparing its data: composite pools, snapshots, the contamination check ----------------------
 
 
 def _reusable_pools(plan: PoolPlan) -> SynthesisRun | None:
     """The synthesis run whose composites the plan's stored pools hold now, when it asked for
     exactly the plan (sizes, seed, depth, disjointness), succeeded, filled every pool to its
     size and used the atom library as it is now; otherwise None."""
-    from webapp.synthesis.selectors import pools_owner
-    from webapp.synthesis.services import current_library_version
-
     owner, sizes = pools_owner(list(plan.stored_sizes))
     if owner is None or owner.job is None or owner.job.status != JobStatus.SUCCEEDED:
         return None
@@ -211,9 +185,6 @@ def _reusable_pools(plan: PoolPlan) -> SynthesisRun | None:
 
 
 def _synthesise(study: Study, plan: PoolPlan) -> str:
-    from webapp.synthesis.pipeline import SynthesisConfig
-    from webapp.synthesis.services import run_create
-
     config = SynthesisConfig(
         pools=plan.stored_sizes, seed=plan.seed, depth=plan.depth, disjoint_pairs=plan.disjoint_pairs
     )
@@ -244,8 +215,6 @@ def _pools_ready(study: Study, design: StudyDesign) -> str | None:
         raise PrepError(
             f"synthesis run {run.pk} of the study's composite pools {job.status}: {job.error or 'no reason'}"
         )
-    from webapp.synthesis.selectors import pools_owner
-
     owner, sizes = pools_owner(list(plan.stored_sizes))
     if owner is not None and owner.pk != run.pk:
         # Another study with the same declared pools synthesised them again: the same
@@ -290,8 +259,7 @@ def _freeze(study: Study, kind: str, key: str, recipe: RecipeFile) -> None:
 def _check_contamination(study: Study, design: StudyDesign) -> None:
     if study.contamination_override:
         return
-    trains = {s.key: s.snapshot for s in study.snapshots.filter(kind="train").select_related("snapshot")}
-    evals = {s.key: s.snapshot for s in study.snapshots.filter(kind="eval").select_related("snapshot")}
+    trains, evals = study_snapshots(study, "train"), study_snapshots(study, "eval")
     used = {arm.train for arm in design.arms}
     found = []
     for key in sorted(used):
@@ -322,8 +290,7 @@ def _prepare(study: Study, design: StudyDesign) -> str | None:
     return None
 
 
-def _protocol(design: StudyDesign) -> Any:
-    return arm_protocol(design.arms[0])
+# --- advancing ---------------------------------------------------------------------------------
 
 
 def _eval_snapshots(study: Study) -> list[Snapshot]:
@@ -332,11 +299,7 @@ def _eval_snapshots(study: Study) -> list[Snapshot]:
     ]
 
 
-def _launch_training(
-    study: Study, design: StudyDesign, unit: StudyUnit, units: dict[tuple[str, int], StudyUnit]
-) -> None:
-    from webapp.training.services import LaunchRefused, LaunchRequest, run_launch
-
+def _launch_training(study: Study, design: StudyDesign, unit: StudyUnit, units: Units) -> None:
     arm = design.arm(unit.arm)
     model = arm.model
     if arm.depends_on is not None:
@@ -363,16 +326,14 @@ def _launch_training(
     unit.save(update_fields=["training_run", "blocked"])
 
 
-def _launch_eval(study: Study, unit: StudyUnit | None, model: str, label: str) -> Any:
-    from webapp.evaluation.services import evalrun_create
-
+def _launch_eval(study: Study, unit: StudyUnit | None, model: str, label: str) -> EvalRun:
     design = study_design(study)
-    suites = {s.key: s.snapshot for s in study.snapshots.filter(kind="eval").select_related("snapshot")}
+    suites = study_snapshots(study, "eval")
     return evalrun_create(
         by=study.created_by,
         model=model,
         snapshots=_eval_snapshots(study),
-        protocol=_protocol(design),
+        protocol=arm_protocol(design.arms[0]),
         name=f"{study.name} · {label}"[:200],
         # Suites the template declares in-domain are marked so, not warned; the study checked
         # the others before training (or recorded why not), so what is found is marked too.
@@ -455,29 +416,46 @@ def study_retry(*, study: Study, by: User) -> None:
 
 @transaction.atomic
 def _advance(study_id: int) -> str:
+    """One attempt: prepare the study's data while it is preparing, then launch whatever has
+    its inputs and record where the study stands."""
     study = Study.objects.select_for_update().get(pk=study_id)
     if study.finished:
         return study.status
     design = study_design(study)
-    if study.status == StudyStatus.PREPARING:
-        try:
-            waiting = _prepare(study, design)
-        except PrepError as exc:
-            study.status, study.error, study.finished_at = StudyStatus.FAILED, str(exc), timezone.now()
-            study.message = "preparation failed"
-            study.save(update_fields=["status", "error", "finished_at", "message"])
-            return study.status
-        if waiting:
-            study.message = waiting[:500]
-            study.save(update_fields=["message"])
-            return study.status
-        study.status = StudyStatus.RUNNING
+    if study.status == StudyStatus.PREPARING and not _prepared(study, design):
+        return study.status
     if study.base_eval is None:
         study.base_eval = _launch_eval(study, None, design.arms[0].model, "base model")
     units = {
         (u.arm, u.seed): u
         for u in study.units.select_related("training_run", "eval_run").order_by("order", "seed")
     }
+    _launch_ready(study, design, units)
+    _update_standing(study, design, units)
+    study.save(update_fields=["status", "base_eval", "results", "finished_at", "message"])
+    return study.status
+
+
+def _prepared(study: Study, design: StudyDesign) -> bool:
+    """True once the study's data are ready (the study is then running, unsaved). Otherwise
+    the study is saved failed (its data cannot be had) or with what it waits for."""
+    try:
+        waiting = _prepare(study, design)
+    except PrepError as exc:
+        study.status, study.error, study.finished_at = StudyStatus.FAILED, str(exc), timezone.now()
+        study.message = "preparation failed"
+        study.save(update_fields=["status", "error", "finished_at", "message"])
+        return False
+    if waiting:
+        study.message = waiting[:500]
+        study.save(update_fields=["message"])
+        return False
+    study.status = StudyStatus.RUNNING
+    return True
+
+
+def _launch_ready(study: Study, design: StudyDesign, units: Units) -> None:
+    """Launch each unit's training once its input exists, and its evaluation once it trained."""
     for unit in units.values():
         if unit.training_run is None and not unit.blocked:
             _launch_training(study, design, unit, units)
@@ -490,15 +468,21 @@ def _advance(study_id: int) -> str:
                 study, unit, f"run:{unit.training_run.pk}", f"{unit.arm} seed {unit.seed}"
             )
             unit.save(update_fields=["eval_run"])
+
+
+def _update_standing(study: Study, design: StudyDesign, units: Units) -> None:
+    """Set (unsaved) the study's status and message from its units' states: succeeded with its
+    results once every unit and the base model are done, stalled once a unit failed and
+    nothing else moves, running otherwise."""
     states = {key: unit_state(u) for key, u in units.items()}
     base = study.base_eval
     base_done = base is not None and base.status == JobStatus.SUCCEEDED
     moving = [k for k, s in states.items() if s in MOVING]
     waiting_on_failed = [
-        k for k, s in states.items() if s == "waiting" and _dependency_failed(design, units, units[k])
+        k for k, s in states.items() if s == UnitState.WAITING and _dependency_failed(design, units, units[k])
     ]
-    bad = [k for k, s in states.items() if s in ("failed", "blocked")]
-    if all(s == "done" for s in states.values()) and base_done:
+    bad = [k for k, s in states.items() if s in STOPPED]
+    if all(s == UnitState.DONE for s in states.values()) and base_done:
         study.results = study_results(study)
         study.status, study.finished_at = StudyStatus.SUCCEEDED, timezone.now()
         study.message = "done"
@@ -509,17 +493,15 @@ def _advance(study_id: int) -> str:
         study.message = f"failed: {names}. Resume them on this page{blocked}."[:500]
     else:
         study.status = StudyStatus.RUNNING
-        done = sum(s == "done" for s in states.values())
+        done = sum(s == UnitState.DONE for s in states.values())
         queued = sum(s in QUEUED for s in states.values())
         wait = f"; {queued} job(s) queued for a free GPU worker" if queued else ""
         study.message = f"{done} of {len(states)} arm runs done{wait}"
-    study.save(update_fields=["status", "base_eval", "results", "finished_at", "message"])
-    return study.status
 
 
-def _dependency_failed(design: StudyDesign, units: dict[tuple[str, int], StudyUnit], unit: StudyUnit) -> bool:
+def _dependency_failed(design: StudyDesign, units: Units, unit: StudyUnit) -> bool:
     dep = design.arm(unit.arm).depends_on
-    return dep is not None and unit_state(units[(dep, unit.seed)]) in ("failed", "blocked")
+    return dep is not None and unit_state(units[(dep, unit.seed)]) in STOPPED
 
 
 def unit_resume(*, unit: StudyUnit, by: User) -> StudyUnit:
@@ -527,11 +509,9 @@ def unit_resume(*, unit: StudyUnit, by: User) -> StudyUnit:
     checkpoint (or starts again when it saved none); a failed evaluation is run again; a
     refused launch is tried again. The other arms are not touched. Only the study's owner
     or an admin: the arm spends GPU time in the owner's name."""
-    from webapp.training.services import RunActionRefused, run_resume
-
     require_owner_or_admin(by, obj=unit.study, doing="resume this study's arms", action=Action.RUN_LAUNCH)
     state = unit_state(unit)
-    if state not in ("failed", "blocked"):
+    if state not in STOPPED:
         raise StudyRefused(f"{unit.arm} seed {unit.seed} is {state}; only a failed arm can be resumed")
     with transaction.atomic():
         run = unit.training_run
@@ -560,9 +540,6 @@ def study_cancel(*, study: Study, by: User) -> None:
     cancelled. Only its owner or an admin, checked before anything stops, and all of it in
     one transaction: never a half-cancelled study. (Its runs and evaluations are the
     owner's, made in their name, so the checks inside pass for whoever passed this one.)"""
-    from webapp.evaluation.services import evalrun_cancel
-    from webapp.training.services import run_cancel
-
     require_owner_or_admin(by, obj=study, doing="cancel this study", action=Action.RUN_LAUNCH)
     with transaction.atomic():
         for unit in study.units.select_related("training_run", "eval_run"):
@@ -575,292 +552,3 @@ def study_cancel(*, study: Study, by: User) -> None:
         Study.objects.filter(pk=study.pk).exclude(
             status__in=[StudyStatus.SUCCEEDED, StudyStatus.FAILED, StudyStatus.CANCELLED]
         ).update(status=StudyStatus.CANCELLED, finished_at=timezone.now(), message="cancelled")
-
-
-# --- results -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One arm on one suite at one k: pooled over seeds, with the spread of the seeds."""
-
-    arm: str
-    suite: str
-    k: int
-    estimate: Estimate
-    seeds: int
-    seed_values: list[float]
-
-
-def _problem_scores(eval_run: Any, snapshot: Snapshot, k: int) -> dict[str, float]:
-    from webapp.evaluation.models import ProblemResult
-
-    counts = [
-        PassCounts(task_id=r.task_id, n=r.n, c=r.c)
-        for r in ProblemResult.objects.filter(run=eval_run, snapshot=snapshot).only("task_id", "n", "c")
-    ]
-    return per_problem_pass_at_k([c for c in counts if c.n >= k], k)
-
-
-def study_results(study: Study) -> dict[str, Any]:
-    """The table (arms × suites × k, pooled over seeds, with the seeds' spread), the paired
-    difference of every arm to the reference arm over shared problems, the summary, and the
-    exported figure and CSV (under ``studies/<id>/`` of the artifact root)."""
-    design = study_design(study)
-    protocol = _protocol(design)
-    suites = {s.key: s.snapshot for s in study.snapshots.filter(kind="eval").select_related("snapshot")}
-    by_arm: dict[str, list[Any]] = {BASE_ARM: [study.base_eval] if study.base_eval else []}
-    for unit in study.units.select_related("eval_run").order_by("order", "seed"):
-        if unit.eval_run is not None:
-            by_arm.setdefault(unit.arm, []).append(unit.eval_run)
-    cells: list[Cell] = []
-    pooled: dict[tuple[str, str, int], dict[str, float]] = {}
-    for arm, runs in by_arm.items():
-        for suite, snapshot in sorted(suites.items()):
-            for k in protocol.ks:
-                per_seed = [_problem_scores(run, snapshot, k) for run in runs]
-                per_seed = [s for s in per_seed if s]
-                if not per_seed:
-                    continue
-                scores = pool_seeds(per_seed)
-                pooled[(arm, suite, k)] = scores
-                seed_values = [statistics.fmean(s.values()) for s in per_seed]
-                cells.append(
-                    Cell(
-                        arm,
-                        suite,
-                        k,
-                        bootstrap_mean(list(scores.values()), seed=0),
-                        len(per_seed),
-                        seed_values,
-                    )
-                )
-    comparisons = _comparisons(design, pooled, suites, by_arm)
-    category_rows, category_comparisons = category_table(by_arm, suites, design.reference)
-    files = _export(study, design, cells, comparisons)
-    return {
-        "reference": design.reference,
-        "ks": list(protocol.ks),
-        "suites": sorted(suites),
-        "arms": list(by_arm),
-        "table": [
-            {
-                "arm": c.arm,
-                "suite": c.suite,
-                "k": c.k,
-                **c.estimate.as_dict(),
-                "seeds": c.seeds,
-                "seed_min": min(c.seed_values),
-                "seed_max": max(c.seed_values),
-            }
-            for c in cells
-        ],
-        "differences": [
-            {
-                "arm": c.arm,
-                "reference": c.reference,
-                "suite": c.suite,
-                "k": c.k,
-                **c.difference.as_dict(),
-                "detectable": c.detectable,
-            }
-            for c in comparisons
-        ],
-        "category_names": categories_present(category_rows),
-        "categories": category_rows,
-        "summary": study_summary(comparisons, categories=category_comparisons),
-        "files": files,
-    }
-
-
-def _comparisons(
-    design: StudyDesign,
-    pooled: dict[tuple[str, str, int], dict[str, float]],
-    suites: dict[str, Snapshot],
-    by_arm: dict[str, list[Any]],
-) -> list[Comparison]:
-    """Every row of the table (the base model included) against the reference arm, paired
-    over shared problems, with what the design could detect at the two sides' measured pass
-    rates on the suite."""
-    rates = {
-        (arm, suite): measured_rate(runs, snapshot)
-        for arm, runs in by_arm.items()
-        for suite, snapshot in suites.items()
-    }
-    out = []
-    for (arm, suite, k), scores in pooled.items():
-        if arm == design.reference or (design.reference, suite, k) not in pooled:
-            continue
-        difference = paired_difference(pooled[(design.reference, suite, k)], scores)
-        ref_rate, arm_rate = rates.get((design.reference, suite)), rates.get((arm, suite))
-        detectable = (
-            resolution_for(
-                design, arm, problems=difference.problems, k=k, rate=ref_rate, arm_rate=arm_rate
-            ).mde
-            if ref_rate is not None and arm_rate is not None
-            else None
-        )
-        out.append(Comparison(arm, design.reference, suite, k, difference, detectable))
-    return out
-
-
-def _export(
-    study: Study, design: StudyDesign, cells: list[Cell], comparisons: list[Comparison]
-) -> dict[str, str]:
-    from webapp.core.figures import export_chart
-
-    directory = artifact_root() / "studies" / str(study.pk)
-    directory.mkdir(parents=True, exist_ok=True)
-    spec = results_chart(study, cells)
-    written = export_chart(spec, directory)
-    table = directory / "table.csv"
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "arm",
-            "suite",
-            "k",
-            "pass_at_k",
-            "ci_low",
-            "ci_high",
-            "problems",
-            "seeds",
-            "seed_min",
-            "seed_max",
-            f"diff_vs_{design.reference}",
-            "diff_low",
-            "diff_high",
-        ]
-    )
-    diffs = {(c.arm, c.suite, c.k): c.difference for c in comparisons}
-    for c in cells:
-        d = diffs.get((c.arm, c.suite, c.k))
-        writer.writerow(
-            [
-                c.arm,
-                c.suite,
-                c.k,
-                f"{c.estimate.value:.4f}",
-                f"{c.estimate.low:.4f}",
-                f"{c.estimate.high:.4f}",
-                c.estimate.problems,
-                c.seeds,
-                f"{min(c.seed_values):.4f}",
-                f"{max(c.seed_values):.4f}",
-                *([f"{d.value:.4f}", f"{d.low:.4f}", f"{d.high:.4f}"] if d else ["", "", ""]),
-            ]
-        )
-    table.write_text(out.getvalue(), encoding="utf-8")
-    root = artifact_root()
-    paths = {p.suffix.lstrip("."): str(p.relative_to(root)) for p in written}
-    paths["table_csv"] = str(table.relative_to(root))
-    return paths
-
-
-def results_chart(study: Study, cells: list[Cell]) -> Any:
-    """Bars per arm with intervals, one series per suite, at the smallest k (the paper's
-    figures): the same spec the page draws and the PNG/SVG export."""
-    from webapp.core.charts import Axis, ChartSpec, Series
-
-    k = min((c.k for c in cells), default=1)
-    arms = list(dict.fromkeys(c.arm for c in cells))
-    series = []
-    for suite in sorted({c.suite for c in cells}):
-        at = {c.arm: c.estimate for c in cells if c.suite == suite and c.k == k}
-        names = [a for a in arms if a in at]
-        series.append(Series.from_estimates(suite, names, [at[a] for a in names], key=suite))
-    return ChartSpec(
-        id=f"study-{study.pk}",
-        kind="bar",
-        title=f"{study.name}: pass@{k} by arm (95% CI over problems)",
-        x_title="arm",
-        y_axes=(Axis(f"pass@{k}", min=0, max=1),),
-        series=tuple(series),
-        intervals="whiskers",
-    )
-
-
-def units_with_curves(study: Study) -> list[tuple[StudyUnit, TrainingSummary | None]]:
-    """The study's units in order (arm, then seed), each with its training run's curve in one
-    line (None before its first step): two queries."""
-    rows = list(study.units.select_related("training_run", "eval_run").order_by("order", "seed"))
-    curves = training_summaries([u.training_run_id for u in rows if u.training_run_id])
-    return [(u, curves.get(u.training_run_id) if u.training_run_id else None) for u in rows]
-
-
-def study_data(study: Study) -> dict[str, Any]:
-    """The study's data by identity, as the page and ``study_status --json`` show it: its
-    composite pools (the synthesis run recorded on the study, each template pool's stored
-    name and size) and every snapshot it froze (kind, name, hash, rows, train and eval rows)."""
-    snapshots = []
-    for s in study.snapshots.select_related("snapshot").order_by("kind", "key"):
-        roles = s.snapshot.counts.get("role") or {}
-        snapshots.append(
-            {
-                "kind": s.kind,
-                "key": s.key,
-                "sha256": s.snapshot.sha256,
-                "rows": s.snapshot.rows,
-                "train_rows": int(roles.get("train", 0)),
-                "eval_rows": int(roles.get("eval", 0)),
-            }
-        )
-    plan = study_design(study).pools
-    pools = None
-    if plan is not None:
-        pools = {
-            "synthesis_run": study.synthesis_run_id,
-            "seed": plan.seed,
-            "depth": list(plan.depth),
-            "disjoint_pairs": plan.disjoint_pairs,
-            "pools": [{"pool": p, "stored_as": plan.stored(p), "size": n} for p, n in plan.sizes.items()],
-        }
-    return {"pools": pools, "snapshots": snapshots}
-
-
-def study_state(study: Study) -> dict[str, Any]:
-    """What ``study_status --json`` and ``run_study --json`` print."""
-    units = []
-    for u, curve in units_with_curves(study):
-        units.append(
-            {
-                "arm": u.arm,
-                "seed": u.seed,
-                "state": unit_state(u),
-                "training_run": u.training_run_id,
-                "eval_run": u.eval_run_id,
-                "blocked": u.blocked or None,
-                "training": curve.to_json() if curve else None,
-            }
-        )
-    results = study.results or {}
-    root = artifact_root()
-    files = {k: str(root / v) for k, v in (results.get("files") or {}).items()}
-    return {
-        "study": study.pk,
-        "name": study.name,
-        "template": study.template,
-        "scale": study.scale,
-        "status": study.status,
-        "message": study.message,
-        "error": study.error or None,
-        "advance_attempts": study.advance_attempts,
-        "advance_retry_at": study.advance_retry_at.isoformat() if study.advance_retry_at else None,
-        **study_data(study),
-        "base_eval": study.base_eval_id,
-        "arms": units,
-        "table": results.get("table", []),
-        "differences": results.get("differences", []),
-        "summary": results.get("summary"),
-        "files": files,
-    }
-
-
-def results_path(study: Study, key: str) -> Path | None:
-    """An exported file of the study (svg, png, csv, table_csv), if it exists."""
-    rel = (study.results or {}).get("files", {}).get(key)
-    if not rel:
-        return None
-    path = artifact_root() / rel
-    return path if path.is_file() else None

@@ -8,15 +8,18 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from webapp.core.access import Action, AuthedHttpRequest, allowed, require_reader
+from webapp.core.access import Action, AuthedHttpRequest, Refused, allowed, require_reader
 from webapp.core.htmx import render_page
-from webapp.evaluation.metrics import Estimate
 from webapp.studies import services
+from webapp.studies.analysis import table_cells
 from webapp.studies.category_results import category_cells
 from webapp.studies.design import DesignError, design_parse, template_names, template_text
+from webapp.studies.exports import results_chart, results_path
 from webapp.studies.forms import StudyNewForm
 from webapp.studies.models import Study, StudyUnit
 from webapp.studies.planning import plan_for
+from webapp.studies.selectors import study_data, study_design, units_with_curves
+from webapp.studies.states import unit_state
 
 
 @require_GET
@@ -74,8 +77,8 @@ def study_new(request: AuthedHttpRequest) -> HttpResponse:
 def _graph(study: Study, design: Any) -> list[list[dict[str, Any]]]:
     """Arms in columns by dependency depth, each with its units' states."""
     units: dict[str, list[dict[str, Any]]] = {}
-    for u, curve in services.units_with_curves(study):
-        units.setdefault(u.arm, []).append({"unit": u, "state": services.unit_state(u), "curve": curve})
+    for u, curve in units_with_curves(study):
+        units.setdefault(u.arm, []).append({"unit": u, "state": unit_state(u), "curve": curve})
     depth: dict[str, int] = {}
     for arm in design.arms:  # dependencies come first
         depth[arm.name] = depth[arm.depends_on] + 1 if arm.depends_on else 0
@@ -87,31 +90,21 @@ def _graph(study: Study, design: Any) -> list[list[dict[str, Any]]]:
 
 def _chart(study: Study) -> Any:
     results = study.results or {}
-    cells = [
-        services.Cell(
-            r["arm"],
-            r["suite"],
-            r["k"],
-            Estimate(r["value"], r["low"], r["high"], r["problems"]),
-            r["seeds"],
-            [r["seed_min"], r["seed_max"]],
-        )
-        for r in results.get("table", [])
-    ]
-    return services.results_chart(study, cells) if cells else None
+    cells = table_cells(results.get("table", []))
+    return results_chart(study, cells) if cells else None
 
 
 @require_GET
 def study_detail(request: AuthedHttpRequest, study_id: int) -> HttpResponse:
     require_reader(request.user)
     study = get_object_or_404(Study.objects.select_related("created_by", "base_eval"), pk=study_id)
-    design = services.study_design(study)
+    design = study_design(study)
     context = {
         "study": study,
         "design": design,
         "columns": _graph(study, design),
         "chart": _chart(study),
-        "data": services.study_data(study),
+        "data": study_data(study),
         "advance_attempts": services.ADVANCE_ATTEMPTS,
         "results": study.results or {},
         "category_rows": category_cells(study.results or {}),
@@ -134,8 +127,6 @@ def unit_resume(request: AuthedHttpRequest, study_id: int, unit_id: int) -> Http
     try:
         services.unit_resume(unit=unit, by=request.user)
     except services.StudyRefused as exc:
-        from webapp.core.access import Refused
-
         raise Refused(str(exc)) from exc
     return redirect("study", study_id=study_id)
 
@@ -147,8 +138,6 @@ def study_retry(request: AuthedHttpRequest, study_id: int) -> HttpResponse:
     try:
         services.study_retry(study=study, by=request.user)
     except services.StudyRefused as exc:
-        from webapp.core.access import Refused
-
         raise Refused(str(exc)) from exc
     return redirect("study", study_id=study_id)
 
@@ -169,7 +158,7 @@ def study_file(request: AuthedHttpRequest, study_id: int, key: str) -> HttpRespo
         response = HttpResponse(study.template_text, content_type="application/yaml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{study.template}-study{study.pk}.yaml"'
         return response
-    path = services.results_path(study, key)
+    path = results_path(study, key)
     if path is None:
         raise Http404("no such file for this study yet")
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"study{study.pk}-{path.name}")

@@ -13,14 +13,14 @@ from training_worker.contracts import ProgressEvent
 from webapp.core.models import JobStatus
 from webapp.evaluation.models import EvalRun, ProblemResult
 from webapp.studies.models import Study, StudyStatus, StudyUnit
+from webapp.studies.results import study_results
 from webapp.studies.services import (
     StudyRefused,
     study_advance,
     study_create,
-    study_results,
     unit_resume,
-    unit_state,
 )
+from webapp.studies.states import unit_state
 from webapp.training.models import TrainingRun
 from webapp.training.progress import event_apply
 

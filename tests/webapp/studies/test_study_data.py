@@ -16,7 +16,8 @@ from django.db import connection
 from tests.factories import UserFactory
 from webapp.studies.design import design_parse
 from webapp.studies.models import Study, StudyStatus
-from webapp.studies.services import study_advance, study_create, study_data
+from webapp.studies.selectors import study_data
+from webapp.studies.services import study_advance, study_create
 from webapp.synthesis.models import Composite, SynthesisRun
 from webapp.synthesis.pipeline import SynthesisConfig
 from webapp.synthesis.services import run_create, run_execute

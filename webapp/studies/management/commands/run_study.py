@@ -16,7 +16,8 @@ from webapp.evaluation.protocol import ProtocolError
 from webapp.studies.design import SCALES, DesignError, design_parse, template_text
 from webapp.studies.models import Study
 from webapp.studies.planning import study_plan
-from webapp.studies.services import StudyRefused, study_advance, study_create, study_state
+from webapp.studies.selectors import study_state
+from webapp.studies.services import StudyRefused, study_advance, study_create
 
 
 def command_user(name: str | None) -> User:

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from webapp.studies.management.commands.run_study import print_table
 from webapp.studies.models import Study
-from webapp.studies.services import study_state
+from webapp.studies.selectors import study_state
 
 
 class Command(BaseCommand):
