@@ -118,7 +118,7 @@ def _backend(ctx: RunContext, config: GenerateConfig, name: str) -> tuple[Backen
     )
     cuda = bool(torch.cuda.is_available())
     if config.dtype == "bfloat16" and not cuda:
-        raise ConfigError("dtype: bfloat16 needs a CUDA device; this worker has none")
+        raise ConfigError("dtype", "bfloat16 needs a CUDA device; this worker has none")
     bf16 = config.dtype == "bfloat16" or (
         config.dtype == "auto" and cuda and bool(torch.cuda.is_bf16_supported())
     )
@@ -157,10 +157,7 @@ def run_generate(ctx: RunContext) -> RunResult:
     quiet_libraries()
     if not ctx.spec.data_uris:
         raise DataError("a generate job needs at least one snapshot or benchmark file in data_uris")
-    try:
-        name = choose_backend(config.backend)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    name = choose_backend(config.backend)
     selected = select_records(ctx.data_uris, config)
     if not selected:
         files = ", ".join(ctx.spec.data_uris)

@@ -183,8 +183,7 @@ def config_resolve(method: str, values: dict[str, Any]) -> dict[str, Any]:
     try:
         return cls.from_dict(dict(values)).to_dict()
     except ConfigError as exc:
-        name, _, reason = str(exc).partition(": ")
-        raise LaunchRefused({name.strip() or "config": reason or str(exc)}) from None
+        raise LaunchRefused({exc.field: exc.reason}) from None
 
 
 def _snapshot(ref: str | Snapshot | None) -> Snapshot | None:
