@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import types
-import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar, get_args, get_origin
+
+from training_worker.fieldtypes import field_hints, fits, is_union
 
 C = TypeVar("C", bound="TypedConfig")
 
@@ -35,51 +35,56 @@ def _describe(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
+#: What a config's message says each plain annotation expects.
+_EXPECTED: dict[Any, str] = {
+    bool: "true or false",
+    int: "an integer",
+    float: "a finite number",
+    str: "a string",
+}
+
+
 def _check_type(name: str, hint: Any, value: Any) -> Any:
-    """``value`` coerced to ``hint`` (int -> float only), or :class:`ConfigError`."""
+    """``value`` checked against ``hint``: its type as :func:`~training_worker.fieldtypes.fits`
+    reads the annotation, then a list's items, a literal's choices and a float's finiteness;
+    int -> float is the only coercion. Else :class:`ConfigError` naming ``name``."""
+    if is_union(hint):
+        return _check_union(name, hint, value)
     origin = get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        options = get_args(hint)
-        if value is None and type(None) in options:
-            return None
-        errors: list[ConfigError] = []
-        for option in options:
-            if option is type(None):
-                continue
-            try:
-                return _check_type(name, option, value)
-            except ConfigError as exc:
-                errors.append(exc)
-        if len(errors) == 1:
-            raise errors[0]
-        raise ConfigError(name, f"invalid value {_describe(value)}")
     if origin is Literal:
         choices = get_args(hint)
         if value not in choices or type(value) is not type(choices[0]):
             raise ConfigError(name, f"must be one of {', '.join(map(str, choices))}, got {_describe(value)}")
         return value
     if origin is list:
-        (item,) = get_args(hint)
-        if not isinstance(value, list):
+        if not fits(hint, value):
             raise ConfigError(name, f"expected a list, got {type(value).__name__}")
+        (item,) = get_args(hint)
         return [_check_type(f"{name}[{i}]", item, v) for i, v in enumerate(value)]
-    if hint is bool:
-        if type(value) is not bool:
-            raise ConfigError(name, f"expected true or false, got {_describe(value)}")
-        return value
-    if hint is int:
-        if type(value) is not int:
-            raise ConfigError(name, f"expected an integer, got {_describe(value)}")
-        return value
-    if hint is float:
-        if type(value) not in (int, float) or not math.isfinite(value):
-            raise ConfigError(name, f"expected a finite number, got {_describe(value)}")
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise ConfigError(name, f"expected a string, got {_describe(value)}")
-        return value
-    raise TypeError(f"{name}: unsupported annotation {hint!r}")  # a bug in a config class
+    if hint not in _EXPECTED:
+        raise TypeError(f"{name}: unsupported annotation {hint!r}")  # a bug in a config class
+    if not fits(hint, value) or (hint is float and not math.isfinite(value)):
+        raise ConfigError(name, f"expected {_EXPECTED[hint]}, got {_describe(value)}")
+    return float(value) if hint is float else value
+
+
+def _check_union(name: str, hint: Any, value: Any) -> Any:
+    """``None`` where the union allows it, else the first option ``value`` fits; the one
+    option's own error when there is one, else "invalid value"."""
+    options = get_args(hint)
+    if value is None and type(None) in options:
+        return None
+    errors: list[ConfigError] = []
+    for option in options:
+        if option is type(None):
+            continue
+        try:
+            return _check_type(name, option, value)
+        except ConfigError as exc:
+            errors.append(exc)
+    if len(errors) == 1:
+        raise errors[0]
+    raise ConfigError(name, f"invalid value {_describe(value)}")
 
 
 def _positive(name: str, value: float) -> None:
@@ -102,11 +107,12 @@ def _in_range(name: str, value: float, low: float, high: float, *, high_open: bo
 @dataclass
 class TypedConfig:
     """The machinery every job config shares: each field's value checked against its
-    annotation (int -> float is the only coercion), unknown fields refused with their name,
-    a help string per field."""
+    annotation (read as the wire types read theirs, :mod:`training_worker.fieldtypes`; int ->
+    float is the only coercion), unknown fields refused with their name, a help string per
+    field."""
 
     def __post_init__(self) -> None:
-        hints = _hints(type(self))
+        hints = field_hints(type(self))
         for f in dataclasses.fields(self):
             setattr(self, f.name, _check_type(f.name, hints[f.name], getattr(self, f.name)))
 
@@ -607,15 +613,6 @@ class GenerateConfig(TypedConfig):
     def greedy(self) -> bool:
         """Whether decoding is greedy (temperature 0)."""
         return self.temperature == 0
-
-
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
-    return _HINTS[cls]
 
 
 def build_trl_args(config: MethodConfig, output_dir: str, *, cuda: bool, seed: int) -> Any:
