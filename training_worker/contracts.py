@@ -12,7 +12,9 @@ a typo on one side of the wire fails loudly instead of being dropped.
   training and evaluation.
 - :class:`GenerationRecord`: one sample of a ``generate`` job, one line of its
   ``<artifact_prefix>/generations.jsonl``.
-- :func:`checkpoint_eval_spec`: the ``generate`` job that evaluates a training checkpoint.
+- :func:`generate_spec`: a ``generate`` job, its sampling config checked by the worker's
+  typed config before it is sent; :func:`checkpoint_eval_spec`: the one that evaluates a
+  training checkpoint.
 """
 
 from __future__ import annotations
@@ -364,6 +366,42 @@ class GenerationRecord(_Wire):
         self._check_schema_version(self.schema_version)
 
 
+def generate_config(method_config: dict[str, Any] | None) -> dict[str, Any]:
+    """``method_config`` of a ``generate`` job as the worker reads it: validated by
+    :class:`training_worker.configs.GenerateConfig` (a :class:`ContractError` names the
+    field) and resolved, every default written out, so a spec records the whole protocol."""
+    from training_worker.configs import ConfigError, GenerateConfig
+
+    try:
+        return GenerateConfig.from_dict(dict(method_config or {})).to_dict()
+    except ConfigError as exc:
+        raise ContractError(f"JobSpec.method_config: {exc}") from None
+
+
+def generate_spec(
+    *,
+    job_id: str,
+    model: str,
+    data_uris: list[str],
+    artifact_prefix: str,
+    method_config: dict[str, Any] | None = None,
+    seed: int = 0,
+    init_checkpoint: str | None = None,
+) -> JobSpec:
+    """A ``generate`` job (what an evaluation sends), its ``method_config`` checked and
+    resolved by :func:`generate_config`: an invalid protocol fails here, before it is sent."""
+    return JobSpec(
+        job_id=job_id,
+        kind="generate",
+        model=model,
+        data_uris=list(data_uris),
+        artifact_prefix=artifact_prefix,
+        method_config=generate_config(method_config),
+        seed=seed,
+        init_checkpoint=init_checkpoint,
+    )
+
+
 def checkpoint_eval_spec(
     *,
     job_id: str,
@@ -375,28 +413,20 @@ def checkpoint_eval_spec(
     seed: int = 0,
 ) -> JobSpec:
     """The ``generate`` job that evaluates the training checkpoint at ``checkpoint_uri``
-    (what evaluation during training queues after a ``checkpoint`` event).
+    (what evaluation during training queues after a ``checkpoint`` event), through
+    :func:`generate_spec`.
 
     ``base_model`` is the training run's ``model`` (a LoRA checkpoint is merged into it; a
-    full checkpoint only borrows its tokenizer when it has none). ``method_config`` is a
-    :class:`training_worker.configs.GenerateConfig` as a dict, validated here (a
-    :class:`ContractError` names the field) and stored resolved, every default written out,
-    so the spec records the whole sampling protocol."""
-    from training_worker.configs import ConfigError, GenerateConfig
-
-    try:
-        config = GenerateConfig.from_dict(dict(method_config or {}))
-    except ConfigError as exc:
-        raise ContractError(f"JobSpec.method_config: {exc}") from None
+    full checkpoint only borrows its tokenizer when it has none)."""
+    config = generate_config(method_config)
     if not checkpoint_uri.strip():
         raise ContractError("JobSpec.init_checkpoint: a checkpoint evaluation needs a checkpoint URI")
-    return JobSpec(
+    return generate_spec(
         job_id=job_id,
-        kind="generate",
         model=base_model,
-        data_uris=list(data_uris),
+        data_uris=data_uris,
         artifact_prefix=artifact_prefix,
-        method_config=config.to_dict(),
+        method_config=config,
         seed=seed,
         init_checkpoint=checkpoint_uri,
     )

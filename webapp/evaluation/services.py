@@ -33,7 +33,13 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from sandbox.categories import categorize
-from training_worker.contracts import JobSpec, ProblemRecord, ProgressEvent
+from training_worker.contracts import (
+    JobSpec,
+    ProblemRecord,
+    ProgressEvent,
+    checkpoint_eval_spec,
+    generate_spec,
+)
 from webapp.accounts.models import User
 from webapp.core.access import Action, require_owner_or_admin
 from webapp.core.jobs import (
@@ -175,25 +181,26 @@ def evalrun_check(
 
 
 def evalrun_spec(run: EvalRun) -> JobSpec:
-    """The ``generate`` JobSpec of ``run`` (DESIGN.md, "Wire contracts"). A ``run:ID`` model
-    uses the checkpoint stored on the row at creation, never "the latest" of today; URIs are
+    """The ``generate`` JobSpec of ``run`` (DESIGN.md, "Wire contracts"), its sampling
+    config checked and resolved by the worker's typed config (``generate_spec``; a
+    ``ContractError`` before anything is sent). A ``run:ID`` model uses the checkpoint stored
+    on the row at creation, never "the latest" of today (``checkpoint_eval_spec``); URIs are
     absolute, because the worker's working directory and artifact root may differ."""
     protocol = Protocol.from_dict(run.protocol)
     storage = worker_storage()
+    common: dict[str, Any] = {
+        "job_id": run.job_id,
+        "data_uris": [storage.uri(snapshot_relpath(s.sha256)) for s in run.snapshots.order_by("pk")],
+        "artifact_prefix": storage.uri(run.artifact_prefix),
+        "seed": protocol.seed,
+        "method_config": protocol.method_config(),
+    }
     checkpoint = run.init_checkpoint
-    model = run.model
-    if checkpoint is not None:
-        trained = checkpoint.run
-        model = trained.base_model or trained.model
-    return JobSpec(
-        job_id=run.job_id,
-        kind="generate",
-        model=model,
-        init_checkpoint=checkpoint.uri if checkpoint is not None else None,
-        data_uris=[storage.uri(snapshot_relpath(s.sha256)) for s in run.snapshots.order_by("pk")],
-        artifact_prefix=storage.uri(run.artifact_prefix),
-        seed=protocol.seed,
-        method_config=protocol.method_config(),
+    if checkpoint is None:
+        return generate_spec(model=run.model, **common)
+    trained = checkpoint.run
+    return checkpoint_eval_spec(
+        checkpoint_uri=checkpoint.uri, base_model=trained.base_model or trained.model, **common
     )
 
 
