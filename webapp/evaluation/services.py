@@ -34,6 +34,8 @@ from django.utils import timezone
 
 from sandbox.categories import categorize
 from training_worker.contracts import (
+    ContractError,
+    GenerationRecord,
     JobSpec,
     ProblemRecord,
     ProgressEvent,
@@ -454,7 +456,9 @@ def _snapshot_for_uri(uri: str, snapshots: list[Snapshot]) -> Snapshot:
     raise JobError(f"a generation names data file {uri}, which is none of this run's snapshots")
 
 
-def _read_generation_lines(uri: str) -> Iterator[dict[str, Any]]:
+def _read_generations(uri: str) -> Iterator[GenerationRecord]:
+    """Each line of the generations file at ``uri`` as the worker wrote it, a
+    :class:`GenerationRecord`; a line that is not one fails the judging, naming the line."""
     from training_worker.storage import Storage, StorageError
 
     storage = artifact_storage()
@@ -473,9 +477,11 @@ def _read_generation_lines(uri: str) -> Iterator[dict[str, Any]]:
                     data = json.loads(line)
                 except ValueError as exc:
                     raise JobError(f"{uri} line {lineno}: not valid JSON ({exc})") from None
-                if not isinstance(data, dict):
-                    raise JobError(f"{uri} line {lineno}: not a generation record")
-                yield data
+                try:
+                    record = GenerationRecord.from_dict(data)
+                except ContractError as exc:
+                    raise JobError(f"{uri} line {lineno}: not a generation record: {exc}") from None
+                yield record
     except StorageError as exc:
         raise JobError(f"the generations file is missing: {exc}") from None
 
@@ -521,27 +527,26 @@ def generations_index(run: EvalRun) -> int:
         known[snapshot.pk] = {r.task_id for r in records}
     batch: list[Generation] = []
     count = 0
-    for line in _read_generation_lines(run.generations_uri):
-        snapshot = _snapshot_for_uri(str(line.get("data_uri", "")), snapshots)
-        task_id = str(line.get("task_id", ""))
-        if task_id not in known[snapshot.pk]:
+    for sample in _read_generations(run.generations_uri):
+        snapshot = _snapshot_for_uri(sample.data_uri, snapshots)
+        if sample.task_id not in known[snapshot.pk]:
             raise JobError(
-                f"generation for {task_id!r}, which is not an eval row of snapshot {snapshot.short} "
+                f"generation for {sample.task_id!r}, which is not an eval row of snapshot {snapshot.short} "
                 "(an evaluation scores eval rows only)"
             )
         batch.append(
             Generation(
                 run=run,
                 snapshot=snapshot,
-                task_id=task_id,
-                sample_index=int(line.get("sample_index", 0)),
-                prompt=db_text(str(line.get("prompt", ""))),
-                completion=db_text(str(line.get("completion", ""))),
-                code=db_text(str(line.get("code") or "")),
-                prompt_tokens=int(line.get("prompt_tokens") or 0),
-                completion_tokens=int(line.get("completion_tokens") or 0),
-                finish_reason=str(line.get("finish_reason") or "")[:32],
-                seconds=float(line.get("seconds") or 0.0),
+                task_id=sample.task_id,
+                sample_index=sample.sample_index,
+                prompt=db_text(sample.prompt),
+                completion=db_text(sample.completion),
+                code=db_text(sample.code),
+                prompt_tokens=sample.prompt_tokens,
+                completion_tokens=sample.completion_tokens,
+                finish_reason=sample.finish_reason[:32],
+                seconds=float(sample.seconds),
             )
         )
         if len(batch) >= INSERT_BATCH:
