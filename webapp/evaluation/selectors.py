@@ -31,7 +31,6 @@ from webapp.evaluation.models import (
     SuiteProblem,
     SuiteScore,
 )
-from webapp.evaluation.protocol import Protocol
 from webapp.mixtures.models import Snapshot
 
 # --- runs ---------------------------------------------------------------------------------
@@ -193,7 +192,7 @@ def passk_table(*, fetched_by: Any, filters: TableFilters, limit: int = 500) -> 
     protocols: dict[str, str] = {}
     rows = []
     for run in run_list:
-        proto = Protocol.from_dict(run.protocol)
+        proto = run.protocol_obj
         protocols.setdefault(run.protocol_hash, proto.describe())
         cells = [_marked(run, c.snapshot.pk, by_run[run.pk].get((c.snapshot.pk, c.k))) for c in columns]
         rows.append(TableRow(run, cells, proto.describe()))

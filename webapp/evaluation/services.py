@@ -188,7 +188,7 @@ def evalrun_spec(run: EvalRun) -> JobSpec:
     ``ContractError`` before anything is sent). A ``run:ID`` model uses the checkpoint stored
     on the row at creation, never "the latest" of today (``checkpoint_eval_spec``); URIs are
     absolute, because the worker's working directory and artifact root may differ."""
-    protocol = Protocol.from_dict(run.protocol)
+    protocol = run.protocol_obj
     storage = worker_storage()
     common: dict[str, Any] = {
         "job_id": run.job_id,
@@ -637,7 +637,7 @@ def evalrun_judge(*, run_pk: int, current: bool | None = None) -> dict[str, Any]
     def work(ctx: JobContext) -> dict[str, Any]:
         run = EvalRun.objects.get(pk=run_pk)
         against_current = run.rescored > 0 if current is None else current
-        protocol = Protocol.from_dict(run.protocol)
+        protocol = run.protocol_obj
         total = generations_index(run)
         tests = _tests_by_problem(run, current=against_current)
         todo = Generation.objects.filter(run=run)
@@ -675,7 +675,7 @@ def evalrun_judge(*, run_pk: int, current: bool | None = None) -> dict[str, Any]
 def scores_compute(run: EvalRun) -> list[dict[str, Any]]:
     """Store each problem's tally and each suite's pass@k (every k of the protocol that the
     samples allow) with its 95% bootstrap interval over problems. Returns them as dicts."""
-    protocol = Protocol.from_dict(run.protocol)
+    protocol = run.protocol_obj
     tallies: dict[tuple[int, str], dict[str, Any]] = defaultdict(
         lambda: {"n": 0, "c": 0, "categories": defaultdict(int), "versions": set()}
     )
