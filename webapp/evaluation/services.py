@@ -675,62 +675,8 @@ def evalrun_judge(*, run_pk: int, current: bool | None = None) -> dict[str, Any]
 def scores_compute(run: EvalRun) -> list[dict[str, Any]]:
     """Store each problem's tally and each suite's pass@k (every k of the protocol that the
     samples allow) with its 95% bootstrap interval over problems. Returns them as dicts."""
-    protocol = run.protocol_obj
-    tallies: dict[tuple[int, str], dict[str, Any]] = defaultdict(
-        lambda: {"n": 0, "c": 0, "categories": defaultdict(int), "versions": set()}
-    )
-    rows = Generation.objects.filter(run=run, judged_at__isnull=False).values_list(
-        "snapshot_id", "task_id", "passed", "category", "tests_version"
-    )
-    for snapshot_id, task_id, passed, category, version in rows.iterator(chunk_size=5000):
-        tally = tallies[(snapshot_id, task_id)]
-        tally["n"] += 1
-        tally["c"] += 1 if passed else 0
-        if not passed:
-            tally["categories"][category] += 1
-        tally["versions"].add(version)
-    frozen = dict(
-        ((s, t), v)
-        for s, t, v in SuiteProblem.objects.filter(snapshot__in=run.snapshots.all()).values_list(
-            "snapshot_id", "task_id", "tests_version"
-        )
-    )
-    results = [
-        ProblemResult(
-            run=run,
-            snapshot_id=s,
-            task_id=t,
-            n=v["n"],
-            c=v["c"],
-            categories=dict(v["categories"]),
-            tests_version=", ".join(sorted(v["versions"]))[:120],
-        )
-        for (s, t), v in tallies.items()
-    ]
-    scores: list[SuiteScore] = []
-    by_suite: dict[int, list[ProblemResult]] = defaultdict(list)
-    for r in results:
-        by_suite[r.snapshot_id].append(r)
-    for snapshot_id, problems in sorted(by_suite.items()):
-        counts = [PassCounts(p.task_id, p.n, p.c) for p in problems]
-        changed = sum(
-            1 for p in problems if frozen.get((snapshot_id, p.task_id), p.tests_version) != p.tests_version
-        )
-        version = "snapshot" if not changed else f"current ({changed} of {len(problems)} changed)"
-        for k in usable_ks(protocol.ks, min(p.n for p in problems)):
-            est = suite_pass_at_k(counts, k, resamples=SCORE_RESAMPLES, seed=0)
-            scores.append(
-                SuiteScore(
-                    run=run,
-                    snapshot_id=snapshot_id,
-                    k=k,
-                    estimate=est.value,
-                    ci_low=est.low,
-                    ci_high=est.high,
-                    n_problems=est.problems,
-                    tests_version=version,
-                )
-            )
+    results = _problem_results(run, _problem_tallies(run))
+    scores = _suite_scores(run, results, _frozen_test_versions(run))
     with transaction.atomic():
         ProblemResult.objects.filter(run=run).delete()
         ProblemResult.objects.bulk_create(results, batch_size=INSERT_BATCH)
@@ -748,6 +694,85 @@ def scores_compute(run: EvalRun) -> list[dict[str, Any]]:
         }
         for s in scores
     ]
+
+
+def _problem_tallies(run: EvalRun) -> dict[tuple[int, str], dict[str, Any]]:
+    """``(suite, task) -> {n, c, categories of the failures, tests versions judged against}``
+    over the run's judged generations."""
+    tallies: dict[tuple[int, str], dict[str, Any]] = defaultdict(
+        lambda: {"n": 0, "c": 0, "categories": defaultdict(int), "versions": set()}
+    )
+    rows = Generation.objects.filter(run=run, judged_at__isnull=False).values_list(
+        "snapshot_id", "task_id", "passed", "category", "tests_version"
+    )
+    for snapshot_id, task_id, passed, category, version in rows.iterator(chunk_size=5000):
+        tally = tallies[(snapshot_id, task_id)]
+        tally["n"] += 1
+        tally["c"] += 1 if passed else 0
+        if not passed:
+            tally["categories"][category] += 1
+        tally["versions"].add(version)
+    return tallies
+
+
+def _problem_results(run: EvalRun, tallies: dict[tuple[int, str], dict[str, Any]]) -> list[ProblemResult]:
+    """One unsaved :class:`ProblemResult` per tallied problem."""
+    return [
+        ProblemResult(
+            run=run,
+            snapshot_id=s,
+            task_id=t,
+            n=v["n"],
+            c=v["c"],
+            categories=dict(v["categories"]),
+            tests_version=", ".join(sorted(v["versions"]))[:120],
+        )
+        for (s, t), v in tallies.items()
+    ]
+
+
+def _frozen_test_versions(run: EvalRun) -> dict[tuple[int, str], str]:
+    """``(suite, task) -> the tests version frozen in the snapshot`` for the run's suites."""
+    return dict(
+        ((s, t), v)
+        for s, t, v in SuiteProblem.objects.filter(snapshot__in=run.snapshots.all()).values_list(
+            "snapshot_id", "task_id", "tests_version"
+        )
+    )
+
+
+def _suite_scores(
+    run: EvalRun, results: list[ProblemResult], frozen: dict[tuple[int, str], str]
+) -> list[SuiteScore]:
+    """Unsaved :class:`SuiteScore` rows: per suite, pass@k for every k of the run's protocol
+    that its problems' samples allow, saying whether the tests were the snapshot's or how
+    many problems were judged against changed ones."""
+    ks = run.protocol_obj.ks
+    by_suite: dict[int, list[ProblemResult]] = defaultdict(list)
+    for r in results:
+        by_suite[r.snapshot_id].append(r)
+    scores: list[SuiteScore] = []
+    for snapshot_id, problems in sorted(by_suite.items()):
+        counts = [PassCounts(p.task_id, p.n, p.c) for p in problems]
+        changed = sum(
+            1 for p in problems if frozen.get((snapshot_id, p.task_id), p.tests_version) != p.tests_version
+        )
+        version = "snapshot" if not changed else f"current ({changed} of {len(problems)} changed)"
+        for k in usable_ks(ks, min(p.n for p in problems)):
+            est = suite_pass_at_k(counts, k, resamples=SCORE_RESAMPLES, seed=0)
+            scores.append(
+                SuiteScore(
+                    run=run,
+                    snapshot_id=snapshot_id,
+                    k=k,
+                    estimate=est.value,
+                    ci_low=est.low,
+                    ci_high=est.high,
+                    n_problems=est.problems,
+                    tests_version=version,
+                )
+            )
+    return scores
 
 
 # --- re-scoring and review --------------------------------------------------------------------
