@@ -242,6 +242,37 @@ class Worker:
             processes=self.config.processes,
         )
         out_fd, err_fd = os.memfd_create("stdout"), os.memfd_create("stderr")
+        candidate, req_w, rep_r, pidfd = self._start_candidate(job, limits, out_fd, err_fd)
+        result: dict[str, Any] = {
+            "load": "died",
+            "message": None,
+            "calls": [],
+            "call_ms": [],
+            "stopped": None,
+            "test": None,
+            "exit": None,
+        }
+        self._load(result, rep_r, deadline, pidfd)
+        if result["load"] == "ok":
+            self._calls(result, job["calls"], req_w, rep_r, deadline, pidfd)
+        report = self._receive_and_test(result, job, limits, req_w, rep_r, pidfd, deadline)
+        self._reap_candidate(result, candidate, pidfd, report)
+        for fd in (pidfd, req_w, rep_r):
+            os.close(fd)
+        result["stdout"] = read_trimmed(out_fd)
+        result["stderr"] = read_trimmed(err_fd)
+        os.close(out_fd)
+        os.close(err_fd)
+        if self.config.namespaces:
+            layers.reset_scratch(self.config.scratch_mb)
+        result["duration_s"] = time.monotonic() - start
+        return result, report
+
+    def _start_candidate(
+        self, job: dict[str, Any], limits: Limits, out_fd: int, err_fd: int
+    ) -> tuple[int, int, int, int]:
+        """Fork the candidate under ``limits`` with its request and report pipes; returns
+        ``(pid, our request end, our report end, pidfd)``, our ends non-blocking."""
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         program, entry_point = str(job["program"]), str(job["entry_point"])
@@ -257,30 +288,37 @@ class Worker:
         os.close(rep_w)
         os.set_blocking(req_w, False)
         os.set_blocking(rep_r, False)
-        pidfd = os.pidfd_open(candidate)
-        result: dict[str, Any] = {
-            "load": "died",
-            "message": None,
-            "calls": [],
-            "call_ms": [],
-            "stopped": None,
-            "test": None,
-            "exit": None,
-        }
-        self._load(result, rep_r, deadline, pidfd)
-        if result["load"] == "ok":
-            self._calls(result, job["calls"], req_w, rep_r, deadline, pidfd)
-        report = bytearray()
+        return candidate, req_w, rep_r, os.pidfd_open(candidate)
+
+    def _receive_and_test(
+        self,
+        result: dict[str, Any],
+        job: dict[str, Any],
+        limits: Limits,
+        req_w: int,
+        rep_r: int,
+        pidfd: int,
+        deadline: float,
+    ) -> bytearray:
+        """Read the job's test source that follows its header (always, to keep the stream
+        in step) and run it when the program loaded and every call answered; the report,
+        or empty. The source is wiped either way."""
         test_len = int(job.get("test_len", 0))
-        if test_len:
-            source = bytearray(test_len)
-            try:
-                if not read_exact_into(self.job_fd, source):
-                    os._exit(0)  # the pool is gone
-                if result["load"] == "ok" and result["stopped"] is None:
-                    report = self._test(result, source, job, limits, req_w, rep_r, pidfd, deadline)
-            finally:
-                _wipe(source)
+        if not test_len:
+            return bytearray()
+        source = bytearray(test_len)
+        try:
+            if not read_exact_into(self.job_fd, source):
+                os._exit(0)  # the pool is gone
+            if result["load"] == "ok" and result["stopped"] is None:
+                return self._test(result, source, job, limits, req_w, rep_r, pidfd, deadline)
+        finally:
+            _wipe(source)
+        return bytearray()
+
+    def _reap_candidate(self, result: dict[str, Any], candidate: int, pidfd: int, report: bytearray) -> None:
+        """Kill what is left of the candidate; record how it exited when it ended on its own,
+        and its peak memory."""
         # A closed channel comes before the exit is visible on the pidfd: give it a moment.
         channel_lost = (
             result["load"] == "died" or result["stopped"] == "died" or b'"status": "gone"' in report
@@ -291,16 +329,6 @@ class Worker:
         if exited_early and status is not None:
             result["exit"] = _describe_status(status[0])
         result["rss_kb"] = status[1].ru_maxrss if status is not None else None
-        for fd in (pidfd, req_w, rep_r):
-            os.close(fd)
-        result["stdout"] = read_trimmed(out_fd)
-        result["stderr"] = read_trimmed(err_fd)
-        os.close(out_fd)
-        os.close(err_fd)
-        if self.config.namespaces:
-            layers.reset_scratch(self.config.scratch_mb)
-        result["duration_s"] = time.monotonic() - start
-        return result, report
 
     def _load(self, result: dict[str, Any], rep_r: int, deadline: float, pidfd: int) -> None:
         kind, frame = recv_frame(rep_r, deadline, pidfd, 1 << 16)

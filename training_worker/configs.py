@@ -12,94 +12,107 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import types
-import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar, get_args, get_origin
+
+from training_worker.fieldtypes import field_hints, fits, is_union
 
 C = TypeVar("C", bound="TypedConfig")
 
 
 class ConfigError(ValueError):
-    """An invalid method config; the message starts with the field's name."""
+    """An invalid method config. ``field`` names the field (``stop[0]`` for an item of a
+    list, ``config`` for the config as a whole) and ``reason`` says what is wrong; the
+    message is ``field: reason``, as forms and commands print it."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
 
 
 def _describe(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
+#: What a config's message says each plain annotation expects.
+_EXPECTED: dict[Any, str] = {
+    bool: "true or false",
+    int: "an integer",
+    float: "a finite number",
+    str: "a string",
+}
+
+
 def _check_type(name: str, hint: Any, value: Any) -> Any:
-    """``value`` coerced to ``hint`` (int -> float only), or :class:`ConfigError`."""
+    """``value`` checked against ``hint``: its type as :func:`~training_worker.fieldtypes.fits`
+    reads the annotation, then a list's items, a literal's choices and a float's finiteness;
+    int -> float is the only coercion. Else :class:`ConfigError` naming ``name``."""
+    if is_union(hint):
+        return _check_union(name, hint, value)
     origin = get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        options = get_args(hint)
-        if value is None and type(None) in options:
-            return None
-        errors = []
-        for option in options:
-            if option is type(None):
-                continue
-            try:
-                return _check_type(name, option, value)
-            except ConfigError as exc:
-                errors.append(str(exc))
-        raise ConfigError(errors[0] if len(errors) == 1 else f"{name}: invalid value {_describe(value)}")
     if origin is Literal:
         choices = get_args(hint)
         if value not in choices or type(value) is not type(choices[0]):
-            raise ConfigError(
-                f"{name}: must be one of {', '.join(map(str, choices))}, got {_describe(value)}"
-            )
+            raise ConfigError(name, f"must be one of {', '.join(map(str, choices))}, got {_describe(value)}")
         return value
     if origin is list:
+        if not fits(hint, value):
+            raise ConfigError(name, f"expected a list, got {type(value).__name__}")
         (item,) = get_args(hint)
-        if not isinstance(value, list):
-            raise ConfigError(f"{name}: expected a list, got {type(value).__name__}")
         return [_check_type(f"{name}[{i}]", item, v) for i, v in enumerate(value)]
-    if hint is bool:
-        if type(value) is not bool:
-            raise ConfigError(f"{name}: expected true or false, got {_describe(value)}")
-        return value
-    if hint is int:
-        if type(value) is not int:
-            raise ConfigError(f"{name}: expected an integer, got {_describe(value)}")
-        return value
-    if hint is float:
-        if type(value) not in (int, float) or not math.isfinite(value):
-            raise ConfigError(f"{name}: expected a finite number, got {_describe(value)}")
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{name}: expected a string, got {_describe(value)}")
-        return value
-    raise TypeError(f"{name}: unsupported annotation {hint!r}")  # a bug in a config class
+    if hint not in _EXPECTED:
+        raise TypeError(f"{name}: unsupported annotation {hint!r}")  # a bug in a config class
+    if not fits(hint, value) or (hint is float and not math.isfinite(value)):
+        raise ConfigError(name, f"expected {_EXPECTED[hint]}, got {_describe(value)}")
+    return float(value) if hint is float else value
+
+
+def _check_union(name: str, hint: Any, value: Any) -> Any:
+    """``None`` where the union allows it, else the first option ``value`` fits; the one
+    option's own error when there is one, else "invalid value"."""
+    options = get_args(hint)
+    if value is None and type(None) in options:
+        return None
+    errors: list[ConfigError] = []
+    for option in options:
+        if option is type(None):
+            continue
+        try:
+            return _check_type(name, option, value)
+        except ConfigError as exc:
+            errors.append(exc)
+    if len(errors) == 1:
+        raise errors[0]
+    raise ConfigError(name, f"invalid value {_describe(value)}")
 
 
 def _positive(name: str, value: float) -> None:
     if not value > 0:
-        raise ConfigError(f"{name}: must be > 0, got {_describe(value)}")
+        raise ConfigError(name, f"must be > 0, got {_describe(value)}")
 
 
 def _non_negative(name: str, value: float) -> None:
     if not value >= 0:
-        raise ConfigError(f"{name}: must be >= 0, got {_describe(value)}")
+        raise ConfigError(name, f"must be >= 0, got {_describe(value)}")
 
 
 def _in_range(name: str, value: float, low: float, high: float, *, high_open: bool = False) -> None:
     ok = low <= value < high if high_open else low <= value <= high
     if not ok:
         bracket = ")" if high_open else "]"
-        raise ConfigError(f"{name}: must be in [{low}, {high}{bracket}, got {_describe(value)}")
+        raise ConfigError(name, f"must be in [{low}, {high}{bracket}, got {_describe(value)}")
 
 
 @dataclass
 class TypedConfig:
     """The machinery every job config shares: each field's value checked against its
-    annotation (int -> float is the only coercion), unknown fields refused with their name,
-    a help string per field."""
+    annotation (read as the wire types read theirs, :mod:`training_worker.fieldtypes`; int ->
+    float is the only coercion), unknown fields refused with their name, a help string per
+    field."""
 
     def __post_init__(self) -> None:
-        hints = _hints(type(self))
+        hints = field_hints(type(self))
         for f in dataclasses.fields(self):
             setattr(self, f.name, _check_type(f.name, hints[f.name], getattr(self, f.name)))
 
@@ -107,12 +120,12 @@ class TypedConfig:
     def from_dict(cls: type[C], data: dict[str, Any]) -> C:
         """A validated config; an unknown field is refused with its name and the known ones."""
         if not isinstance(data, dict):
-            raise ConfigError(f"config: expected an object, got {type(data).__name__}")
+            raise ConfigError("config", f"expected an object, got {type(data).__name__}")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(
-                f"{unknown[0]}: unknown field for {cls.method_name()}; known: {', '.join(sorted(known))}"
+                unknown[0], f"unknown field for {cls.method_name()}; known: {', '.join(sorted(known))}"
             )
         return cls(**data)
 
@@ -213,7 +226,7 @@ class MethodConfig(TypedConfig):
         super().__post_init__()
         _positive("learning_rate", self.learning_rate)
         if self.max_steps == 0 or self.max_steps < -1:
-            raise ConfigError(f"max_steps: must be a positive number of steps or -1, got {self.max_steps}")
+            raise ConfigError("max_steps", f"must be a positive number of steps or -1, got {self.max_steps}")
         if self.max_steps == -1:
             _positive("num_train_epochs", self.num_train_epochs)
         _positive("per_device_train_batch_size", self.per_device_train_batch_size)
@@ -232,7 +245,7 @@ class MethodConfig(TypedConfig):
         _positive("lora_alpha", self.lora_alpha)
         _in_range("lora_dropout", self.lora_dropout, 0.0, 1.0, high_open=True)
         if not self.lora_target_modules or any(not m.strip() for m in self.lora_target_modules):
-            raise ConfigError("lora_target_modules: must be a non-empty list of module names")
+            raise ConfigError("lora_target_modules", "must be a non-empty list of module names")
 
     def trl_kwargs(self, output_dir: str, *, cuda: bool, seed: int) -> dict[str, Any]:
         """Keyword arguments for the TRL config class: this config's fields under TRL's
@@ -383,19 +396,21 @@ class _RLMethodConfig(MethodConfig):
         super().__post_init__()
         if self.num_generations < 2:
             raise ConfigError(
-                f"num_generations: must be >= 2 (advantages compare completions), got {self.num_generations}"
+                "num_generations",
+                f"must be >= 2 (advantages compare completions), got {self.num_generations}",
             )
         batch = self.per_device_train_batch_size * self.gradient_accumulation_steps
         if batch % self.num_generations:
             raise ConfigError(
-                f"num_generations: per_device_train_batch_size x gradient_accumulation_steps ({batch}) "
-                f"must be a multiple of it, got {self.num_generations}"
+                "num_generations",
+                f"per_device_train_batch_size x gradient_accumulation_steps ({batch}) "
+                f"must be a multiple of it, got {self.num_generations}",
             )
         _positive("max_prompt_length", self.max_prompt_length)
         _positive("max_completion_length", self.max_completion_length)
         _positive("temperature", self.temperature)
         if not 0 < self.top_p <= 1:
-            raise ConfigError(f"top_p: must be in (0, 1], got {self.top_p}")
+            raise ConfigError("top_p", f"must be in (0, 1], got {self.top_p}")
         _non_negative("beta", self.beta)
         _positive("epsilon", self.epsilon)
         _positive("num_iterations", self.num_iterations)
@@ -403,7 +418,7 @@ class _RLMethodConfig(MethodConfig):
         _in_range("judge_timeout_s", self.judge_timeout_s, 0.1, 600.0)
         if not 0 < self.vllm_gpu_memory_utilization <= 1:
             raise ConfigError(
-                f"vllm_gpu_memory_utilization: must be in (0, 1], got {self.vllm_gpu_memory_utilization}"
+                "vllm_gpu_memory_utilization", f"must be in (0, 1], got {self.vllm_gpu_memory_utilization}"
             )
 
     def trl_kwargs(self, output_dir: str, *, cuda: bool, seed: int) -> dict[str, Any]:
@@ -458,7 +473,7 @@ class GRPOMethodConfig(_RLMethodConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.epsilon_high is not None and self.epsilon_high < self.epsilon:
-            raise ConfigError(f"epsilon_high: must be >= epsilon ({self.epsilon}), got {self.epsilon_high}")
+            raise ConfigError("epsilon_high", f"must be >= epsilon ({self.epsilon}), got {self.epsilon_high}")
 
     def trl_kwargs(self, output_dir: str, *, cuda: bool, seed: int) -> dict[str, Any]:
         """See :meth:`_RLMethodConfig.trl_kwargs`; adds the loss type and reward scaling."""
@@ -576,21 +591,21 @@ class GenerateConfig(TypedConfig):
         _positive("n", self.n)
         _non_negative("temperature", self.temperature)
         if not 0 < self.top_p <= 1:
-            raise ConfigError(f"top_p: must be in (0, 1], got {self.top_p}")
+            raise ConfigError("top_p", f"must be in (0, 1], got {self.top_p}")
         _positive("max_new_tokens", self.max_new_tokens)
         _positive("batch_size", self.batch_size)
         for i, text in enumerate(self.stop):
             if not text:
-                raise ConfigError(f"stop[{i}]: must not be empty")
+                raise ConfigError(f"stop[{i}]", "must not be empty")
         for name in ("roles", "task_ids"):
             values = getattr(self, name)
             if values is not None and (not values or any(not v.strip() for v in values)):
-                raise ConfigError(f"{name}: must be null or a non-empty list of non-empty strings")
+                raise ConfigError(name, "must be null or a non-empty list of non-empty strings")
         if self.limit is not None:
             _positive("limit", self.limit)
         if not 0 < self.vllm_gpu_memory_utilization <= 1:
             raise ConfigError(
-                f"vllm_gpu_memory_utilization: must be in (0, 1], got {self.vllm_gpu_memory_utilization}"
+                "vllm_gpu_memory_utilization", f"must be in (0, 1], got {self.vllm_gpu_memory_utilization}"
             )
         _non_negative("progress_every_s", self.progress_every_s)
 
@@ -598,15 +613,6 @@ class GenerateConfig(TypedConfig):
     def greedy(self) -> bool:
         """Whether decoding is greedy (temperature 0)."""
         return self.temperature == 0
-
-
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
-    return _HINTS[cls]
 
 
 def build_trl_args(config: MethodConfig, output_dir: str, *, cuda: bool, seed: int) -> Any:

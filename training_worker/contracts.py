@@ -12,7 +12,9 @@ a typo on one side of the wire fails loudly instead of being dropped.
   training and evaluation.
 - :class:`GenerationRecord`: one sample of a ``generate`` job, one line of its
   ``<artifact_prefix>/generations.jsonl``.
-- :func:`checkpoint_eval_spec`: the ``generate`` job that evaluates a training checkpoint.
+- :func:`generate_spec`: a ``generate`` job, its sampling config checked by the worker's
+  typed config before it is sent; :func:`checkpoint_eval_spec`: the one that evaluates a
+  training checkpoint.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ import json
 import math
 import re
 import time
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
+
+from training_worker.fieldtypes import field_hints, fits, json_types
 
 #: The version of every type below. A reader refuses a newer version than it knows.
 SCHEMA_VERSION = 1
@@ -55,8 +59,6 @@ class ContractError(ValueError):
 
 
 T = TypeVar("T", bound="_Wire")
-#: The JSON types a field accepts (an alias: ProgressEvent has a field called ``type``).
-_Types = tuple[type, ...]
 
 
 def _type_name(types: tuple[type, ...]) -> str:
@@ -66,12 +68,9 @@ def _type_name(types: tuple[type, ...]) -> str:
 
 
 class _Wire:
-    """Shared JSON round trip and field checking for the dataclasses below.
-
-    Subclasses declare ``_FIELD_TYPES``: field name -> the exact JSON types it accepts
-    (``bool`` is never accepted for ``int``, nor ``int`` for ``bool``)."""
-
-    _FIELD_TYPES: ClassVar[dict[str, _Types]] = {}
+    """Shared JSON round trip and field checking for the dataclasses below: a field takes
+    the exact JSON types its annotation names (:mod:`training_worker.fieldtypes`; ``bool`` is
+    never accepted for ``int``, nor ``int`` for ``bool``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (``from_dict`` reverses it)."""
@@ -113,17 +112,17 @@ class _Wire:
 
     @classmethod
     def _check_type(cls, name: str, value: Any) -> None:
-        accepted = cls._FIELD_TYPES[name]
-        if type(value) not in accepted:
+        hint = field_hints(cls)[name]
+        if not fits(hint, value):
             raise ContractError(
-                f"{cls.__name__}.{name}: expected {_type_name(accepted)}, got {type(value).__name__}"
+                f"{cls.__name__}.{name}: expected {_type_name(json_types(hint))}, got {type(value).__name__}"
             )
 
     def _check_field_types(self) -> None:
         """The checks of :meth:`from_dict` for an object built in code (where a value read
         from a database column of the wrong kind would otherwise pass unnoticed)."""
-        for name in self._FIELD_TYPES:
-            self._check_type(name, getattr(self, name))
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            self._check_type(f.name, getattr(self, f.name))
 
     def _check_schema_version(self, version: int) -> None:
         if not 1 <= version <= SCHEMA_VERSION:
@@ -179,21 +178,6 @@ class JobSpec(_Wire):
     attempt: int = 1
     schema_version: int = SCHEMA_VERSION
 
-    _FIELD_TYPES: ClassVar[dict[str, _Types]] = {
-        "job_id": (str,),
-        "kind": (str,),
-        "model": (str,),
-        "data_uris": (list,),
-        "artifact_prefix": (str,),
-        "method_config": (dict,),
-        "seed": (int,),
-        "init_checkpoint": (str, type(None)),
-        "resume_checkpoint": (str, type(None)),
-        "resume_step": (int, type(None)),
-        "attempt": (int,),
-        "schema_version": (int,),
-    }
-
     def __post_init__(self) -> None:
         if not _JOB_ID.match(self.job_id):
             raise ContractError(
@@ -248,16 +232,6 @@ class ProgressEvent(_Wire):
     timestamp: float = dataclasses.field(default_factory=time.time)
     schema_version: int = SCHEMA_VERSION
 
-    _FIELD_TYPES: ClassVar[dict[str, _Types]] = {
-        "job_id": (str,),
-        "seq": (int,),
-        "type": (str,),
-        "step": (int,),
-        "payload": (dict,),
-        "timestamp": (float, int),
-        "schema_version": (int,),
-    }
-
     def __post_init__(self) -> None:
         if not _JOB_ID.match(self.job_id):
             raise ContractError(f"ProgressEvent.job_id: {self.job_id!r} is not a valid job id")
@@ -295,20 +269,6 @@ class ProblemRecord(_Wire):
     test: str | None = None
     meta: dict[str, Any] = dataclasses.field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
-
-    _FIELD_TYPES: ClassVar[dict[str, _Types]] = {
-        "task_id": (str,),
-        "source": (str,),
-        "pool": (str, type(None)),
-        "lang": (str,),
-        "prompt": (str,),
-        "entry_point": (str,),
-        "solution": (str,),
-        "cases": (list,),
-        "test": (str, type(None)),
-        "meta": (dict,),
-        "schema_version": (int,),
-    }
 
     @classmethod
     def from_dict(cls, data: Any) -> ProblemRecord:
@@ -389,21 +349,6 @@ class GenerationRecord(_Wire):
     seconds: float
     schema_version: int = SCHEMA_VERSION
 
-    _FIELD_TYPES: ClassVar[dict[str, _Types]] = {
-        "task_id": (str,),
-        "sample_index": (int,),
-        "source": (str,),
-        "data_uri": (str,),
-        "prompt": (str,),
-        "completion": (str,),
-        "code": (str,),
-        "prompt_tokens": (int,),
-        "completion_tokens": (int,),
-        "finish_reason": (str,),
-        "seconds": (float, int),
-        "schema_version": (int,),
-    }
-
     def __post_init__(self) -> None:
         self._check_field_types()
         if not self.task_id.strip():
@@ -421,6 +366,42 @@ class GenerationRecord(_Wire):
         self._check_schema_version(self.schema_version)
 
 
+def generate_config(method_config: dict[str, Any] | None) -> dict[str, Any]:
+    """``method_config`` of a ``generate`` job as the worker reads it: validated by
+    :class:`training_worker.configs.GenerateConfig` (a :class:`ContractError` names the
+    field) and resolved, every default written out, so a spec records the whole protocol."""
+    from training_worker.configs import ConfigError, GenerateConfig
+
+    try:
+        return GenerateConfig.from_dict(dict(method_config or {})).to_dict()
+    except ConfigError as exc:
+        raise ContractError(f"JobSpec.method_config: {exc}") from None
+
+
+def generate_spec(
+    *,
+    job_id: str,
+    model: str,
+    data_uris: list[str],
+    artifact_prefix: str,
+    method_config: dict[str, Any] | None = None,
+    seed: int = 0,
+    init_checkpoint: str | None = None,
+) -> JobSpec:
+    """A ``generate`` job (what an evaluation sends), its ``method_config`` checked and
+    resolved by :func:`generate_config`: an invalid protocol fails here, before it is sent."""
+    return JobSpec(
+        job_id=job_id,
+        kind="generate",
+        model=model,
+        data_uris=list(data_uris),
+        artifact_prefix=artifact_prefix,
+        method_config=generate_config(method_config),
+        seed=seed,
+        init_checkpoint=init_checkpoint,
+    )
+
+
 def checkpoint_eval_spec(
     *,
     job_id: str,
@@ -432,28 +413,20 @@ def checkpoint_eval_spec(
     seed: int = 0,
 ) -> JobSpec:
     """The ``generate`` job that evaluates the training checkpoint at ``checkpoint_uri``
-    (what evaluation during training queues after a ``checkpoint`` event).
+    (what evaluation during training queues after a ``checkpoint`` event), through
+    :func:`generate_spec`.
 
     ``base_model`` is the training run's ``model`` (a LoRA checkpoint is merged into it; a
-    full checkpoint only borrows its tokenizer when it has none). ``method_config`` is a
-    :class:`training_worker.configs.GenerateConfig` as a dict, validated here (a
-    :class:`ContractError` names the field) and stored resolved, every default written out,
-    so the spec records the whole sampling protocol."""
-    from training_worker.configs import ConfigError, GenerateConfig
-
-    try:
-        config = GenerateConfig.from_dict(dict(method_config or {}))
-    except ConfigError as exc:
-        raise ContractError(f"JobSpec.method_config: {exc}") from None
+    full checkpoint only borrows its tokenizer when it has none)."""
+    config = generate_config(method_config)
     if not checkpoint_uri.strip():
         raise ContractError("JobSpec.init_checkpoint: a checkpoint evaluation needs a checkpoint URI")
-    return JobSpec(
+    return generate_spec(
         job_id=job_id,
-        kind="generate",
         model=base_model,
-        data_uris=list(data_uris),
+        data_uris=data_uris,
         artifact_prefix=artifact_prefix,
-        method_config=config.to_dict(),
+        method_config=config,
         seed=seed,
         init_checkpoint=checkpoint_uri,
     )

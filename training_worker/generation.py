@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from training_worker.configs import ConfigError
 from training_worker.contracts import ProblemRecord
 from training_worker.data import user_message
 
@@ -111,13 +112,14 @@ def vllm_available() -> bool:
 
 def choose_backend(requested: str) -> str:
     """The backend a job asking for ``requested`` (``auto``, ``transformers``, ``vllm``) gets;
-    :class:`ValueError` when it asked for vLLM and vLLM cannot run here."""
+    a :class:`~training_worker.configs.ConfigError` naming ``backend`` when it asked for vLLM
+    and vLLM cannot run here."""
     if requested == "auto":
         return "vllm" if vllm_available() else "transformers"
     if requested == "vllm" and not vllm_available():
-        raise ValueError("backend: vllm needs the vllm package and a CUDA device; this worker lacks one")
+        raise ConfigError("backend", "vllm needs the vllm package and a CUDA device; this worker lacks one")
     if requested not in BACKEND_NAMES:
-        raise ValueError(f"backend: must be one of auto, {', '.join(BACKEND_NAMES)}, got {requested!r}")
+        raise ConfigError("backend", f"must be one of auto, {', '.join(BACKEND_NAMES)}, got {requested!r}")
     return requested
 
 

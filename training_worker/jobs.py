@@ -125,6 +125,24 @@ def run_job(
     return outcome
 
 
+def _started_payload(spec: JobSpec, config: dict[str, Any]) -> dict[str, Any]:
+    """What the ``started`` event records: the job as asked, its resolved ``config``, and
+    where and with which code and library versions it runs."""
+    return {
+        "kind": spec.kind,
+        "model": spec.model,
+        "init_checkpoint": spec.init_checkpoint,
+        "resume_checkpoint": spec.resume_checkpoint,
+        "data_uris": spec.data_uris,
+        "seed": spec.seed,
+        "config": config,
+        "versions": _versions(),
+        "code_revision": _code_revision(),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+    }
+
+
 def _run(
     spec: JobSpec,
     emitter: Emitter,
@@ -132,28 +150,14 @@ def _run(
     control: JobControl | None,
     heartbeat: Heartbeat | None,
 ) -> JobOutcome:
+    """``started``, the method's runner, then exactly one ending event: a config error is
+    ``failed`` with its message, any other exception ``failed`` with its type and traceback."""
     step = spec.resume_step or 0
     ctx = None
     try:
         chosen = method(spec.kind)
         config = chosen.config_class.from_dict(spec.method_config)
-        emitter.emit(
-            "started",
-            {
-                "kind": spec.kind,
-                "model": spec.model,
-                "init_checkpoint": spec.init_checkpoint,
-                "resume_checkpoint": spec.resume_checkpoint,
-                "data_uris": spec.data_uris,
-                "seed": spec.seed,
-                "config": config.to_dict(),
-                "versions": _versions(),
-                "code_revision": _code_revision(),
-                "host": socket.gethostname(),
-                "pid": os.getpid(),
-            },
-            step=step,
-        )
+        emitter.emit("started", _started_payload(spec, config.to_dict()), step=step)
         if control is not None and control.cancel_requested():
             emitter.emit(
                 "cancelled", {"checkpoint": spec.resume_checkpoint, "reason": "cancelled before start"}

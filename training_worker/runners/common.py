@@ -94,23 +94,24 @@ def check_device(ctx: RunContext) -> None:
 
     assert isinstance(ctx.config, MethodConfig)
     if ctx.config.bf16 and not ctx.cuda:
-        raise ConfigError("bf16: needs a CUDA device; this worker has none")
+        raise ConfigError("bf16", "needs a CUDA device; this worker has none")
     if ctx.config.num_processes > 1:
         if not ctx.cuda:
-            raise ConfigError("num_processes: several processes need CUDA devices; this worker has none")
+            raise ConfigError("num_processes", "several processes need CUDA devices; this worker has none")
         world = int(os.environ.get("WORLD_SIZE", "1"))
         if world != ctx.config.num_processes:
             raise ConfigError(
-                f"num_processes: {ctx.config.num_processes} asked, but this job runs in {world} process(es); "
-                "start it under `accelerate launch` (the Celery task does)"
+                "num_processes",
+                f"{ctx.config.num_processes} asked, but this job runs in {world} process(es); "
+                "start it under `accelerate launch` (the Celery task does)",
             )
     if getattr(ctx.config, "use_vllm", False):
         if not ctx.cuda:
-            raise ConfigError("use_vllm: needs a CUDA device; this worker has none")
+            raise ConfigError("use_vllm", "needs a CUDA device; this worker has none")
         import importlib.util
 
         if importlib.util.find_spec("vllm") is None:
-            raise ConfigError("use_vllm: vllm is not installed on this worker (pip install '.[gpu]')")
+            raise ConfigError("use_vllm", "vllm is not installed on this worker (pip install '.[gpu]')")
 
 
 def model_folders(ctx: RunContext) -> tuple[Path, Path, Path]:

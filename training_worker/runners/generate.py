@@ -118,7 +118,7 @@ def _backend(ctx: RunContext, config: GenerateConfig, name: str) -> tuple[Backen
     )
     cuda = bool(torch.cuda.is_available())
     if config.dtype == "bfloat16" and not cuda:
-        raise ConfigError("dtype: bfloat16 needs a CUDA device; this worker has none")
+        raise ConfigError("dtype", "bfloat16 needs a CUDA device; this worker has none")
     bf16 = config.dtype == "bfloat16" or (
         config.dtype == "auto" and cuda and bool(torch.cuda.is_bf16_supported())
     )
@@ -150,17 +150,48 @@ def _backend(ctx: RunContext, config: GenerateConfig, name: str) -> tuple[Backen
 
 def run_generate(ctx: RunContext) -> RunResult:
     """Generate for ``ctx.spec``; see the module docstring."""
-    from sandbox import extract_code
-
     config = ctx.config
     assert isinstance(config, GenerateConfig)
     quiet_libraries()
     if not ctx.spec.data_uris:
         raise DataError("a generate job needs at least one snapshot or benchmark file in data_uris")
-    try:
-        name = choose_backend(config.backend)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    name = choose_backend(config.backend)
+    selected = _select(ctx, config)
+    backend, tokenizer = _backend(ctx, config, name)
+    problems = _prompted(selected, tokenizer, config)
+    store = ctx.artifacts
+    uri = store.uri(GENERATIONS_FILE)
+    previous = _previous_lines(store, _fingerprint(ctx, config), ctx.spec.job_id)
+    plan = [
+        (p, i) for p in problems for i in range(config.n) if (p.data_uri, p.record.task_id, i) not in previous
+    ]
+    total = len(problems) * config.n
+    kept = total - len(plan)
+    ctx.emitter.log(
+        f"{len(problems)} problems x {config.n} samples with {backend.name}"
+        + (f"; {kept} kept from an earlier attempt" if kept else "")
+    )
+    started = time.perf_counter()
+    ctx.emitter.emit("generations", {"done": kept, "total": total, "generations_uri": uri})
+    done, cancelled = _generate_batches(ctx, config, backend, store, plan, done=kept, total=total, uri=uri)
+    seconds = time.perf_counter() - started
+    ctx.emitter.emit("generations", {"done": done, "total": total, "generations_uri": uri})
+    payload = {
+        "generations_uri": uri,
+        "count": done,
+        "total": total,
+        "backend": backend.name,
+        "seconds": round(seconds, 3),
+        "samples_per_second": round((done - kept) / seconds, 3) if seconds > 0 else None,
+    }
+    return RunResult(
+        status="cancelled" if cancelled else "finished", step=0, checkpoint=None, metrics={}, payload=payload
+    )
+
+
+def _select(ctx: RunContext, config: GenerateConfig) -> list[tuple[str, ProblemRecord]]:
+    """The records to generate for (:func:`select_records`): none is a :class:`DataError`;
+    task ids that were asked for and not found, and greedy repeats, are logged."""
     selected = select_records(ctx.data_uris, config)
     if not selected:
         files = ", ".join(ctx.spec.data_uris)
@@ -171,77 +202,77 @@ def run_generate(ctx: RunContext) -> RunResult:
             ctx.emitter.log(f"task_ids not found: {', '.join(missing[:20])}", level="warning")
     if config.greedy and config.n > 1:
         ctx.emitter.log(f"temperature 0 is greedy: the {config.n} samples of a problem will be identical")
-    backend, tokenizer = _backend(ctx, config, name)
+    return selected
+
+
+def _prompted(
+    selected: list[tuple[str, ProblemRecord]], tokenizer: Any, config: GenerateConfig
+) -> list[Problem]:
+    """Each selected record with the text and token ids the model is asked."""
     problems = []
     for uri, record in selected:
         text = prompt_text(tokenizer, record, chat_template=config.chat_template)
         ids = prompt_ids(tokenizer, text, chat_template=config.chat_template)
         problems.append(Problem(uri, record, text, ids))
+    return problems
 
-    store = ctx.artifacts
-    uri = store.uri(GENERATIONS_FILE)
-    previous = _previous_lines(store, _fingerprint(ctx, config), ctx.spec.job_id)
-    plan = [
-        (p, i) for p in problems for i in range(config.n) if (p.data_uri, p.record.task_id, i) not in previous
-    ]
-    total = len(problems) * config.n
-    done = total - len(plan)
-    ctx.emitter.log(
-        f"{len(problems)} problems x {config.n} samples with {backend.name}"
-        + (f"; {done} kept from an earlier attempt" if done else "")
-    )
-    started = time.perf_counter()
-    generated = 0
+
+def _generate_batches(
+    ctx: RunContext,
+    config: GenerateConfig,
+    backend: Backend,
+    store: Storage,
+    plan: list[tuple[Problem, int]],
+    *,
+    done: int,
+    total: int,
+    uri: str,
+) -> tuple[int, bool]:
+    """Generate ``plan`` batch by batch (module docstring): after each batch its lines are
+    appended, a lost lock stops the job, a cancel ends the loop and a progress event goes out
+    when ``progress_every_s`` has passed. Returns the samples the file holds (``done`` at the
+    start) and whether a cancel ended it."""
     last_report = time.monotonic()
-    cancelled = False
-    ctx.emitter.emit("generations", {"done": done, "total": total, "generations_uri": uri})
     for start in range(0, len(plan), backend.batch_size):
         batch = plan[start : start + backend.batch_size]
-        requests = [
-            SampleRequest(p.prompt_ids, sample_seed(ctx.spec.seed, p.data_uri, p.record.task_id, i))
-            for p, i in batch
-        ]
-        batch_started = time.perf_counter()
-        outputs = backend.generate(requests)
-        share = (time.perf_counter() - batch_started) / len(batch)
-        lines = []
-        for (problem, index), out in zip(batch, outputs, strict=True):
-            record = problem.record
-            row = GenerationRecord(
-                task_id=record.task_id,
-                sample_index=index,
-                source=record.source,
-                data_uri=problem.data_uri,
-                prompt=problem.prompt,
-                completion=out.completion,
-                code=extract_code(out.completion, record.entry_point, record.prompt),
-                prompt_tokens=out.prompt_tokens,
-                completion_tokens=out.completion_tokens,
-                finish_reason=out.finish_reason,
-                seconds=round(share, 6),
-            )
-            lines.append(row.to_json() + "\n")
-        store.append_text(GENERATIONS_FILE, "".join(lines))
+        store.append_text(GENERATIONS_FILE, "".join(_generate_batch(ctx, backend, batch)))
         done += len(batch)
-        generated += len(batch)
         if ctx.heartbeat is not None and ctx.heartbeat.lost.is_set():
             raise JobStopped("another worker took over this job (its lock expired); stopped between batches")
         if ctx.control is not None and ctx.control.cancel_requested():
-            cancelled = True
-            break
+            return done, True
         if time.monotonic() - last_report >= config.progress_every_s and done < total:
             ctx.emitter.emit("generations", {"done": done, "total": total, "generations_uri": uri})
             last_report = time.monotonic()
-    seconds = time.perf_counter() - started
-    ctx.emitter.emit("generations", {"done": done, "total": total, "generations_uri": uri})
-    payload = {
-        "generations_uri": uri,
-        "count": done,
-        "total": total,
-        "backend": backend.name,
-        "seconds": round(seconds, 3),
-        "samples_per_second": round(generated / seconds, 3) if seconds > 0 else None,
-    }
-    return RunResult(
-        status="cancelled" if cancelled else "finished", step=0, checkpoint=None, metrics={}, payload=payload
-    )
+    return done, False
+
+
+def _generate_batch(ctx: RunContext, backend: Backend, batch: list[tuple[Problem, int]]) -> list[str]:
+    """One call of the backend for ``batch``; its samples as :class:`GenerationRecord` lines."""
+    from sandbox import extract_code
+
+    requests = [
+        SampleRequest(p.prompt_ids, sample_seed(ctx.spec.seed, p.data_uri, p.record.task_id, i))
+        for p, i in batch
+    ]
+    batch_started = time.perf_counter()
+    outputs = backend.generate(requests)
+    share = (time.perf_counter() - batch_started) / len(batch)
+    lines = []
+    for (problem, index), out in zip(batch, outputs, strict=True):
+        record = problem.record
+        row = GenerationRecord(
+            task_id=record.task_id,
+            sample_index=index,
+            source=record.source,
+            data_uri=problem.data_uri,
+            prompt=problem.prompt,
+            completion=out.completion,
+            code=extract_code(out.completion, record.entry_point, record.prompt),
+            prompt_tokens=out.prompt_tokens,
+            completion_tokens=out.completion_tokens,
+            finish_reason=out.finish_reason,
+            seconds=round(share, 6),
+        )
+        lines.append(row.to_json() + "\n")
+    return lines

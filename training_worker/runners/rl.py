@@ -61,7 +61,7 @@ def run_rl(ctx: RunContext) -> RunResult:
     ctx.emitter.log(f"model loaded from {source}")
     fitting = _fit_prompts(rows, tokenizer, config.max_prompt_length)
     if not fitting:
-        raise ConfigError(f"max_prompt_length: no prompt fits in {config.max_prompt_length} tokens")
+        raise ConfigError("max_prompt_length", f"no prompt fits in {config.max_prompt_length} tokens")
     ctx.emitter.log(
         f"{len(fitting)} RL prompts ({len(rows) - len(fitting)} longer than max_prompt_length left out, "
         f"{len(records) - len(rows)} not judgeable)"

@@ -16,6 +16,7 @@ from django.db import models
 
 from webapp.core.categories import CATEGORY_CHOICES
 from webapp.core.models import JobBase
+from webapp.evaluation.protocol import Protocol
 
 
 class Phase(models.TextChoices):
@@ -44,7 +45,8 @@ class EvalRun(JobBase):
         related_name="scheduled_evals",
     )
     snapshots = models.ManyToManyField("mixtures.Snapshot", related_name="eval_runs_judged")
-    #: The sampling protocol (``webapp.evaluation.protocol.Protocol``), locked at creation.
+    #: The sampling protocol (``webapp.evaluation.protocol.Protocol``), locked at creation;
+    #: read it as :attr:`protocol_obj`.
     protocol = models.JSONField()
     #: Digest of the protocol without its seed: runs with the same hash are comparable.
     protocol_hash = models.CharField(max_length=16, db_index=True)
@@ -85,6 +87,11 @@ class EvalRun(JobBase):
     def kind(self) -> str:
         """For the shared job bar and its ``job-finished`` event."""
         return "evaluation"
+
+    @property
+    def protocol_obj(self) -> Protocol:
+        """The locked sampling protocol as a :class:`Protocol` (the column holds its dict)."""
+        return Protocol.from_dict(self.protocol)
 
     def finding(self, snapshot_id: int) -> dict[str, str] | None:
         """The contamination finding of one suite (None when clean)."""

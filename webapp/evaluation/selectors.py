@@ -5,7 +5,7 @@ number of runs or generations."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -14,15 +14,8 @@ from django.shortcuts import get_object_or_404
 
 from webapp.core.access import can_act_on, require_reader
 from webapp.core.categories import CATEGORY_CHOICES
-from webapp.evaluation.category_shares import (
-    PASSED,
-    CategoryDifference,
-    Tally,
-    category_differences,
-    problem_shares,
-)
+from webapp.evaluation.comparing import Comparison, compare
 from webapp.evaluation.contamination import mark_title
-from webapp.evaluation.metrics import Estimate, paired_difference, pass_at_k
 from webapp.evaluation.models import (
     EvalRun,
     Generation,
@@ -31,7 +24,6 @@ from webapp.evaluation.models import (
     SuiteProblem,
     SuiteScore,
 )
-from webapp.evaluation.protocol import Protocol
 from webapp.mixtures.models import Snapshot
 
 # --- runs ---------------------------------------------------------------------------------
@@ -193,7 +185,7 @@ def passk_table(*, fetched_by: Any, filters: TableFilters, limit: int = 500) -> 
     protocols: dict[str, str] = {}
     rows = []
     for run in run_list:
-        proto = Protocol.from_dict(run.protocol)
+        proto = run.protocol_obj
         protocols.setdefault(run.protocol_hash, proto.describe())
         cells = [_marked(run, c.snapshot.pk, by_run[run.pk].get((c.snapshot.pk, c.k))) for c in columns]
         rows.append(TableRow(run, cells, proto.describe()))
@@ -230,86 +222,10 @@ def _sort_rows(rows: list[TableRow], columns: list[TableColumn], sort: str) -> N
 # --- comparing two runs on one suite ------------------------------------------------------
 
 
-@dataclass
-class Breakdown:
-    group: str
-    value: str
-    problems: int
-    a: float
-    b: float
-
-    @property
-    def delta(self) -> float:
-        return self.b - self.a
-
-
-@dataclass(frozen=True)
-class CategoryRow:
-    """One verdict category in a comparison: each side's count of samples, and the paired
-    difference of its share (B − A over the shared problems, with its interval)."""
-
-    label: str
-    a_count: int
-    b_count: int
-    shares: CategoryDifference
-
-
-def _category_rows(ra: dict[str, ProblemResult], rb: dict[str, ProblemResult]) -> list[CategoryRow]:
-    names = [name for name, _ in CATEGORY_CHOICES]
-    labels = dict(CATEGORY_CHOICES)
-
-    def shares(rs: dict[str, ProblemResult]) -> dict[str, dict[str, float]]:
-        return problem_shares([Tally(t, r.n, r.c, r.categories or {}) for t, r in rs.items() if r.n], names)
-
-    def count(rs: dict[str, ProblemResult], cat: str) -> int:
-        return sum(r.c if cat == PASSED else int((r.categories or {}).get(cat, 0)) for r in rs.values())
-
-    return [
-        CategoryRow(labels[d.category], count(ra, d.category), count(rb, d.category), d)
-        for d in category_differences(shares(ra), shares(rb), names)
-    ]
-
-
-@dataclass
-class Comparison:
-    a: EvalRun
-    b: EvalRun
-    snapshot: Snapshot
-    k: int
-    same_protocol: bool
-    difference: Estimate | None
-    a_score: float
-    b_score: float
-    fail_to_pass: list[dict[str, Any]]
-    pass_to_fail: list[dict[str, Any]]
-    breakdowns: dict[str, list[Breakdown]]
-    categories: list[tuple[str, int, int]]  # category name, a's count, b's count
-    shared: int
-    only_one_side: int
-    notes: list[str] = field(default_factory=list)
-    #: Every verdict category (passed included) as shares with paired intervals.
-    category_rows: list[CategoryRow] = field(default_factory=list)
-
-    @property
-    def a_finding(self) -> dict[str, str] | None:
-        """What run A trained on of the suite (None: clean)."""
-        return self.a.finding(self.snapshot.pk)
-
-    @property
-    def b_finding(self) -> dict[str, str] | None:
-        """What run B trained on of the suite (None: clean)."""
-        return self.b.finding(self.snapshot.pk)
-
-
-#: A problem counts as solved when at least half of its samples pass (with n = 1: it passed).
-SOLVED_SHARE = 0.5
-
-
 def comparison(*, fetched_by: Any, a: EvalRun, b: EvalRun, snapshot: Snapshot, k: int) -> Comparison:
-    """Two runs on one suite, problem by problem: flips, breakdowns by topic / atom / depth /
-    source, each side's verdict categories (counts, and shares with the paired bootstrap
-    interval of their difference), and the paired difference of pass@k with its paired
-    bootstrap interval. Four queries."""
+    """Two runs on one suite, problem by problem: flips, breakdowns, verdict categories and
+    the paired difference of pass@k (:func:`webapp.evaluation.comparing.compare` analyses
+    the rows read here). Four queries."""
     require_reader(fetched_by)
     results = ProblemResult.objects.filter(run__in=[a.pk, b.pk], snapshot=snapshot).only(
         "run_id", "task_id", "n", "c", "categories"
@@ -318,85 +234,7 @@ def comparison(*, fetched_by: Any, a: EvalRun, b: EvalRun, snapshot: Snapshot, k
     for r in results:
         sides[r.run_id][r.task_id] = r
     problems = {p.task_id: p for p in SuiteProblem.objects.filter(snapshot=snapshot)}
-    ra, rb = sides[a.pk], sides[b.pk]
-    notes = []
-    usable_k = min([k, *(r.n for r in ra.values()), *(r.n for r in rb.values())]) if ra and rb else k
-    if usable_k != k:
-        notes.append(f"pass@{k} needs {k} samples per problem; showing pass@{usable_k}")
-        k = usable_k
-    score_a = {t: pass_at_k(r.n, r.c, k) for t, r in ra.items()}
-    score_b = {t: pass_at_k(r.n, r.c, k) for t, r in rb.items()}
-    shared = sorted(set(ra) & set(rb))
-    difference = paired_difference(score_a, score_b) if shared else None
-
-    def row(t: str) -> dict[str, Any]:
-        p = problems.get(t)
-        return {
-            "task_id": t,
-            "a": f"{ra[t].c}/{ra[t].n}",
-            "b": f"{rb[t].c}/{rb[t].n}",
-            "topic": p.topic if p else "",
-            "depth": p.depth if p else None,
-            "ref": p.ref if p else "",
-        }
-
-    def solved(r: ProblemResult) -> bool:
-        return r.c >= SOLVED_SHARE * r.n and r.c > 0
-
-    fail_to_pass = [row(t) for t in shared if not solved(ra[t]) and solved(rb[t])]
-    pass_to_fail = [row(t) for t in shared if solved(ra[t]) and not solved(rb[t])]
-    groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for t in shared:
-        p = problems.get(t)
-        if p is None:
-            continue
-        groups["topic"][p.topic or "—"].append(t)
-        groups["source"][p.source].append(t)
-        if p.depth is not None:
-            groups["composite depth"][str(p.depth)].append(t)
-        for atom in p.atoms:
-            groups["atom"][atom].append(t)
-    breakdowns = {
-        name: sorted(
-            (
-                Breakdown(
-                    name,
-                    value,
-                    len(ts),
-                    sum(score_a[t] for t in ts) / len(ts),
-                    sum(score_b[t] for t in ts) / len(ts),
-                )
-                for value, ts in values.items()
-            ),
-            key=lambda x: (x.delta, x.value),
-        )
-        for name, values in groups.items()
-        if len(values) > 1 or name != "composite depth"
-    }
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for side, rs in ((0, ra), (1, rb)):
-        for r in rs.values():
-            for cat, count in r.categories.items():
-                totals[cat][side] += int(count)
-    categories = [(c, v[0], v[1]) for c, v in sorted(totals.items(), key=lambda kv: -sum(kv[1]))]
-    return Comparison(
-        a=a,
-        b=b,
-        snapshot=snapshot,
-        k=k,
-        same_protocol=a.protocol_hash == b.protocol_hash,
-        difference=difference,
-        a_score=sum(score_a[t] for t in shared) / len(shared) if shared else 0.0,
-        b_score=sum(score_b[t] for t in shared) / len(shared) if shared else 0.0,
-        fail_to_pass=fail_to_pass,
-        pass_to_fail=pass_to_fail,
-        breakdowns=breakdowns,
-        categories=categories,
-        shared=len(shared),
-        only_one_side=len(set(ra) ^ set(rb)),
-        notes=notes,
-        category_rows=_category_rows(ra, rb),
-    )
+    return compare(a=a, b=b, snapshot=snapshot, k=k, ra=sides[a.pk], rb=sides[b.pk], problems=problems)
 
 
 # --- the generation browser --------------------------------------------------------------------

@@ -33,7 +33,15 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from sandbox.categories import categorize
-from training_worker.contracts import JobSpec, ProblemRecord, ProgressEvent
+from training_worker.contracts import (
+    ContractError,
+    GenerationRecord,
+    JobSpec,
+    ProblemRecord,
+    ProgressEvent,
+    checkpoint_eval_spec,
+    generate_spec,
+)
 from webapp.accounts.models import User
 from webapp.core.access import Action, require_owner_or_admin
 from webapp.core.jobs import (
@@ -175,25 +183,26 @@ def evalrun_check(
 
 
 def evalrun_spec(run: EvalRun) -> JobSpec:
-    """The ``generate`` JobSpec of ``run`` (DESIGN.md, "Wire contracts"). A ``run:ID`` model
-    uses the checkpoint stored on the row at creation, never "the latest" of today; URIs are
+    """The ``generate`` JobSpec of ``run`` (DESIGN.md, "Wire contracts"), its sampling
+    config checked and resolved by the worker's typed config (``generate_spec``; a
+    ``ContractError`` before anything is sent). A ``run:ID`` model uses the checkpoint stored
+    on the row at creation, never "the latest" of today (``checkpoint_eval_spec``); URIs are
     absolute, because the worker's working directory and artifact root may differ."""
-    protocol = Protocol.from_dict(run.protocol)
+    protocol = run.protocol_obj
     storage = worker_storage()
+    common: dict[str, Any] = {
+        "job_id": run.job_id,
+        "data_uris": [storage.uri(snapshot_relpath(s.sha256)) for s in run.snapshots.order_by("pk")],
+        "artifact_prefix": storage.uri(run.artifact_prefix),
+        "seed": protocol.seed,
+        "method_config": protocol.method_config(),
+    }
     checkpoint = run.init_checkpoint
-    model = run.model
-    if checkpoint is not None:
-        trained = checkpoint.run
-        model = trained.base_model or trained.model
-    return JobSpec(
-        job_id=run.job_id,
-        kind="generate",
-        model=model,
-        init_checkpoint=checkpoint.uri if checkpoint is not None else None,
-        data_uris=[storage.uri(snapshot_relpath(s.sha256)) for s in run.snapshots.order_by("pk")],
-        artifact_prefix=storage.uri(run.artifact_prefix),
-        seed=protocol.seed,
-        method_config=protocol.method_config(),
+    if checkpoint is None:
+        return generate_spec(model=run.model, **common)
+    trained = checkpoint.run
+    return checkpoint_eval_spec(
+        checkpoint_uri=checkpoint.uri, base_model=trained.base_model or trained.model, **common
     )
 
 
@@ -447,7 +456,9 @@ def _snapshot_for_uri(uri: str, snapshots: list[Snapshot]) -> Snapshot:
     raise JobError(f"a generation names data file {uri}, which is none of this run's snapshots")
 
 
-def _read_generation_lines(uri: str) -> Iterator[dict[str, Any]]:
+def _read_generations(uri: str) -> Iterator[GenerationRecord]:
+    """Each line of the generations file at ``uri`` as the worker wrote it, a
+    :class:`GenerationRecord`; a line that is not one fails the judging, naming the line."""
     from training_worker.storage import Storage, StorageError
 
     storage = artifact_storage()
@@ -466,9 +477,11 @@ def _read_generation_lines(uri: str) -> Iterator[dict[str, Any]]:
                     data = json.loads(line)
                 except ValueError as exc:
                     raise JobError(f"{uri} line {lineno}: not valid JSON ({exc})") from None
-                if not isinstance(data, dict):
-                    raise JobError(f"{uri} line {lineno}: not a generation record")
-                yield data
+                try:
+                    record = GenerationRecord.from_dict(data)
+                except ContractError as exc:
+                    raise JobError(f"{uri} line {lineno}: not a generation record: {exc}") from None
+                yield record
     except StorageError as exc:
         raise JobError(f"the generations file is missing: {exc}") from None
 
@@ -514,27 +527,26 @@ def generations_index(run: EvalRun) -> int:
         known[snapshot.pk] = {r.task_id for r in records}
     batch: list[Generation] = []
     count = 0
-    for line in _read_generation_lines(run.generations_uri):
-        snapshot = _snapshot_for_uri(str(line.get("data_uri", "")), snapshots)
-        task_id = str(line.get("task_id", ""))
-        if task_id not in known[snapshot.pk]:
+    for sample in _read_generations(run.generations_uri):
+        snapshot = _snapshot_for_uri(sample.data_uri, snapshots)
+        if sample.task_id not in known[snapshot.pk]:
             raise JobError(
-                f"generation for {task_id!r}, which is not an eval row of snapshot {snapshot.short} "
+                f"generation for {sample.task_id!r}, which is not an eval row of snapshot {snapshot.short} "
                 "(an evaluation scores eval rows only)"
             )
         batch.append(
             Generation(
                 run=run,
                 snapshot=snapshot,
-                task_id=task_id,
-                sample_index=int(line.get("sample_index", 0)),
-                prompt=db_text(str(line.get("prompt", ""))),
-                completion=db_text(str(line.get("completion", ""))),
-                code=db_text(str(line.get("code") or "")),
-                prompt_tokens=int(line.get("prompt_tokens") or 0),
-                completion_tokens=int(line.get("completion_tokens") or 0),
-                finish_reason=str(line.get("finish_reason") or "")[:32],
-                seconds=float(line.get("seconds") or 0.0),
+                task_id=sample.task_id,
+                sample_index=sample.sample_index,
+                prompt=db_text(sample.prompt),
+                completion=db_text(sample.completion),
+                code=db_text(sample.code),
+                prompt_tokens=sample.prompt_tokens,
+                completion_tokens=sample.completion_tokens,
+                finish_reason=sample.finish_reason[:32],
+                seconds=float(sample.seconds),
             )
         )
         if len(batch) >= INSERT_BATCH:
@@ -625,7 +637,7 @@ def evalrun_judge(*, run_pk: int, current: bool | None = None) -> dict[str, Any]
     def work(ctx: JobContext) -> dict[str, Any]:
         run = EvalRun.objects.get(pk=run_pk)
         against_current = run.rescored > 0 if current is None else current
-        protocol = Protocol.from_dict(run.protocol)
+        protocol = run.protocol_obj
         total = generations_index(run)
         tests = _tests_by_problem(run, current=against_current)
         todo = Generation.objects.filter(run=run)
@@ -663,62 +675,8 @@ def evalrun_judge(*, run_pk: int, current: bool | None = None) -> dict[str, Any]
 def scores_compute(run: EvalRun) -> list[dict[str, Any]]:
     """Store each problem's tally and each suite's pass@k (every k of the protocol that the
     samples allow) with its 95% bootstrap interval over problems. Returns them as dicts."""
-    protocol = Protocol.from_dict(run.protocol)
-    tallies: dict[tuple[int, str], dict[str, Any]] = defaultdict(
-        lambda: {"n": 0, "c": 0, "categories": defaultdict(int), "versions": set()}
-    )
-    rows = Generation.objects.filter(run=run, judged_at__isnull=False).values_list(
-        "snapshot_id", "task_id", "passed", "category", "tests_version"
-    )
-    for snapshot_id, task_id, passed, category, version in rows.iterator(chunk_size=5000):
-        tally = tallies[(snapshot_id, task_id)]
-        tally["n"] += 1
-        tally["c"] += 1 if passed else 0
-        if not passed:
-            tally["categories"][category] += 1
-        tally["versions"].add(version)
-    frozen = dict(
-        ((s, t), v)
-        for s, t, v in SuiteProblem.objects.filter(snapshot__in=run.snapshots.all()).values_list(
-            "snapshot_id", "task_id", "tests_version"
-        )
-    )
-    results = [
-        ProblemResult(
-            run=run,
-            snapshot_id=s,
-            task_id=t,
-            n=v["n"],
-            c=v["c"],
-            categories=dict(v["categories"]),
-            tests_version=", ".join(sorted(v["versions"]))[:120],
-        )
-        for (s, t), v in tallies.items()
-    ]
-    scores: list[SuiteScore] = []
-    by_suite: dict[int, list[ProblemResult]] = defaultdict(list)
-    for r in results:
-        by_suite[r.snapshot_id].append(r)
-    for snapshot_id, problems in sorted(by_suite.items()):
-        counts = [PassCounts(p.task_id, p.n, p.c) for p in problems]
-        changed = sum(
-            1 for p in problems if frozen.get((snapshot_id, p.task_id), p.tests_version) != p.tests_version
-        )
-        version = "snapshot" if not changed else f"current ({changed} of {len(problems)} changed)"
-        for k in usable_ks(protocol.ks, min(p.n for p in problems)):
-            est = suite_pass_at_k(counts, k, resamples=SCORE_RESAMPLES, seed=0)
-            scores.append(
-                SuiteScore(
-                    run=run,
-                    snapshot_id=snapshot_id,
-                    k=k,
-                    estimate=est.value,
-                    ci_low=est.low,
-                    ci_high=est.high,
-                    n_problems=est.problems,
-                    tests_version=version,
-                )
-            )
+    results = _problem_results(run, _problem_tallies(run))
+    scores = _suite_scores(run, results, _frozen_test_versions(run))
     with transaction.atomic():
         ProblemResult.objects.filter(run=run).delete()
         ProblemResult.objects.bulk_create(results, batch_size=INSERT_BATCH)
@@ -736,6 +694,85 @@ def scores_compute(run: EvalRun) -> list[dict[str, Any]]:
         }
         for s in scores
     ]
+
+
+def _problem_tallies(run: EvalRun) -> dict[tuple[int, str], dict[str, Any]]:
+    """``(suite, task) -> {n, c, categories of the failures, tests versions judged against}``
+    over the run's judged generations."""
+    tallies: dict[tuple[int, str], dict[str, Any]] = defaultdict(
+        lambda: {"n": 0, "c": 0, "categories": defaultdict(int), "versions": set()}
+    )
+    rows = Generation.objects.filter(run=run, judged_at__isnull=False).values_list(
+        "snapshot_id", "task_id", "passed", "category", "tests_version"
+    )
+    for snapshot_id, task_id, passed, category, version in rows.iterator(chunk_size=5000):
+        tally = tallies[(snapshot_id, task_id)]
+        tally["n"] += 1
+        tally["c"] += 1 if passed else 0
+        if not passed:
+            tally["categories"][category] += 1
+        tally["versions"].add(version)
+    return tallies
+
+
+def _problem_results(run: EvalRun, tallies: dict[tuple[int, str], dict[str, Any]]) -> list[ProblemResult]:
+    """One unsaved :class:`ProblemResult` per tallied problem."""
+    return [
+        ProblemResult(
+            run=run,
+            snapshot_id=s,
+            task_id=t,
+            n=v["n"],
+            c=v["c"],
+            categories=dict(v["categories"]),
+            tests_version=", ".join(sorted(v["versions"]))[:120],
+        )
+        for (s, t), v in tallies.items()
+    ]
+
+
+def _frozen_test_versions(run: EvalRun) -> dict[tuple[int, str], str]:
+    """``(suite, task) -> the tests version frozen in the snapshot`` for the run's suites."""
+    return dict(
+        ((s, t), v)
+        for s, t, v in SuiteProblem.objects.filter(snapshot__in=run.snapshots.all()).values_list(
+            "snapshot_id", "task_id", "tests_version"
+        )
+    )
+
+
+def _suite_scores(
+    run: EvalRun, results: list[ProblemResult], frozen: dict[tuple[int, str], str]
+) -> list[SuiteScore]:
+    """Unsaved :class:`SuiteScore` rows: per suite, pass@k for every k of the run's protocol
+    that its problems' samples allow, saying whether the tests were the snapshot's or how
+    many problems were judged against changed ones."""
+    ks = run.protocol_obj.ks
+    by_suite: dict[int, list[ProblemResult]] = defaultdict(list)
+    for r in results:
+        by_suite[r.snapshot_id].append(r)
+    scores: list[SuiteScore] = []
+    for snapshot_id, problems in sorted(by_suite.items()):
+        counts = [PassCounts(p.task_id, p.n, p.c) for p in problems]
+        changed = sum(
+            1 for p in problems if frozen.get((snapshot_id, p.task_id), p.tests_version) != p.tests_version
+        )
+        version = "snapshot" if not changed else f"current ({changed} of {len(problems)} changed)"
+        for k in usable_ks(ks, min(p.n for p in problems)):
+            est = suite_pass_at_k(counts, k, resamples=SCORE_RESAMPLES, seed=0)
+            scores.append(
+                SuiteScore(
+                    run=run,
+                    snapshot_id=snapshot_id,
+                    k=k,
+                    estimate=est.value,
+                    ci_low=est.low,
+                    ci_high=est.high,
+                    n_problems=est.problems,
+                    tests_version=version,
+                )
+            )
+    return scores
 
 
 # --- re-scoring and review --------------------------------------------------------------------

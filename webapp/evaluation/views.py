@@ -20,7 +20,6 @@ from webapp.evaluation import selectors
 from webapp.evaluation.charts import passk_charts
 from webapp.evaluation.forms import LaunchForm, ReviewForm
 from webapp.evaluation.models import EvalRun, ReviewLabel
-from webapp.evaluation.protocol import Protocol
 from webapp.evaluation.services import evalrun_cancel, evalrun_create, evalrun_rescore, generation_review
 
 PER_PAGE = 50
@@ -77,7 +76,7 @@ def run_detail(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
     context = {
         **_job_context(request, run),
         "run": run,
-        "protocol": Protocol.from_dict(run.protocol),
+        "protocol": run.protocol_obj,
         "scores": selectors.run_scores(run=run),
         "compare_with": others[:20],
     }

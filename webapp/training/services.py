@@ -183,8 +183,7 @@ def config_resolve(method: str, values: dict[str, Any]) -> dict[str, Any]:
     try:
         return cls.from_dict(dict(values)).to_dict()
     except ConfigError as exc:
-        name, _, reason = str(exc).partition(": ")
-        raise LaunchRefused({name.strip() or "config": reason or str(exc)}) from None
+        raise LaunchRefused({exc.field: exc.reason}) from None
 
 
 def _snapshot(ref: str | Snapshot | None) -> Snapshot | None:
@@ -259,16 +258,36 @@ def launch_check(request: LaunchRequest) -> LaunchPlan:
         base_model, init_checkpoint = model_resolve(request.model)
     except ValueError as exc:
         errors["model"] = str(exc)
-    # One seed in force, written in the resolved config and on the run alike (a config seed,
-    # from --set seed=N, wins over the run's; null would leave the page and the config disagreeing).
+    seed = _seed_in_force(request, config, errors)
+    if request.eval_every is not None and request.eval_every < 1:
+        errors["eval_every"] = "must be a positive number of steps"
+    train, ev = _snapshots_check(request, errors)
+    eval_protocol = _eval_protocol_check(request, ev, errors)
+    override = _contamination_override(request, train, ev, errors)
+    if errors:
+        raise LaunchRefused(errors)
+    assert train is not None
+    return LaunchPlan(request, config, base_model, init_checkpoint, train, ev, override, eval_protocol, seed)
+
+
+def _seed_in_force(request: LaunchRequest, config: dict[str, Any], errors: dict[str, str]) -> int:
+    """One seed in force, written in the resolved ``config`` and on the run alike (a config
+    seed, from --set seed=N, wins over the run's; null would leave the page and the config
+    disagreeing). An out-of-range seed goes into ``errors``."""
     given = config.get("seed")
     seed: int = given if isinstance(given, int) else request.seed
     if not 0 <= seed < 2**32:
         errors["seed"] = f"must be in [0, 2**32), got {seed}"
     elif config:
         config["seed"] = seed
-    if request.eval_every is not None and request.eval_every < 1:
-        errors["eval_every"] = "must be a positive number of steps"
+    return seed
+
+
+def _snapshots_check(
+    request: LaunchRequest, errors: dict[str, str]
+) -> tuple[Snapshot | None, Snapshot | None]:
+    """``(train, eval)`` snapshots of ``request``; a missing one, a train snapshot without
+    train rows or an eval snapshot without eval rows goes into ``errors``."""
     train = ev = None
     try:
         train = _snapshot(request.train_snapshot)
@@ -284,29 +303,43 @@ def launch_check(request: LaunchRequest) -> LaunchPlan:
             errors["eval_snapshot"] = f"snapshot {ev.short} has no eval rows"
     except ValueError as exc:
         errors["eval_snapshot"] = str(exc)
-    eval_protocol: dict[str, Any] = {}
-    if request.eval_every is not None and ev is None and "eval_snapshot" not in errors:
+    return train, ev
+
+
+def _eval_protocol_check(
+    request: LaunchRequest, ev: Snapshot | None, errors: dict[str, str]
+) -> dict[str, Any]:
+    """The resolved protocol of the evaluations during training ({} without ``eval_every``);
+    a cadence without an eval snapshot, or a protocol field out of range, goes into ``errors``."""
+    if request.eval_every is None:
+        return {}
+    if ev is None and "eval_snapshot" not in errors:
         errors["eval_every"] = "choose an eval snapshot to evaluate on"
-    if request.eval_every is not None:
-        try:
-            eval_protocol = eval_protocol_resolve(request.eval_protocol)
-        except LaunchRefused as exc:
-            errors.update(exc.errors)
+    try:
+        return eval_protocol_resolve(request.eval_protocol)
+    except LaunchRefused as exc:
+        errors.update(exc.errors)
+        return {}
+
+
+def _contamination_override(
+    request: LaunchRequest, train: Snapshot | None, ev: Snapshot | None, errors: dict[str, str]
+) -> str:
+    """The reason recorded for launching on contaminated snapshots ("" when they are clean);
+    contamination without a reason goes into ``errors``."""
     override = request.contamination_override.strip()
-    if train is not None and ev is not None and not {"train_snapshot", "eval_snapshot"} & set(errors):
-        try:
-            contamination_check(train=train, eval=ev)
-            override = ""  # clean: nothing to override
-        except ContaminationError as exc:
-            if not override:
-                errors["train_snapshot"] = (
-                    f"{exc}. Choose other snapshots, or give a reason to launch anyway "
-                    "(it is recorded on the run)"
-                )
-    if errors:
-        raise LaunchRefused(errors)
-    assert train is not None
-    return LaunchPlan(request, config, base_model, init_checkpoint, train, ev, override, eval_protocol, seed)
+    if train is None or ev is None or {"train_snapshot", "eval_snapshot"} & set(errors):
+        return override
+    try:
+        contamination_check(train=train, eval=ev)
+        return ""  # clean: nothing to override
+    except ContaminationError as exc:
+        if not override:
+            errors["train_snapshot"] = (
+                f"{exc}. Choose other snapshots, or give a reason to launch anyway "
+                "(it is recorded on the run)"
+            )
+    return override
 
 
 def run_launch(*, by: User, request: LaunchRequest) -> TrainingRun:
