@@ -3,7 +3,7 @@
 The life of an :class:`EvalRun`:
 
 1. :func:`evalrun_create` stores the run with its locked protocol and, on commit, sends a
-   ``generate`` JobSpec to the GPU queue through ``webapp.training.dispatch`` (the one place
+   ``generate`` JobSpec to the GPU queue through ``webapp.core.dispatch`` (the one place
    that sends JobSpecs; task ``atomlab.gpu.run_job`` on ``settings.TRAINING_QUEUE``).
 2. The worker's events (task ``atomlab.events.progress``, routed here by the job id's
    ``eval-`` prefix) move the row: :func:`apply_eval_event`, through a table of handlers,
@@ -36,6 +36,8 @@ from sandbox.categories import categorize
 from training_worker.contracts import JobSpec, ProblemRecord, ProgressEvent
 from webapp.accounts.models import User
 from webapp.core.access import Action, require_owner_or_admin
+from webapp.core.artifacts import artifact_storage
+from webapp.core.dispatch import control_for, job_send
 from webapp.core.jobs import (
     JobCancelled,
     JobContext,
@@ -65,9 +67,7 @@ from webapp.evaluation.problem_tests import ProblemTests, current_tests, problem
 from webapp.evaluation.protocol import Protocol
 from webapp.mixtures.models import ItemRole, Snapshot
 from webapp.mixtures.services.freezing import snapshot_rows
-from webapp.mixtures.storage import artifact_storage, snapshot_relpath
-from webapp.training.dispatch import artifact_storage as worker_storage
-from webapp.training.dispatch import control_for, job_send
+from webapp.mixtures.storage import snapshot_uri
 from webapp.training.selectors import trained_on
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,6 @@ def evalrun_spec(run: EvalRun) -> JobSpec:
     uses the checkpoint stored on the row at creation, never "the latest" of today; URIs are
     absolute, because the worker's working directory and artifact root may differ."""
     protocol = Protocol.from_dict(run.protocol)
-    storage = worker_storage()
     checkpoint = run.init_checkpoint
     model = run.model
     if checkpoint is not None:
@@ -190,8 +189,8 @@ def evalrun_spec(run: EvalRun) -> JobSpec:
         kind="generate",
         model=model,
         init_checkpoint=checkpoint.uri if checkpoint is not None else None,
-        data_uris=[storage.uri(snapshot_relpath(s.sha256)) for s in run.snapshots.order_by("pk")],
-        artifact_prefix=storage.uri(run.artifact_prefix),
+        data_uris=[snapshot_uri(s.sha256) for s in run.snapshots.order_by("pk")],
+        artifact_prefix=artifact_storage().uri(run.artifact_prefix),
         seed=protocol.seed,
         method_config=protocol.method_config(),
     )
@@ -283,7 +282,7 @@ def evalrun_schedule_for_checkpoint(*, checkpoint: Any, final: bool = False) -> 
 
 def evalrun_cancel(*, run: EvalRun, by: User | None) -> bool:
     """Stop an evaluation: the row (as every job), and the GPU worker through the job's Redis
-    cancel key (``webapp.training.dispatch.control_for``), which it polls between batches
+    cancel key (``webapp.core.dispatch.control_for``), which it polls between batches
     (and before it starts, so a queued one stops at once). ``by`` must own it or be an
     admin; None is a command or the app itself (a cancelled study)."""
     if by is not None:

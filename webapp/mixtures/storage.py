@@ -1,8 +1,9 @@
 """Snapshot files under ``ARTIFACT_ROOT`` (DESIGN.md, "Artifacts"): ``snapshots/<sha256>.jsonl``.
 
 Reading and writing go through ``training_worker.storage`` (the one artifact module, shared
-with the GPU workers), so a snapshot written here is the file a worker reads. Helpers that
-return a local ``Path`` (:func:`artifact_root`, :func:`snapshot_file`) still need a local root.
+with the GPU workers) at the one root of ``webapp.core.artifacts``, so a snapshot written here
+is the file a worker reads. :func:`snapshot_file` returns a local ``Path`` and so still needs a
+local root.
 """
 
 from __future__ import annotations
@@ -16,38 +17,29 @@ from typing import Any
 from django.conf import settings
 
 from training_worker.contracts import ProblemRecord
-from training_worker.storage import Storage, StorageError, write_atomically
+from training_worker.storage import StorageError, write_atomically
+from webapp.core.artifacts import artifact_root, artifact_storage
 from webapp.core.problems import InvalidRecord, building, record_json
 
 __all__ = [
-    "artifact_root",
-    "artifact_storage",
     "read_snapshot",
     "record_line",
     "snapshot_file",
     "snapshot_relpath",
+    "snapshot_uri",
     "write_atomically",
     "write_snapshot",
 ]
 
 
-def artifact_storage() -> Storage:
-    """The artifact root as a :class:`~training_worker.storage.Storage` (read on each call:
-    tests override the setting)."""
-    return Storage(str(settings.ARTIFACT_ROOT))
-
-
-def artifact_root() -> Path:
-    """``settings.ARTIFACT_ROOT`` as a local path (read on each call: tests override it)."""
-    root = str(settings.ARTIFACT_ROOT)
-    if "://" in root and not root.startswith("file://"):
-        raise NotImplementedError(f"ARTIFACT_ROOT={root}: only local paths are supported so far")
-    return Path(root.removeprefix("file://"))
-
-
 def snapshot_relpath(sha256: str, suffix: str = "jsonl") -> str:
     """Where a snapshot lives, relative to the artifact root."""
     return f"snapshots/{sha256}.{suffix}"
+
+
+def snapshot_uri(sha256: str) -> str:
+    """The URI of a snapshot file as workers read it (absolute: see ``core.artifacts``)."""
+    return artifact_storage().uri(snapshot_relpath(sha256))
 
 
 def snapshot_file(sha256: str, suffix: str = "jsonl") -> Path:

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from webapp.accounts.models import User
 from webapp.core.access import Action, require, require_owner_or_admin
+from webapp.core.artifacts import artifact_root
 from webapp.core.models import JobStatus
 from webapp.evaluation.metrics import (
     Estimate,
@@ -38,7 +39,6 @@ from webapp.mixtures.recipe import RecipeError
 from webapp.mixtures.recipe_file import RecipeFile
 from webapp.mixtures.services import mixture_create, snapshot_freeze
 from webapp.mixtures.services.contamination import ContaminationError, contamination_check
-from webapp.mixtures.storage import artifact_root
 from webapp.mixtures.tokenizing import TokenizerError
 from webapp.studies.category_results import categories_present, category_table
 from webapp.studies.design import (

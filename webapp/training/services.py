@@ -27,13 +27,15 @@ from training_worker.configs import (
 from training_worker.control import job_key
 from webapp.accounts.models import User
 from webapp.core.access import Action, can_act_on, require, require_owner_or_admin
+from webapp.core.artifacts import artifact_storage
+from webapp.core.dispatch import control_for, revoke
 from webapp.core.jobs import job_cancel
 from webapp.core.models import JobStatus
 from webapp.evaluation.protocol import Protocol, ProtocolError
 from webapp.mixtures.models import ItemRole, Snapshot
 from webapp.mixtures.problems import snapshot_by_hash
 from webapp.mixtures.services.contamination import ContaminationError, contamination_check
-from webapp.training.dispatch import control_for, revoke, run_dispatch
+from webapp.training.dispatch import run_dispatch
 from webapp.training.models import Checkpoint, Method, MetricPoint, RunEvent, TrainingRun
 
 log = logging.getLogger(__name__)
@@ -336,8 +338,6 @@ def run_launch(*, by: User, request: LaunchRequest) -> TrainingRun:
             attempt=1,
             message="waiting for a GPU worker",
         )
-        from webapp.training.dispatch import artifact_storage
-
         run.artifact_prefix = artifact_storage().uri(f"runs/{run.job_id}")
         run.save(update_fields=["artifact_prefix"])
         run_dispatch(run)
