@@ -58,6 +58,19 @@ class Preset:
     help: str
 
 
+#: The small RL budget both CPU presets share, so GRPO and RLOO compare on equal terms. beta 0
+#: loads no reference model (half the memory and time on a CPU); 4 prompts x 4 completions of
+#: at most 128 tokens per step keep a step under a minute.
+RL_CPU_BUDGET: dict[str, Any] = {
+    "learning_rate": 1e-6,
+    "max_steps": 10,
+    "per_device_train_batch_size": 4,
+    "num_generations": 4,
+    "max_completion_length": 128,
+    "beta": 0.0,
+    "save_steps": 5,
+}
+
 #: Starting points; each value says why it is what it is.
 PRESETS: dict[str, Preset] = {
     p.name: p
@@ -75,32 +88,14 @@ PRESETS: dict[str, Preset] = {
             "grpo-cpu",
             "GRPO from a checkpoint, small (CPU)",
             Method.GRPO,
-            # beta 0 loads no reference model (half the memory and time on a CPU); 4 prompts x 4
-            # completions of at most 128 tokens per step keep a step under a minute.
-            {
-                "learning_rate": 1e-6,
-                "max_steps": 10,
-                "per_device_train_batch_size": 4,
-                "num_generations": 4,
-                "max_completion_length": 128,
-                "beta": 0.0,
-                "save_steps": 5,
-            },
+            dict(RL_CPU_BUDGET),
             "GRPO with the sandbox reward, 10 steps; start it from an SFT run (run:ID).",
         ),
         Preset(
             "rloo-cpu",
             "RLOO, small (CPU)",
             Method.RLOO,
-            {
-                "learning_rate": 1e-6,
-                "max_steps": 10,
-                "per_device_train_batch_size": 4,
-                "num_generations": 4,
-                "max_completion_length": 128,
-                "beta": 0.0,
-                "save_steps": 5,
-            },
+            dict(RL_CPU_BUDGET),
             "RLOO's leave-one-out baseline, same budget as the GRPO preset.",
         ),
         Preset(
