@@ -15,8 +15,8 @@ import zlib
 from collections.abc import Iterator
 from typing import IO
 
+from sandbox import jsonlimit
 from training_worker.contracts import ProblemRecord
-from webapp.core import jsonlimit
 from webapp.core.problems import InvalidRecord, building
 
 FIELDS: tuple[str, ...] = ("task_id", "prompt", "canonical_solution", "test", "entry_point")
@@ -101,7 +101,7 @@ def parse_benchmark(data: bytes | IO[bytes], *, name: str = "import") -> list[di
         if not raw.strip():
             continue
         try:
-            obj = jsonlimit.loads(raw)
+            obj = jsonlimit.loads(raw, max_depth=jsonlimit.UPLOAD_MAX_DEPTH)
         except UnicodeDecodeError as exc:
             raise BenchmarkImportError(f"line {lineno}: not UTF-8 text ({exc.reason})") from exc
         except jsonlimit.JSONDepthError as exc:
