@@ -20,7 +20,6 @@ The life of an :class:`EvalRun`:
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator
@@ -33,6 +32,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from sandbox.categories import categorize
+from sandbox.jsonl import JsonlError, read_objects
 from training_worker.contracts import JobSpec, ProblemRecord, ProgressEvent
 from webapp.accounts.models import User
 from webapp.core.access import Action, require_owner_or_admin
@@ -457,17 +457,11 @@ def _read_generation_lines(uri: str) -> Iterator[dict[str, Any]]:
         parent, _, name = uri.rstrip("/").rpartition("/")
         reader, key = Storage(parent or "."), name
     try:
-        with reader.open(key, "r") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    data = json.loads(line)
-                except ValueError as exc:
-                    raise JobError(f"{uri} line {lineno}: not valid JSON ({exc})") from None
-                if not isinstance(data, dict):
-                    raise JobError(f"{uri} line {lineno}: not a generation record")
+        with reader.open(key, "rb") as fh:
+            for _lineno, data in read_objects(fh):
                 yield data
+    except JsonlError as exc:
+        raise JobError(f"{uri} {exc}") from None
     except StorageError as exc:
         raise JobError(f"the generations file is missing: {exc}") from None
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 
+from sandbox.jsonl import JsonlError, read_objects
 from training_worker.contracts import ProblemRecord
 from training_worker.storage import StorageError, write_atomically
 from webapp.core.artifacts import artifact_root, artifact_storage
@@ -77,10 +78,11 @@ def read_snapshot(sha256: str) -> Iterator[ProblemRecord]:
     record raises :class:`~webapp.core.problems.InvalidRecord` naming its task and line."""
     storage = artifact_storage()
     try:
-        with storage.open(snapshot_relpath(sha256), "r") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if line.strip():
-                    yield _parse_line(line, lineno)
+        with storage.open(snapshot_relpath(sha256), "rb") as fh:
+            for lineno, data in read_objects(fh):
+                yield _record(data, lineno)
+    except JsonlError as exc:
+        raise InvalidRecord(task_id=f"? (line {exc.lineno})", reason=exc.reason) from None
     except StorageError:
         uri = storage.uri(snapshot_relpath(sha256))
         raise FileNotFoundError(
@@ -88,11 +90,7 @@ def read_snapshot(sha256: str) -> Iterator[ProblemRecord]:
         ) from None
 
 
-def _parse_line(line: str, lineno: int) -> ProblemRecord:
-    try:
-        data: Any = json.loads(line)
-    except ValueError as exc:
-        raise InvalidRecord(task_id=f"? (line {lineno})", reason=f"not valid JSON: {exc}") from None
-    task_id = data.get("task_id") if isinstance(data, dict) else None
+def _record(data: dict[str, Any], lineno: int) -> ProblemRecord:
+    task_id = data.get("task_id")
     with building(f"{task_id if isinstance(task_id, str) else '?'} (line {lineno})"):
         return ProblemRecord.from_dict(data)
