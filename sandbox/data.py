@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from sandbox.extract import extract_code
+from sandbox.jsonl import JsonlError, read_objects
 from sandbox.types import JudgeRequest
 
 
@@ -29,19 +30,16 @@ def _open(path: Path, mode: str) -> IO[str]:
 
 
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
-    """The JSON objects of a ``.jsonl`` or ``.jsonl.gz`` file, skipping blank lines."""
+    """The JSON objects of a ``.jsonl`` or ``.jsonl.gz`` file, skipping blank lines, read with
+    :func:`sandbox.jsonl.read_objects`; a bad line is a :class:`DataError` naming it."""
     path = Path(path)
-    with _open(path, "r") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as exc:
-                raise DataError(f"{path}:{number}: not JSON: {exc}") from None
-            if not isinstance(record, dict):
-                raise DataError(f"{path}:{number}: not a JSON object")
-            yield record
+    with open(path, "rb") as fh:
+        try:
+            for _lineno, record in read_objects(fh):
+                yield record
+        except JsonlError as exc:
+            where = f"{path}:{exc.lineno}" if exc.lineno else str(path)
+            raise DataError(f"{where}: {exc.reason}") from None
 
 
 def write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> None:

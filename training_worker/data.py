@@ -7,11 +7,11 @@ reach the model; the RL reward looks them up by ``task_id``.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from sandbox.jsonl import JsonlError, read_objects
 from training_worker.contracts import TRAIN_ROLE, ContractError, ProblemRecord
 from training_worker.storage import Storage, StorageError
 
@@ -28,14 +28,14 @@ class DataError(ValueError):
 def read_records(uri: str) -> Iterator[ProblemRecord]:
     """The problem records of one JSONL file at ``uri`` (local path or fsspec URL)."""
     try:
-        with Storage(uri).open("", "r") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
+        with Storage(uri).open("", "rb") as fh:
+            for lineno, data in read_objects(fh):
                 try:
-                    yield ProblemRecord.from_dict(json.loads(line))
+                    yield ProblemRecord.from_dict(data)
                 except (ValueError, ContractError) as exc:
                     raise DataError(f"{uri}:{lineno}: {exc}") from None
+    except JsonlError as exc:
+        raise DataError(f"{uri}:{exc.lineno}: {exc.reason}") from None
     except StorageError as exc:
         raise DataError(str(exc)) from None
 

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from django import forms
 
+from sandbox import jsonlimit
 from webapp.atoms.checks import FieldProblems, atom_problems, by_field
 from webapp.atoms.content import Content
 from webapp.atoms.importing import MAX_IMPORT_BYTES
@@ -22,7 +23,6 @@ from webapp.atoms.library.spec import ALLOWED_TYPES
 from webapp.atoms.models import Atom, Lang, ReviewState, ValidationStatus
 from webapp.atoms.records import RecordError, check_cases, check_slug, parse_cases_json
 from webapp.atoms.selectors import atom_slug_taken
-from webapp.core import jsonlimit
 from webapp.core.forms import Form
 
 TYPE_CHOICES = [(t, t) for t in sorted(ALLOWED_TYPES)]
@@ -193,7 +193,7 @@ class AtomForm(forms.Form):
             return _table_rows(self.data, prefix)
         text = self[f"{prefix}cases_json"].value() or "[]"
         try:
-            cases = check_cases(jsonlimit.loads(text))
+            cases = check_cases(jsonlimit.loads(text, max_depth=jsonlimit.UPLOAD_MAX_DEPTH))
         except (ValueError, RecordError):
             return []  # the JSON is what was submitted; the table cannot show it (see json_broken)
         return [CaseCell(json.dumps(c["args"], ensure_ascii=False), json.dumps(c["expected"])) for c in cases]
@@ -318,7 +318,7 @@ def _cases_from_table(data: Any, prefix: str) -> list[dict[str, Any]]:
     out = []
     for i, cell in enumerate(_table_rows(data, prefix)):
         try:
-            args = jsonlimit.loads(cell.args)
+            args = jsonlimit.loads(cell.args, max_depth=jsonlimit.UPLOAD_MAX_DEPTH)
         except json.JSONDecodeError as exc:
             raise RecordError(
                 f"case {i}: args are not valid JSON ({exc.msg}); write them as a list, e.g. [1, 2]"
@@ -326,7 +326,7 @@ def _cases_from_table(data: Any, prefix: str) -> list[dict[str, Any]]:
         if not isinstance(args, list):
             raise RecordError(f"case {i}: args must be a JSON list, e.g. [1, 2]")
         try:
-            expected = jsonlimit.loads(cell.expected)
+            expected = jsonlimit.loads(cell.expected, max_depth=jsonlimit.UPLOAD_MAX_DEPTH)
         except json.JSONDecodeError as exc:
             raise RecordError(f"case {i}: expected is not valid JSON ({exc.msg})") from exc
         out.append({"args": args, "expected": expected})

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
+from sandbox import jsonlimit
 from webapp.atoms.checks import atom_problems
 from webapp.atoms.content import ATOM_FIELDS, VARIANT_FIELDS, Content, content_diff
 from webapp.atoms.models import Atom, AtomVariant, VariantKind
 from webapp.atoms.records import RecordError, parse_record, record_line
-from webapp.core import jsonlimit
 
 #: Uploads above this are refused before parsing (the 100-atom library is ~250 KB).
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -106,7 +106,7 @@ def import_plan(text: str | Iterable[str]) -> ImportPlan:
         if not raw.strip():
             continue
         try:
-            obj = jsonlimit.loads(raw)
+            obj = jsonlimit.loads(raw, max_depth=jsonlimit.UPLOAD_MAX_DEPTH)
         except json.JSONDecodeError as exc:
             lines.append(
                 PlanLine(number, Action.REJECT, reason=f"not valid JSON: column {exc.colno}: {exc.msg}")

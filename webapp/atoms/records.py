@@ -25,8 +25,8 @@ import json
 import keyword
 from typing import Any
 
+from sandbox import jsonlimit
 from webapp.atoms.content import ATOM_FIELDS, VARIANT_FIELDS, Content
-from webapp.core import jsonlimit
 
 #: Fields a record may leave out, with the value they take.
 DEFAULTS: dict[str, Any] = {"original_lang": "en", "difficulty": 1, "tags": []}
@@ -87,7 +87,7 @@ def check_cases(value: Any, *, label: str = "cases") -> list[dict[str, Any]]:
 def parse_cases_json(text: str, *, label: str = "cases") -> list[dict[str, Any]]:
     """Cases from JSON text; the error names the line and column of a JSON syntax error."""
     try:
-        value = jsonlimit.loads(text)
+        value = jsonlimit.loads(text, max_depth=jsonlimit.UPLOAD_MAX_DEPTH)
     except json.JSONDecodeError as exc:  # and JSONDepthError, its subclass
         raise RecordError(f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
     return check_cases(value, label=label)

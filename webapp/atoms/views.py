@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -33,6 +32,7 @@ from webapp.core.access import Action, AuthedHttpRequest, allowed
 from webapp.core.highlight import highlight_python
 from webapp.core.htmx import render_page
 from webapp.core.jobs import job_enqueue_report
+from webapp.core.paging import page_of, query_without
 from webapp.core.selectors import job_can_cancel, job_get
 from webapp.mixtures.selectors import snapshots_with_atom, snapshots_with_chains
 from webapp.synthesis.selectors import chain_keys_using_atom, composites_using_atom
@@ -54,10 +54,8 @@ def atom_list(request: AuthedHttpRequest) -> HttpResponse:
     requests from the filter form get only the results."""
     filters = selectors.AtomFilters.from_query(request.GET)
     qs = selectors.atom_list_page_rows(selectors.atom_search(filters=filters))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("job", None)
+    page = page_of(request, qs, PAGE_SIZE)
+    query = query_without(request, "job")
     query_no_topic = query.copy()
     query_no_topic.pop("topic", None)
     topic_counts = selectors.atom_topic_counts(filters=filters)

@@ -3,7 +3,7 @@
 The life of an :class:`EvalRun`:
 
 1. :func:`evalrun_create` stores the run with its locked protocol and, on commit, sends a
-   ``generate`` JobSpec to the GPU queue through ``webapp.training.dispatch`` (the one place
+   ``generate`` JobSpec to the GPU queue through ``webapp.core.dispatch`` (the one place
    that sends JobSpecs; task ``atomlab.gpu.run_job`` on ``settings.TRAINING_QUEUE``).
 2. The worker's events (task ``atomlab.events.progress``, routed here by the job id's
    ``eval-`` prefix) move the row: :func:`apply_eval_event`, through a table of handlers,
@@ -20,7 +20,6 @@ The life of an :class:`EvalRun`:
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator
@@ -33,6 +32,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from sandbox.categories import categorize
+from sandbox.jsonl import JsonlError, read_objects
 from training_worker.contracts import (
     ContractError,
     GenerationRecord,
@@ -44,6 +44,8 @@ from training_worker.contracts import (
 )
 from webapp.accounts.models import User
 from webapp.core.access import Action, require_owner_or_admin
+from webapp.core.artifacts import artifact_storage
+from webapp.core.dispatch import control_for, job_send
 from webapp.core.jobs import (
     JobCancelled,
     JobContext,
@@ -73,9 +75,7 @@ from webapp.evaluation.problem_tests import ProblemTests, current_tests, problem
 from webapp.evaluation.protocol import Protocol
 from webapp.mixtures.models import ItemRole, Snapshot
 from webapp.mixtures.services.freezing import snapshot_rows
-from webapp.mixtures.storage import artifact_storage, snapshot_relpath
-from webapp.training.dispatch import artifact_storage as worker_storage
-from webapp.training.dispatch import control_for, job_send
+from webapp.mixtures.storage import snapshot_uri
 from webapp.training.selectors import trained_on
 
 log = logging.getLogger(__name__)
@@ -189,11 +189,10 @@ def evalrun_spec(run: EvalRun) -> JobSpec:
     on the row at creation, never "the latest" of today (``checkpoint_eval_spec``); URIs are
     absolute, because the worker's working directory and artifact root may differ."""
     protocol = run.protocol_obj
-    storage = worker_storage()
     common: dict[str, Any] = {
         "job_id": run.job_id,
-        "data_uris": [storage.uri(snapshot_relpath(s.sha256)) for s in run.snapshots.order_by("pk")],
-        "artifact_prefix": storage.uri(run.artifact_prefix),
+        "data_uris": [snapshot_uri(s.sha256) for s in run.snapshots.order_by("pk")],
+        "artifact_prefix": artifact_storage().uri(run.artifact_prefix),
         "seed": protocol.seed,
         "method_config": protocol.method_config(),
     }
@@ -292,7 +291,7 @@ def evalrun_schedule_for_checkpoint(*, checkpoint: Any, final: bool = False) -> 
 
 def evalrun_cancel(*, run: EvalRun, by: User | None) -> bool:
     """Stop an evaluation: the row (as every job), and the GPU worker through the job's Redis
-    cancel key (``webapp.training.dispatch.control_for``), which it polls between batches
+    cancel key (``webapp.core.dispatch.control_for``), which it polls between batches
     (and before it starts, so a queued one stops at once). ``by`` must own it or be an
     admin; None is a command or the app itself (a cancelled study)."""
     if by is not None:
@@ -469,19 +468,15 @@ def _read_generations(uri: str) -> Iterator[GenerationRecord]:
         parent, _, name = uri.rstrip("/").rpartition("/")
         reader, key = Storage(parent or "."), name
     try:
-        with reader.open(key, "r") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    data = json.loads(line)
-                except ValueError as exc:
-                    raise JobError(f"{uri} line {lineno}: not valid JSON ({exc})") from None
+        with reader.open(key, "rb") as fh:
+            for lineno, data in read_objects(fh):
                 try:
                     record = GenerationRecord.from_dict(data)
                 except ContractError as exc:
                     raise JobError(f"{uri} line {lineno}: not a generation record: {exc}") from None
                 yield record
+    except JsonlError as exc:
+        raise JobError(f"{uri} {exc}") from None
     except StorageError as exc:
         raise JobError(f"the generations file is missing: {exc}") from None
 

@@ -7,7 +7,6 @@ import csv
 import io
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from webapp.core.access import Action, AuthedHttpRequest, allowed, require
 from webapp.core.highlight import highlight_python
 from webapp.core.htmx import announce_finished, render_page
+from webapp.core.paging import page_of, query_without
 from webapp.evaluation import selectors
 from webapp.evaluation.charts import passk_charts
 from webapp.evaluation.forms import LaunchForm, ReviewForm
@@ -39,9 +39,7 @@ def _job_context(request: AuthedHttpRequest, run: EvalRun) -> dict[str, object]:
 @require_GET
 def run_list(request: AuthedHttpRequest) -> HttpResponse:
     """Every evaluation, newest first, with its state."""
-    page = Paginator(selectors.evalrun_list(fetched_by=request.user), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, selectors.evalrun_list(fetched_by=request.user), PER_PAGE)
     return render_page(request, "evaluation/list.html", {"page": page})
 
 
@@ -193,17 +191,13 @@ def generation_list(request: AuthedHttpRequest) -> HttpResponse:
     """The generation browser: filters (run, suite, problem, verdict, category, label), pages."""
     filters = selectors.GenerationFilters.from_query(request.GET)
     rows = selectors.generation_list(fetched_by=request.user, filters=filters)
-    paginator = Paginator(rows, PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
-        "page": page,
+        "page": page_of(request, rows, PER_PAGE),
         "filters": filters,
         "facets": selectors.generation_facets(),
         "runs": selectors.run_choices(fetched_by=request.user),
         "suites": selectors.judged_suites(fetched_by=request.user),
-        "query": query.urlencode(),
+        "query": query_without(request).urlencode(),
         "labels": dict(ReviewLabel.choices),
     }
     return render_page(request, "evaluation/generations.html", context, partial="results")

@@ -8,15 +8,13 @@ the length of one line: a 3 MB gzip bomb used to be decompressed whole (6.3 GB r
 
 from __future__ import annotations
 
-import gzip
 import io
-import json
-import zlib
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
+from sandbox import jsonlimit
+from sandbox.jsonl import JsonlError, read_objects
 from training_worker.contracts import ProblemRecord
-from webapp.core import jsonlimit
 from webapp.core.problems import InvalidRecord, building
 
 FIELDS: tuple[str, ...] = ("task_id", "prompt", "canonical_solution", "test", "entry_point")
@@ -26,6 +24,13 @@ MAX_BYTES = 200 * 1024 * 1024
 MAX_DECOMPRESSED_BYTES = MAX_BYTES
 #: HumanEval's longest line is 9 KB; one problem of more than 4 MB is not a problem.
 MAX_LINE_BYTES = 4 * 1024 * 1024
+
+
+#: What a size refusal adds, so the message says why the limit is not in the way of a real file.
+_WHY_SMALLER: dict[str, str] = {
+    "file_size": "; a benchmark is far smaller",
+    "line_size": "; one problem is far smaller",
+}
 
 
 class BenchmarkImportError(ValueError):
@@ -55,37 +60,6 @@ def benchmark_record(
         )
 
 
-def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    """``(line number, line)`` from a plain or gzipped stream, within the caps."""
-    stream.seek(0)
-    magic = stream.read(2)
-    stream.seek(0)
-    gzipped = magic == b"\x1f\x8b"
-    reader: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=stream, mode="rb") if gzipped else stream
-    total = 0
-    lineno = 0
-    while True:
-        try:
-            line = reader.readline(MAX_LINE_BYTES + 1)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise BenchmarkImportError(f"the file looks gzipped but cannot be decompressed: {exc}") from exc
-        if not line:
-            return
-        lineno += 1
-        total += len(line)
-        if total > MAX_DECOMPRESSED_BYTES:
-            what = "decompresses to" if gzipped else "is"
-            raise BenchmarkImportError(
-                f"the file {what} more than {MAX_DECOMPRESSED_BYTES // (1024 * 1024)} MB "
-                f"(stopped at line {lineno}); a benchmark is far smaller"
-            )
-        if len(line) > MAX_LINE_BYTES:
-            raise BenchmarkImportError(
-                f"line {lineno}: longer than {MAX_LINE_BYTES // (1024 * 1024)} MB; one problem is far smaller"
-            )
-        yield lineno, line
-
-
 def parse_benchmark(data: bytes | IO[bytes], *, name: str = "import") -> list[dict[str, str]]:
     """The problems of a HumanEval-format file (its bytes, or a binary stream that can seek
     back to its start), in file order, each checked to make a valid problem record of
@@ -95,23 +69,27 @@ def parse_benchmark(data: bytes | IO[bytes], *, name: str = "import") -> list[di
         if len(data) > MAX_BYTES:
             raise BenchmarkImportError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
         data = io.BytesIO(data)
+    data.seek(0)
+    objects = read_objects(
+        data,
+        max_bytes=MAX_DECOMPRESSED_BYTES,
+        max_line_bytes=MAX_LINE_BYTES,
+        max_depth=jsonlimit.UPLOAD_MAX_DEPTH,
+    )
+    try:
+        problems = _problems(objects, name)
+    except JsonlError as exc:
+        raise BenchmarkImportError(f"{exc}{_WHY_SMALLER.get(exc.kind, '')}") from exc
+    if not problems:
+        raise BenchmarkImportError("the file holds no problems")
+    return problems
+
+
+def _problems(objects: Iterator[tuple[int, dict[str, Any]]], name: str) -> list[dict[str, str]]:
+    """Each object checked as a HumanEval problem of benchmark ``name``, in file order."""
     problems: list[dict[str, str]] = []
     seen: dict[str, int] = {}
-    for lineno, raw in _lines(data):
-        if not raw.strip():
-            continue
-        try:
-            obj = jsonlimit.loads(raw)
-        except UnicodeDecodeError as exc:
-            raise BenchmarkImportError(f"line {lineno}: not UTF-8 text ({exc.reason})") from exc
-        except jsonlimit.JSONDepthError as exc:
-            raise BenchmarkImportError(f"line {lineno}: JSON {exc.msg} (column {exc.colno})") from exc
-        except json.JSONDecodeError as exc:
-            raise BenchmarkImportError(
-                f"line {lineno}: not valid JSON ({exc.msg} at column {exc.colno})"
-            ) from exc
-        if not isinstance(obj, dict):
-            raise BenchmarkImportError(f"line {lineno}: expected a JSON object, got {type(obj).__name__}")
+    for lineno, obj in objects:
         missing = [f for f in FIELDS if f not in obj]
         if missing:
             raise BenchmarkImportError(f"line {lineno}: missing field(s) {', '.join(missing)}")
@@ -133,6 +111,4 @@ def parse_benchmark(data: bytes | IO[bytes], *, name: str = "import") -> list[di
                 f"line {lineno}: task {obj['task_id']!r} is not a valid problem record: {exc.reason}"
             ) from None
         problems.append(problem)
-    if not problems:
-        raise BenchmarkImportError("the file holds no problems")
     return problems

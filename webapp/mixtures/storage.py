@@ -1,8 +1,9 @@
 """Snapshot files under ``ARTIFACT_ROOT`` (DESIGN.md, "Artifacts"): ``snapshots/<sha256>.jsonl``.
 
 Reading and writing go through ``training_worker.storage`` (the one artifact module, shared
-with the GPU workers), so a snapshot written here is the file a worker reads. Helpers that
-return a local ``Path`` (:func:`artifact_root`, :func:`snapshot_file`) still need a local root.
+with the GPU workers) at the one root of ``webapp.core.artifacts``, so a snapshot written here
+is the file a worker reads. :func:`snapshot_file` returns a local ``Path`` and so still needs a
+local root.
 """
 
 from __future__ import annotations
@@ -15,39 +16,31 @@ from typing import Any
 
 from django.conf import settings
 
+from sandbox.jsonl import JsonlError, read_objects
 from training_worker.contracts import ProblemRecord
-from training_worker.storage import Storage, StorageError, write_atomically
+from training_worker.storage import StorageError, write_atomically
+from webapp.core.artifacts import artifact_root, artifact_storage
 from webapp.core.problems import InvalidRecord, building, record_json
 
 __all__ = [
-    "artifact_root",
-    "artifact_storage",
     "read_snapshot",
     "record_line",
     "snapshot_file",
     "snapshot_relpath",
+    "snapshot_uri",
     "write_atomically",
     "write_snapshot",
 ]
 
 
-def artifact_storage() -> Storage:
-    """The artifact root as a :class:`~training_worker.storage.Storage` (read on each call:
-    tests override the setting)."""
-    return Storage(str(settings.ARTIFACT_ROOT))
-
-
-def artifact_root() -> Path:
-    """``settings.ARTIFACT_ROOT`` as a local path (read on each call: tests override it)."""
-    root = str(settings.ARTIFACT_ROOT)
-    if "://" in root and not root.startswith("file://"):
-        raise NotImplementedError(f"ARTIFACT_ROOT={root}: only local paths are supported so far")
-    return Path(root.removeprefix("file://"))
-
-
 def snapshot_relpath(sha256: str, suffix: str = "jsonl") -> str:
     """Where a snapshot lives, relative to the artifact root."""
     return f"snapshots/{sha256}.{suffix}"
+
+
+def snapshot_uri(sha256: str) -> str:
+    """The URI of a snapshot file as workers read it (absolute: see ``core.artifacts``)."""
+    return artifact_storage().uri(snapshot_relpath(sha256))
 
 
 def snapshot_file(sha256: str, suffix: str = "jsonl") -> Path:
@@ -85,10 +78,11 @@ def read_snapshot(sha256: str) -> Iterator[ProblemRecord]:
     record raises :class:`~webapp.core.problems.InvalidRecord` naming its task and line."""
     storage = artifact_storage()
     try:
-        with storage.open(snapshot_relpath(sha256), "r") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if line.strip():
-                    yield _parse_line(line, lineno)
+        with storage.open(snapshot_relpath(sha256), "rb") as fh:
+            for lineno, data in read_objects(fh):
+                yield _record(data, lineno)
+    except JsonlError as exc:
+        raise InvalidRecord(task_id=f"? (line {exc.lineno})", reason=exc.reason) from None
     except StorageError:
         uri = storage.uri(snapshot_relpath(sha256))
         raise FileNotFoundError(
@@ -96,11 +90,7 @@ def read_snapshot(sha256: str) -> Iterator[ProblemRecord]:
         ) from None
 
 
-def _parse_line(line: str, lineno: int) -> ProblemRecord:
-    try:
-        data: Any = json.loads(line)
-    except ValueError as exc:
-        raise InvalidRecord(task_id=f"? (line {lineno})", reason=f"not valid JSON: {exc}") from None
-    task_id = data.get("task_id") if isinstance(data, dict) else None
+def _record(data: dict[str, Any], lineno: int) -> ProblemRecord:
+    task_id = data.get("task_id")
     with building(f"{task_id if isinstance(task_id, str) else '?'} (line {lineno})"):
         return ProblemRecord.from_dict(data)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from webapp.core.access import Action, AuthedHttpRequest, allowed, require
 from webapp.core.htmx import announce_finished, fragment_only, render_page
 from webapp.core.jobs import job_enqueue_report
+from webapp.core.paging import page_of
 from webapp.core.problems import source_names
 from webapp.core.selectors import job_can_cancel
 from webapp.mixtures import selectors, services
@@ -342,13 +342,10 @@ def benchmark_detail(request: AuthedHttpRequest, name: str) -> HttpResponse:
     """One benchmark: its problems page by page, and the mixtures and snapshots using it."""
     benchmark = selectors.benchmark_get(name=name, fetched_by=request.user)
     source = selectors.benchmark_source(benchmark)
-    page = Paginator(selectors.benchmark_problems(benchmark=benchmark), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
     context = {
         "benchmark": benchmark,
         "source": source,
-        "page": page,
+        "page": page_of(request, selectors.benchmark_problems(benchmark=benchmark), PAGE_SIZE),
         "mixtures": selectors.mixtures_using_source(source=source, fetched_by=request.user),
         "snapshots": selectors.snapshots_using_source(source=source, fetched_by=request.user),
     }

@@ -8,9 +8,9 @@ import csv
 import io
 from pathlib import Path
 
+from webapp.core.artifacts import artifact_root
 from webapp.core.charts import Axis, ChartSpec, Series
 from webapp.core.figures import export_chart
-from webapp.mixtures.storage import artifact_root
 from webapp.studies.analysis import Cell
 from webapp.studies.design import StudyDesign
 from webapp.studies.models import Study

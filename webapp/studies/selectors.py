@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from webapp.core.artifacts import artifact_root
 from webapp.mixtures.models import Snapshot
-from webapp.mixtures.storage import artifact_root
 from webapp.studies.design import StudyDesign, design_parse
 from webapp.studies.models import Study, StudyUnit
 from webapp.studies.states import unit_state

@@ -3,7 +3,6 @@ the run's progress. Views stay thin (STYLE rule 1)."""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
@@ -12,6 +11,7 @@ from webapp.core.access import Action, AuthedHttpRequest, allowed
 from webapp.core.highlight import highlight_python
 from webapp.core.htmx import render_page
 from webapp.core.jobs import job_enqueue_report
+from webapp.core.paging import page_of, query_without
 from webapp.core.selectors import job_can_cancel
 from webapp.mixtures.selectors import snapshots_with_chains
 from webapp.synthesis import selectors
@@ -26,18 +26,14 @@ PER_PAGE = 50
 def composite_list(request: AuthedHttpRequest) -> HttpResponse:
     """Stored composites with filters (pool, depth, shape, atom, topic) and pages."""
     filters = selectors.CompositeFilters.from_query(request.GET)
-    page = Paginator(selectors.composite_list(fetched_by=request.user, filters=filters), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
+    rows = selectors.composite_list(fetched_by=request.user, filters=filters)
     context = {
-        "page": page,
+        "page": page_of(request, rows, PER_PAGE),
         "filters": filters,
         "facets": selectors.facet_values(fetched_by=request.user),
         "pools": selectors.pool_sizes(fetched_by=request.user),
         "runs": selectors.run_list(fetched_by=request.user, limit=5),
-        "query": query.urlencode(),
+        "query": query_without(request).urlencode(),
     }
     return render_page(request, "synthesis/list.html", context, partial="results")
 

@@ -24,9 +24,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from training_worker.control import job_key, redis_client
+from webapp.core.dispatch import revoke
 from webapp.core.jobs import job_finish
 from webapp.core.models import HEARTBEAT_SECONDS, JobStatus
-from webapp.training.dispatch import done_marker, revoke
+from webapp.training.dispatch import done_marker
 from webapp.training.models import TrainingRun
 
 log = logging.getLogger(__name__)

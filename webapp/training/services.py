@@ -27,13 +27,15 @@ from training_worker.configs import (
 from training_worker.control import job_key
 from webapp.accounts.models import User
 from webapp.core.access import Action, can_act_on, require, require_owner_or_admin
+from webapp.core.artifacts import artifact_storage
+from webapp.core.dispatch import control_for, revoke
 from webapp.core.jobs import job_cancel
 from webapp.core.models import JobStatus
 from webapp.evaluation.protocol import Protocol, ProtocolError
 from webapp.mixtures.models import ItemRole, Snapshot
 from webapp.mixtures.problems import snapshot_by_hash
 from webapp.mixtures.services.contamination import ContaminationError, contamination_check
-from webapp.training.dispatch import control_for, revoke, run_dispatch
+from webapp.training.dispatch import run_dispatch
 from webapp.training.models import Checkpoint, Method, MetricPoint, RunEvent, TrainingRun
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,19 @@ class Preset:
     help: str
 
 
+#: The small RL budget both CPU presets share, so GRPO and RLOO compare on equal terms. beta 0
+#: loads no reference model (half the memory and time on a CPU); 4 prompts x 4 completions of
+#: at most 128 tokens per step keep a step under a minute.
+RL_CPU_BUDGET: dict[str, Any] = {
+    "learning_rate": 1e-6,
+    "max_steps": 10,
+    "per_device_train_batch_size": 4,
+    "num_generations": 4,
+    "max_completion_length": 128,
+    "beta": 0.0,
+    "save_steps": 5,
+}
+
 #: Starting points; each value says why it is what it is.
 PRESETS: dict[str, Preset] = {
     p.name: p
@@ -73,32 +88,14 @@ PRESETS: dict[str, Preset] = {
             "grpo-cpu",
             "GRPO from a checkpoint, small (CPU)",
             Method.GRPO,
-            # beta 0 loads no reference model (half the memory and time on a CPU); 4 prompts x 4
-            # completions of at most 128 tokens per step keep a step under a minute.
-            {
-                "learning_rate": 1e-6,
-                "max_steps": 10,
-                "per_device_train_batch_size": 4,
-                "num_generations": 4,
-                "max_completion_length": 128,
-                "beta": 0.0,
-                "save_steps": 5,
-            },
+            dict(RL_CPU_BUDGET),
             "GRPO with the sandbox reward, 10 steps; start it from an SFT run (run:ID).",
         ),
         Preset(
             "rloo-cpu",
             "RLOO, small (CPU)",
             Method.RLOO,
-            {
-                "learning_rate": 1e-6,
-                "max_steps": 10,
-                "per_device_train_batch_size": 4,
-                "num_generations": 4,
-                "max_completion_length": 128,
-                "beta": 0.0,
-                "save_steps": 5,
-            },
+            dict(RL_CPU_BUDGET),
             "RLOO's leave-one-out baseline, same budget as the GRPO preset.",
         ),
         Preset(
@@ -369,8 +366,6 @@ def run_launch(*, by: User, request: LaunchRequest) -> TrainingRun:
             attempt=1,
             message="waiting for a GPU worker",
         )
-        from webapp.training.dispatch import artifact_storage
-
         run.artifact_prefix = artifact_storage().uri(f"runs/{run.job_id}")
         run.save(update_fields=["artifact_prefix"])
         run_dispatch(run)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from webapp.core.access import Action, AuthedHttpRequest, allowed
 from webapp.core.charts import poll_response
 from webapp.core.htmx import render_page
+from webapp.core.paging import page_of, query_without
 from webapp.evaluation.protocol import Protocol
 from webapp.training import selectors
 from webapp.training.charts import run_charts
@@ -35,15 +35,10 @@ PER_PAGE = 30
 def run_list(request: AuthedHttpRequest) -> HttpResponse:
     """Runs with filters (status, method, owner, snapshot, text) and pages."""
     filters = selectors.RunFilters.from_query(request.GET)
-    page = Paginator(selectors.run_list(fetched_by=request.user, filters=filters), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
-        "page": page,
+        "page": page_of(request, selectors.run_list(fetched_by=request.user, filters=filters), PER_PAGE),
         "filters": filters,
-        "query": query.urlencode(),
+        "query": query_without(request).urlencode(),
         "statuses": TrainingRun._meta.get_field("status").choices,
         "methods": Method.choices,
     }

@@ -18,6 +18,7 @@ from django.core.management import CommandError, call_command
 from training_worker import data as worker_data
 from training_worker.contracts import SCHEMA_VERSION, UNMARKED_PROBLEM_VERSION, ProblemRecord
 from webapp.atoms.models import Atom, VariantKind
+from webapp.core.artifacts import artifact_storage
 from webapp.core.problems import InvalidRecord, problem_records, record_json
 from webapp.mixtures.models import BenchmarkProblem, ItemLang, Mixture, Snapshot
 from webapp.mixtures.recipe import Item, RecipeError
@@ -31,7 +32,7 @@ from webapp.mixtures.services import (
     snapshot_rows,
 )
 from webapp.mixtures.services.parquet import PARQUET_SCHEMA_VERSION_KEY
-from webapp.mixtures.storage import artifact_storage, write_snapshot
+from webapp.mixtures.storage import write_snapshot
 from webapp.synthesis.pipeline import SynthesisConfig
 from webapp.synthesis.services import run_create, run_execute
 

@@ -170,7 +170,7 @@ def test_results_pool_seeds_and_pair_arms_with_the_reference(
         "On atoms, the share of wrong answer samples of base model vs sft (100.0% vs 0.0%): higher by "
         "100.0 points" in results["summary"]
     )
-    from webapp.mixtures.storage import artifact_root
+    from webapp.core.artifacts import artifact_root
 
     files = {k: artifact_root() / v for k, v in results["files"].items()}
     assert {"svg", "png", "csv", "table_csv"} <= files.keys() and all(
