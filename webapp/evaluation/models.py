@@ -44,7 +44,7 @@ class EvalRun(JobBase):
         related_name="scheduled_evals",
     )
     snapshots = models.ManyToManyField("mixtures.Snapshot", related_name="eval_runs_judged")
-    #: The sampling protocol (``webapp.evaluation.protocol.Protocol``), locked at creation.
+    #: The sampling protocol (``webapp.core.protocol.Protocol``), locked at creation.
     protocol = models.JSONField()
     #: Digest of the protocol without its seed: runs with the same hash are comparable.
     protocol_hash = models.CharField(max_length=16, db_index=True)

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 
 from webapp.core.access import can_act_on, require_reader
 from webapp.core.categories import CATEGORY_CHOICES
+from webapp.core.protocol import Protocol
 from webapp.evaluation.category_shares import (
     PASSED,
     CategoryDifference,
@@ -31,7 +32,6 @@ from webapp.evaluation.models import (
     SuiteProblem,
     SuiteScore,
 )
-from webapp.evaluation.protocol import Protocol
 from webapp.mixtures.models import Snapshot
 
 # --- runs ---------------------------------------------------------------------------------

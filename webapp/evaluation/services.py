@@ -48,6 +48,7 @@ from webapp.core.jobs import (
 )
 from webapp.core.judging import sandbox_client
 from webapp.core.models import REAP_AFTER_SECONDS, JobStatus
+from webapp.core.protocol import Protocol
 from webapp.core.text import db_json, db_text
 from webapp.evaluation.contamination import Finding, contaminated, suite_findings
 from webapp.evaluation.metrics import PassCounts, suite_pass_at_k, usable_ks
@@ -62,7 +63,6 @@ from webapp.evaluation.models import (
     SuiteScore,
 )
 from webapp.evaluation.problem_tests import ProblemTests, current_tests, problem_ref, snapshot_tests
-from webapp.evaluation.protocol import Protocol
 from webapp.mixtures.models import ItemRole, Snapshot
 from webapp.mixtures.services.freezing import snapshot_rows
 from webapp.mixtures.storage import artifact_storage, snapshot_relpath

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from webapp.core.access import Action, AuthedHttpRequest, allowed, require
 from webapp.core.highlight import highlight_python
 from webapp.core.htmx import announce_finished, render_page
+from webapp.core.protocol import Protocol
 from webapp.evaluation import selectors
 from webapp.evaluation.charts import passk_charts
 from webapp.evaluation.forms import LaunchForm, ReviewForm
 from webapp.evaluation.models import EvalRun, ReviewLabel
-from webapp.evaluation.protocol import Protocol
 from webapp.evaluation.services import evalrun_cancel, evalrun_create, evalrun_rescore, generation_review
 
 PER_PAGE = 50

@@ -28,7 +28,7 @@ from typing import Any
 from django.db.models import Sum
 
 from webapp.core.models import JobStatus
-from webapp.evaluation.protocol import Protocol
+from webapp.core.protocol import Protocol
 from webapp.mixtures import budget
 from webapp.mixtures.models import ItemRole, Snapshot
 from webapp.mixtures.problems import BENCHMARK_PREFIX
@@ -360,7 +360,7 @@ def plan_for(
 ) -> tuple[StudyPlan | None, str]:
     """The new-study page's plan for what the form holds (the edited text when there is one,
     else the shipped template): ``(plan, "")``, or ``(None, why)`` when it does not resolve."""
-    from webapp.evaluation.protocol import ProtocolError
+    from webapp.core.protocol import ProtocolError
     from webapp.studies.design import DesignError, design_parse, template_text
 
     try:

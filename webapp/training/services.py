@@ -29,7 +29,7 @@ from webapp.accounts.models import User
 from webapp.core.access import Action, can_act_on, require, require_owner_or_admin
 from webapp.core.jobs import job_cancel
 from webapp.core.models import JobStatus
-from webapp.evaluation.protocol import Protocol, ProtocolError
+from webapp.core.protocol import Protocol, ProtocolError
 from webapp.mixtures.models import ItemRole, Snapshot
 from webapp.mixtures.problems import snapshot_by_hash
 from webapp.mixtures.services.contamination import ContaminationError, contamination_check

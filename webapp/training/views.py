@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from webapp.core.access import Action, AuthedHttpRequest, allowed
 from webapp.core.charts import poll_response
 from webapp.core.htmx import render_page
-from webapp.evaluation.protocol import Protocol
+from webapp.core.protocol import Protocol
 from webapp.training import selectors
 from webapp.training.charts import run_charts
 from webapp.training.forms import LaunchForm, initial_from_preset, initial_from_run
