@@ -9,9 +9,17 @@ class EvaluationAppConfig(AppConfig):
     def ready(self) -> None:
         from webapp.core.events import register_event_handler
         from webapp.core.jobs import register_reap_hook
-        from webapp.evaluation.services import EVAL_JOB_PREFIX, apply_eval_event, judging_resend
+        from webapp.evaluation.services import (
+            EVAL_JOB_PREFIX,
+            apply_eval_event,
+            judging_resend,
+            on_checkpoint_saved,
+        )
+        from webapp.training.progress import checkpoint_saved
 
         register_event_handler(EVAL_JOB_PREFIX, apply_eval_event)
+        # Evaluation during training: a run's checkpoint, saved, is evaluated on its cadence.
+        checkpoint_saved.connect(on_checkpoint_saved, dispatch_uid="evaluation-schedule-on-checkpoint-saved")
         # A run queued for judging whose message was lost is sent again (running ones are
         # the shared reaper's: the judging job beats their heartbeat).
         register_reap_hook(judging_resend)

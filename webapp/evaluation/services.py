@@ -281,6 +281,12 @@ def evalrun_schedule_for_checkpoint(*, checkpoint: Any, final: bool = False) -> 
         return EvalRun.objects.filter(scheduled_by=run, init_checkpoint=checkpoint).first()
 
 
+def on_checkpoint_saved(sender: Any, *, checkpoint: Any, final: bool = False, **kwargs: Any) -> None:
+    """Receiver of ``webapp.training.progress.checkpoint_saved``: evaluation during training
+    (:func:`evalrun_schedule_for_checkpoint`), in the checkpoint event's transaction."""
+    evalrun_schedule_for_checkpoint(checkpoint=checkpoint, final=final)
+
+
 def evalrun_cancel(*, run: EvalRun, by: User | None) -> bool:
     """Stop an evaluation: the row (as every job), and the GPU worker through the job's Redis
     cancel key (``webapp.training.dispatch.control_for``), which it polls between batches
