@@ -9,6 +9,7 @@ class EvaluationAppConfig(AppConfig):
     def ready(self) -> None:
         from webapp.core.events import register_event_handler
         from webapp.core.jobs import register_reap_hook
+        from webapp.evaluation.liveness import evals_check
         from webapp.evaluation.services import (
             EVAL_JOB_PREFIX,
             apply_eval_event,
@@ -23,3 +24,5 @@ class EvaluationAppConfig(AppConfig):
         # A run queued for judging whose message was lost is sent again (running ones are
         # the shared reaper's: the judging job beats their heartbeat).
         register_reap_hook(judging_resend)
+        # The GPU worker's Redis heartbeat says whether a generating evaluation is alive.
+        register_reap_hook(evals_check)

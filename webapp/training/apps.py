@@ -10,10 +10,9 @@ class TrainingAppConfig(AppConfig):
         # Events of ``run-<pk>`` jobs reach the one events task (webapp.core.events).
         from webapp.core.events import register_event_handler
         from webapp.core.jobs import register_reap_hook
-        from webapp.training.liveness import evals_check, runs_check
+        from webapp.training.liveness import runs_check
         from webapp.training.progress import event_apply
 
         register_event_handler("run-", event_apply)
-        # The GPU worker's Redis heartbeat says whether a run or an evaluation is alive.
+        # The GPU worker's Redis heartbeat says whether a run is alive.
         register_reap_hook(runs_check)
-        register_reap_hook(evals_check)
