@@ -10,12 +10,14 @@ class EvaluationAppConfig(AppConfig):
         from webapp.core.events import register_event_handler
         from webapp.core.jobs import register_reap_hook
         from webapp.evaluation.liveness import evals_check
+        from webapp.evaluation.run_panel import RUN_PANEL
         from webapp.evaluation.services import (
             EVAL_JOB_PREFIX,
             apply_eval_event,
             judging_resend,
             on_checkpoint_saved,
         )
+        from webapp.training.panels import register_run_panel
         from webapp.training.progress import checkpoint_saved
 
         register_event_handler(EVAL_JOB_PREFIX, apply_eval_event)
@@ -26,3 +28,5 @@ class EvaluationAppConfig(AppConfig):
         register_reap_hook(judging_resend)
         # The GPU worker's Redis heartbeat says whether a generating evaluation is alive.
         register_reap_hook(evals_check)
+        # A run's page shows the evaluations its cadence scheduled (chart and table).
+        register_run_panel(self.label, RUN_PANEL)
