@@ -68,7 +68,9 @@ from webapp.mixtures.services.freezing import snapshot_rows
 from webapp.mixtures.storage import artifact_storage, snapshot_relpath
 from webapp.training.dispatch import artifact_storage as worker_storage
 from webapp.training.dispatch import control_for, job_send
+from webapp.training.models import Checkpoint, TrainingRun
 from webapp.training.selectors import trained_on
+from webapp.training.services import model_resolve
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +89,10 @@ SCORE_RESAMPLES = 2000
 # --- creating and dispatching --------------------------------------------------------------
 
 
-def resolve_model(model: str) -> tuple[str, Any]:
+def resolve_model(model: str) -> tuple[str, Checkpoint | None]:
     """``(model for the worker, checkpoint or None)`` for ``default``, a path, or ``run:ID``
     (that training run's latest checkpoint, on top of the base model the run trained; the
     run must have succeeded, by the same rule as training from it)."""
-    from webapp.training.services import model_resolve
-
     model = model.strip()
     if not model:
         raise ValueError("name a model: default, a local path, or run:ID")
@@ -116,7 +116,7 @@ class EvalPlan:
     """A checked evaluation, ready to be written."""
 
     model: str
-    checkpoint: Any
+    checkpoint: Checkpoint | None
     contamination: dict[str, Finding]
     contamination_reason: str
 
@@ -135,7 +135,7 @@ def evalrun_check(
     snapshots: list[Snapshot],
     contamination_reason: str = "",
     in_domain: Collection[Snapshot] = (),
-    checkpoint: Any = None,
+    checkpoint: Checkpoint | None = None,
 ) -> EvalPlan:
     """Every check an evaluation must pass, all at once (:class:`EvalRefused` names each
     field): a model that resolves (``run:ID`` of a run that succeeded; ``checkpoint`` names
@@ -206,8 +206,8 @@ def evalrun_create(
     protocol: Protocol,
     name: str = "",
     dispatch: bool = True,
-    checkpoint: Any = None,
-    scheduled_by: Any = None,
+    checkpoint: Checkpoint | None = None,
+    scheduled_by: TrainingRun | None = None,
     contamination_reason: str = "",
     in_domain: Collection[Snapshot] = (),
 ) -> EvalRun:
@@ -245,7 +245,7 @@ def evalrun_create(
     return run
 
 
-def evalrun_schedule_for_checkpoint(*, checkpoint: Any, final: bool = False) -> EvalRun | None:
+def evalrun_schedule_for_checkpoint(*, checkpoint: Checkpoint, final: bool = False) -> EvalRun | None:
     """Evaluation during training: when ``checkpoint``'s run names an eval snapshot and a
     cadence (``eval_every``) and the checkpoint's step is a multiple of it, or it is the
     run's ``final`` one, queue an evaluation of exactly that checkpoint with the protocol
@@ -265,12 +265,14 @@ def evalrun_schedule_for_checkpoint(*, checkpoint: Any, final: bool = False) -> 
     # The launch checked this suite against the run's training data; what it finds is marked
     # on the evaluation, never refused here (an event handler has no one to ask).
     reason = run.contamination_override or f"scheduled by run {run.pk}'s evaluation cadence"
+    suite = run.eval_snapshot
+    assert suite is not None  # its id was checked above
     try:
         with transaction.atomic():
             return evalrun_create(
                 by=run.created_by,
                 model=f"run:{run.pk}",
-                snapshots=[run.eval_snapshot],
+                snapshots=[suite],
                 protocol=protocol,
                 name=f"{run.name or f'run {run.pk}'} at step {checkpoint.step}",
                 checkpoint=checkpoint,
@@ -281,7 +283,7 @@ def evalrun_schedule_for_checkpoint(*, checkpoint: Any, final: bool = False) -> 
         return EvalRun.objects.filter(scheduled_by=run, init_checkpoint=checkpoint).first()
 
 
-def on_checkpoint_saved(sender: Any, *, checkpoint: Any, final: bool = False, **kwargs: Any) -> None:
+def on_checkpoint_saved(sender: Any, *, checkpoint: Checkpoint, final: bool = False, **kwargs: Any) -> None:
     """Receiver of ``webapp.training.progress.checkpoint_saved``: evaluation during training
     (:func:`evalrun_schedule_for_checkpoint`), in the checkpoint event's transaction."""
     evalrun_schedule_for_checkpoint(checkpoint=checkpoint, final=final)
