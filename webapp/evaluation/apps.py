@@ -7,8 +7,10 @@ class EvaluationAppConfig(AppConfig):
     verbose_name = "Evaluations"
 
     def ready(self) -> None:
+        from webapp.core.dashboard import register_summary
         from webapp.core.events import register_event_handler
         from webapp.core.jobs import register_reap_hook
+        from webapp.evaluation.dashboard import summary
         from webapp.evaluation.liveness import evals_check
         from webapp.evaluation.run_panel import RUN_PANEL
         from webapp.evaluation.services import (
@@ -30,3 +32,4 @@ class EvaluationAppConfig(AppConfig):
         register_reap_hook(evals_check)
         # A run's page shows the evaluations its cadence scheduled (chart and table).
         register_run_panel(self.label, RUN_PANEL)
+        register_summary("evaluations", summary)  # its stage on the dashboard
