@@ -102,9 +102,9 @@ def _seed_runs(count: int, snapshots: list[Any], rng: random.Random) -> None:
     from django.utils import timezone
 
     from webapp.core.models import JobStatus
+    from webapp.core.protocol import Protocol
     from webapp.evaluation import services
     from webapp.evaluation.models import CaseOutcome, EvalRun, Generation, Phase
-    from webapp.evaluation.protocol import Protocol
 
     services.SCORE_RESAMPLES = 200
     protocol = Protocol(n=SAMPLES, ks=(1, 5))

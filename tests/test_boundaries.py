@@ -3,7 +3,10 @@
 - sandbox imports neither Django, Celery, torch nor webapp;
 - training_worker imports neither Django nor webapp;
 - webapp imports neither torch, transformers, trl nor vllm, and reaches into training_worker
-  only through its wire contracts.
+  only through its wire contracts;
+- inside webapp, an app imports only from its own floor or below (core and accounts, atoms,
+  synthesis, mixtures, training, evaluation, studies): a lower app that must react to a
+  higher one is sent a signal or asks a registry the higher app fills in ``ready``.
 """
 
 from __future__ import annotations
@@ -118,3 +121,75 @@ def test_webapp_side_modules_import_no_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.strip() == ""
+
+
+#: The apps of webapp from the ground up (DESIGN.md, "Components and their boundaries"); an
+#: app may import its own floor and those below it. settings, urls and the Celery app are the
+#: project, not an app: they wire every app together.
+APP_FLOORS: dict[str, int] = {
+    "core": 0,
+    "accounts": 0,
+    "atoms": 1,
+    "synthesis": 2,
+    "mixtures": 3,
+    "training": 4,
+    "evaluation": 5,
+    "studies": 6,
+}
+#: Imports that run up a floor on purpose: a page that lists where a thing is used may look
+#: up (DESIGN.md). Nothing else belongs here; each entry is (importing file, module).
+UPWARD_ALLOWED: set[tuple[str, str]] = {
+    # An atom's page lists the snapshots that hold it and the composites built on it.
+    ("webapp/atoms/views.py", "webapp.mixtures.selectors"),
+    ("webapp/atoms/views.py", "webapp.synthesis.selectors"),
+    # A composite pool's page lists the snapshots that hold its chains.
+    ("webapp/synthesis/views.py", "webapp.mixtures.selectors"),
+    # A snapshot's page lists the runs trained on it.
+    ("webapp/mixtures/views.py", "webapp.training.selectors"),
+}
+
+
+def upward_imports(root: Path = REPO) -> list[tuple[str, str, int]]:
+    """Every ``(file, module, line)`` where an app of webapp imports from an app above it."""
+    found = []
+    for path in sorted((root / "webapp").rglob("*.py")):
+        app = path.relative_to(root / "webapp").parts[0]
+        if app not in APP_FLOORS:
+            continue
+        for line, module in imported_modules(path.read_text()):
+            parts = module.split(".")
+            if parts[0] == "webapp" and len(parts) > 1 and APP_FLOORS.get(parts[1], -1) > APP_FLOORS[app]:
+                found.append((str(path.relative_to(root)), module, line))
+    return found
+
+
+def _allowance(file: str, module: str) -> tuple[str, str] | None:
+    """The entry of :data:`UPWARD_ALLOWED` that lets ``file`` import ``module``, if any."""
+    return next(
+        ((f, m) for f, m in UPWARD_ALLOWED if file == f and (module == m or module.startswith(m + "."))), None
+    )
+
+
+def test_an_app_imports_only_from_below_it() -> None:
+    bad = [f"{f}:{line} imports {m}" for f, m, line in upward_imports() if _allowance(f, m) is None]
+    assert bad == []
+
+
+def test_every_allowed_upward_import_is_still_needed() -> None:
+    """An entry that no import uses any more is removed, so the list says only what is true."""
+    used = {_allowance(f, m) for f, m, _ in upward_imports()}
+    assert UPWARD_ALLOWED - used == set()
+
+
+def test_the_layering_check_sees_an_arrow_that_runs_up(tmp_path: Path) -> None:
+    """training importing evaluation (lazily too) is reported; studies importing training and
+    the project wiring every app are not."""
+    files = {
+        "webapp/training/progress.py": "def f():\n    from webapp.evaluation.services import x\n",
+        "webapp/studies/services.py": "from webapp.training.models import TrainingRun\n",
+        "webapp/urls.py": "from webapp.studies import views\n",
+    }
+    for name, source in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(source)
+    assert upward_imports(tmp_path) == [("webapp/training/progress.py", "webapp.evaluation.services.x", 2)]

@@ -13,8 +13,8 @@ from tests.conftest import login, wait_until
 from tests.factories import UserFactory
 from tests.webapp.evaluation.conftest import freeze, write_generations
 from training_worker.contracts import ProgressEvent
+from webapp.core.protocol import Protocol
 from webapp.evaluation.models import EvalRun, Generation
-from webapp.evaluation.protocol import Protocol
 from webapp.evaluation.services import apply_eval_event, evalrun_create, evalrun_judge
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -54,7 +54,7 @@ XValue = Number | str
 
 
 class HasInterval(Protocol):
-    """Anything with a value and its interval (``webapp.evaluation.metrics.Estimate``)."""
+    """Anything with a value and its interval (evaluation's ``Estimate`` is one)."""
 
     @property
     def value(self) -> float: ...

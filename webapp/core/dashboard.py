@@ -1,13 +1,15 @@
 """The workflow a study follows, and what the dashboard says about each stage of it.
 
 :data:`WORKFLOW` is the list of stages in the order a researcher goes through them. Each
-stage names a *summary* function (by dotted path, so core imports no app) that reads its
-app's state for the dashboard: counts, whether the stage is *ready* (it holds what the next
-stage needs), what to do while it is empty, the action that does it, and recent activity.
-The first stage that is not ready is the researcher's next step. A stage whose app is not
-built yet has no summary; the dashboard and its placeholder page say so.
+stage's app registers a *summary* function in its ``AppConfig.ready``
+(:func:`register_summary`, so core names no app) that reads its app's state for the
+dashboard: counts, whether the stage is *ready* (it holds what the next stage needs), what to
+do while it is empty, the action that does it, and recent activity. The first stage that is
+not ready is the researcher's next step. A stage whose app is not built yet has no summary;
+the dashboard and its placeholder page say so.
 
-Adding a stage (training runs, evaluations) is one entry here plus that app's summary.
+Adding a stage (training runs, evaluations) is one entry here plus that app's summary,
+registered by the app.
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-
-from django.utils.module_loading import import_string
 
 from webapp.core.access import Action, can
 
@@ -65,6 +65,15 @@ class StageState:
     recent: list[Activity] = field(default_factory=list)
 
 
+#: ``summary(user) -> StageState`` of each stage, by slug, as the apps register them.
+_SUMMARIES: dict[str, Callable[[Any], StageState]] = {}
+
+
+def register_summary(slug: str, summary: Callable[[Any], StageState]) -> None:
+    """The app behind stage ``slug`` reads its state with ``summary`` (from its ``ready``)."""
+    _SUMMARIES[slug] = summary
+
+
 @dataclass(frozen=True)
 class Stage:
     """One step of the workflow: a section of the app and its dashboard summary."""
@@ -72,19 +81,16 @@ class Stage:
     slug: str  # the section's URL name, also its navigation entry
     label: str
     purpose: str
-    #: Dotted path of ``summary(user) -> StageState``; ``None`` while the app is not built.
-    summary: str | None = None
 
     @property
     def built(self) -> bool:
-        return self.summary is not None
+        """Whether the stage's app has registered its summary."""
+        return self.slug in _SUMMARIES
 
     def state(self, user: Any) -> StageState | None:
         """This stage's state for ``user`` (``None`` when the stage is not built yet)."""
-        if self.summary is None:
-            return None
-        read: Callable[[Any], StageState] = import_string(self.summary)
-        return read(user)
+        read = _SUMMARIES.get(self.slug)
+        return read(user) if read is not None else None
 
 
 WORKFLOW: tuple[Stage, ...] = (
@@ -92,31 +98,26 @@ WORKFLOW: tuple[Stage, ...] = (
         "atoms",
         "Atoms",
         "Hand-written Python functions with prompts in English and Chinese, validated in the sandbox.",
-        "webapp.atoms.dashboard.summary",
     ),
     Stage(
         "composites",
         "Composites",
         "Functions synthesised by chaining atoms whose types fit, in pools that never share a chain.",
-        "webapp.synthesis.dashboard.summary",
     ),
     Stage(
         "datasets",
         "Datasets",
         "Mixtures of sources at sampling ratios, frozen into content-hashed snapshots.",
-        "webapp.mixtures.dashboard.summary",
     ),
     Stage(
         "runs",
         "Runs",
         "SFT and RL training runs on a snapshot, with live metrics and checkpoints.",
-        "webapp.training.dashboard.summary",
     ),
     Stage(
         "evaluations",
         "Evaluations",
         "pass@k of a model on a snapshot, every generation judged in the sandbox.",
-        "webapp.evaluation.dashboard.summary",
     ),
 )
 
@@ -126,7 +127,6 @@ OTHER_SECTIONS: tuple[Stage, ...] = (
         "studies",
         "Studies",
         "Controlled experiments: arms that differ only in declared factors, read in one table.",
-        "webapp.studies.dashboard.summary",
     ),
 )
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from webapp.core.forms import Form
-from webapp.evaluation.protocol import SAMPLING_TEMPERATURE, Protocol, ProtocolError
+from webapp.core.protocol import SAMPLING_TEMPERATURE, Protocol, ProtocolError
 from webapp.evaluation.services import EvalRefused, evalrun_check, resolve_model
 from webapp.mixtures.models import Snapshot
 

@@ -45,7 +45,7 @@ class EvalRun(JobBase):
         related_name="scheduled_evals",
     )
     snapshots = models.ManyToManyField("mixtures.Snapshot", related_name="eval_runs_judged")
-    #: The sampling protocol (``webapp.evaluation.protocol.Protocol``), locked at creation;
+    #: The sampling protocol (``webapp.core.protocol.Protocol``), locked at creation;
     #: read it as :attr:`protocol_obj`.
     protocol = models.JSONField()
     #: Digest of the protocol without its seed: runs with the same hash are comparable.

@@ -25,6 +25,7 @@ from webapp.evaluation.models import (
     SuiteScore,
 )
 from webapp.mixtures.models import Snapshot
+from webapp.training.models import TrainingRun
 
 # --- runs ---------------------------------------------------------------------------------
 
@@ -88,6 +89,36 @@ def scored_suites(*, fetched_by: Any) -> QuerySet[Snapshot]:
 def run_scores(*, run: EvalRun) -> list[SuiteScore]:
     """The run's scores, suite by suite, k ascending."""
     return list(SuiteScore.objects.filter(run=run).select_related("snapshot").order_by("snapshot_id", "k"))
+
+
+# --- evaluation during training (a training run's page) -------------------------------------
+
+
+@dataclass(frozen=True)
+class RunEvaluation:
+    """An evaluation a run's cadence scheduled: its checkpoint's step and pass@1 per suite."""
+
+    step: int
+    eval_run: EvalRun
+    pass_at_1: dict[int, SuiteScore]  # snapshot pk -> SuiteScore
+
+
+def run_evaluations(*, run: TrainingRun) -> list[RunEvaluation]:
+    """The evaluations during training of ``run`` (its ``eval_every``), by step, each with
+    its stored pass@1 per suite (none yet while it generates or judges). Two queries."""
+    evals = list(
+        EvalRun.objects.filter(scheduled_by=run, init_checkpoint__isnull=False)
+        .select_related("init_checkpoint")
+        .order_by("init_checkpoint__step", "pk")
+    )
+    scores: dict[int, dict[int, SuiteScore]] = defaultdict(dict)
+    for score in SuiteScore.objects.filter(run__in=evals, k=1).select_related("snapshot"):
+        scores[score.run_id][score.snapshot_id] = score
+    return [
+        RunEvaluation(step=e.init_checkpoint.step, eval_run=e, pass_at_1=scores.get(e.pk, {}))
+        for e in evals
+        if e.init_checkpoint is not None
+    ]
 
 
 # --- the pass@k table -----------------------------------------------------------------------

@@ -58,6 +58,7 @@ from webapp.core.jobs import (
 )
 from webapp.core.judging import sandbox_client
 from webapp.core.models import REAP_AFTER_SECONDS, JobStatus
+from webapp.core.protocol import Protocol
 from webapp.core.text import db_json, db_text
 from webapp.evaluation.contamination import Finding, contaminated, suite_findings
 from webapp.evaluation.metrics import PassCounts, suite_pass_at_k, usable_ks
@@ -72,11 +73,12 @@ from webapp.evaluation.models import (
     SuiteScore,
 )
 from webapp.evaluation.problem_tests import ProblemTests, current_tests, problem_ref, snapshot_tests
-from webapp.evaluation.protocol import Protocol
 from webapp.mixtures.models import ItemRole, Snapshot
 from webapp.mixtures.services.freezing import snapshot_rows
 from webapp.mixtures.storage import snapshot_uri
+from webapp.training.models import Checkpoint, TrainingRun
 from webapp.training.selectors import trained_on
+from webapp.training.services import model_resolve
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +97,10 @@ SCORE_RESAMPLES = 2000
 # --- creating and dispatching --------------------------------------------------------------
 
 
-def resolve_model(model: str) -> tuple[str, Any]:
+def resolve_model(model: str) -> tuple[str, Checkpoint | None]:
     """``(model for the worker, checkpoint or None)`` for ``default``, a path, or ``run:ID``
     (that training run's latest checkpoint, on top of the base model the run trained; the
     run must have succeeded, by the same rule as training from it)."""
-    from webapp.training.services import model_resolve
-
     model = model.strip()
     if not model:
         raise ValueError("name a model: default, a local path, or run:ID")
@@ -124,7 +124,7 @@ class EvalPlan:
     """A checked evaluation, ready to be written."""
 
     model: str
-    checkpoint: Any
+    checkpoint: Checkpoint | None
     contamination: dict[str, Finding]
     contamination_reason: str
 
@@ -143,7 +143,7 @@ def evalrun_check(
     snapshots: list[Snapshot],
     contamination_reason: str = "",
     in_domain: Collection[Snapshot] = (),
-    checkpoint: Any = None,
+    checkpoint: Checkpoint | None = None,
 ) -> EvalPlan:
     """Every check an evaluation must pass, all at once (:class:`EvalRefused` names each
     field): a model that resolves (``run:ID`` of a run that succeeded; ``checkpoint`` names
@@ -214,8 +214,8 @@ def evalrun_create(
     protocol: Protocol,
     name: str = "",
     dispatch: bool = True,
-    checkpoint: Any = None,
-    scheduled_by: Any = None,
+    checkpoint: Checkpoint | None = None,
+    scheduled_by: TrainingRun | None = None,
     contamination_reason: str = "",
     in_domain: Collection[Snapshot] = (),
 ) -> EvalRun:
@@ -253,7 +253,7 @@ def evalrun_create(
     return run
 
 
-def evalrun_schedule_for_checkpoint(*, checkpoint: Any, final: bool = False) -> EvalRun | None:
+def evalrun_schedule_for_checkpoint(*, checkpoint: Checkpoint, final: bool = False) -> EvalRun | None:
     """Evaluation during training: when ``checkpoint``'s run names an eval snapshot and a
     cadence (``eval_every``) and the checkpoint's step is a multiple of it, or it is the
     run's ``final`` one, queue an evaluation of exactly that checkpoint with the protocol
@@ -273,12 +273,14 @@ def evalrun_schedule_for_checkpoint(*, checkpoint: Any, final: bool = False) -> 
     # The launch checked this suite against the run's training data; what it finds is marked
     # on the evaluation, never refused here (an event handler has no one to ask).
     reason = run.contamination_override or f"scheduled by run {run.pk}'s evaluation cadence"
+    suite = run.eval_snapshot
+    assert suite is not None  # its id was checked above
     try:
         with transaction.atomic():
             return evalrun_create(
                 by=run.created_by,
                 model=f"run:{run.pk}",
-                snapshots=[run.eval_snapshot],
+                snapshots=[suite],
                 protocol=protocol,
                 name=f"{run.name or f'run {run.pk}'} at step {checkpoint.step}",
                 checkpoint=checkpoint,
@@ -287,6 +289,12 @@ def evalrun_schedule_for_checkpoint(*, checkpoint: Any, final: bool = False) -> 
             )
     except IntegrityError:  # another events process scheduled it first
         return EvalRun.objects.filter(scheduled_by=run, init_checkpoint=checkpoint).first()
+
+
+def on_checkpoint_saved(sender: Any, *, checkpoint: Checkpoint, final: bool = False, **kwargs: Any) -> None:
+    """Receiver of ``webapp.training.progress.checkpoint_saved``: evaluation during training
+    (:func:`evalrun_schedule_for_checkpoint`), in the checkpoint event's transaction."""
+    evalrun_schedule_for_checkpoint(checkpoint=checkpoint, final=final)
 
 
 def evalrun_cancel(*, run: EvalRun, by: User | None) -> bool:

@@ -7,8 +7,11 @@ class MixturesAppConfig(AppConfig):
     verbose_name = "Datasets"
 
     def ready(self) -> None:
+        from webapp.core.dashboard import register_summary
         from webapp.core.problems import register_provider
+        from webapp.mixtures.dashboard import summary
         from webapp.mixtures.problems import BenchmarkProblems, SnapshotProblems
 
         register_provider(BenchmarkProblems())
         register_provider(SnapshotProblems())
+        register_summary("datasets", summary)  # its stage on the dashboard

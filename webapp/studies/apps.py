@@ -7,10 +7,13 @@ class StudiesAppConfig(AppConfig):
     verbose_name = "Studies"
 
     def ready(self) -> None:
-        # A study waits on its runs and evaluations: when one of them ends, advance the study.
         # Imported here, not at the top: services imports models, which cannot load before
         # the app registry is ready.
+        from webapp.core.dashboard import register_summary
         from webapp.core.jobs import job_finished
+        from webapp.studies.dashboard import summary
         from webapp.studies.services import on_job_finished
 
+        # A study waits on its runs and evaluations: when one of them ends, advance the study.
         job_finished.connect(on_job_finished, dispatch_uid="studies-advance-on-job-finished")
+        register_summary("studies", summary)  # its stage on the dashboard

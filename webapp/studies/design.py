@@ -40,7 +40,7 @@ from typing import Any
 
 import yaml
 
-from webapp.evaluation.protocol import Protocol
+from webapp.core.protocol import Protocol
 from webapp.mixtures.recipe import RecipeError
 from webapp.mixtures.recipe_file import RecipeFile, recipe_parse
 from webapp.synthesis.pipeline import SynthesisConfig

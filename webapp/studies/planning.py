@@ -28,8 +28,8 @@ from typing import Any
 from django.db.models import Sum
 
 from webapp.core.models import JobStatus
+from webapp.core.protocol import Protocol, ProtocolError
 from webapp.evaluation.models import EvalRun, ProblemResult
-from webapp.evaluation.protocol import Protocol, ProtocolError
 from webapp.mixtures import budget
 from webapp.mixtures.models import Benchmark, ItemRole, Snapshot
 from webapp.mixtures.problems import BENCHMARK_PREFIX

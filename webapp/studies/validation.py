@@ -1,7 +1,7 @@
 """A study checked whole before it is created, so that nothing it would run can fail later for
 a reason known now: every arm's method config through the worker's typed config (an unknown
 key, a negative learning rate), every arm's protocol through the evaluation's
-:class:`~webapp.evaluation.protocol.Protocol` and the worker's ``GenerateConfig`` (k <= n
+:class:`~webapp.core.protocol.Protocol` and the worker's ``GenerateConfig`` (k <= n
 included), every source of every mixture and suite through the problem-source registry.
 
 Each problem is one line that names where it is in the template (``arms.rl.hyper.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from training_worker.configs import ConfigError, GenerateConfig
 from webapp.core.problems import source_names
-from webapp.evaluation.protocol import ProtocolError
+from webapp.core.protocol import ProtocolError
 from webapp.mixtures.problems import BENCHMARK_PREFIX
 from webapp.studies.design import COMPOSITE, Arm, StudyDesign, arm_protocol
 from webapp.studies.planning import missing_benchmarks

@@ -9,7 +9,10 @@ class SynthesisAppConfig(AppConfig):
     verbose_name = "Composites"
 
     def ready(self) -> None:
+        from webapp.core.dashboard import register_summary
         from webapp.core.problems import register_provider
+        from webapp.synthesis.dashboard import summary
         from webapp.synthesis.problems import CompositeProblems
 
         register_provider(CompositeProblems())
+        register_summary("composites", summary)  # its stage on the dashboard

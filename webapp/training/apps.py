@@ -7,13 +7,15 @@ class TrainingAppConfig(AppConfig):
     verbose_name = "Training runs"
 
     def ready(self) -> None:
-        # Events of ``run-<pk>`` jobs reach the one events task (webapp.core.events).
+        from webapp.core.dashboard import register_summary
         from webapp.core.events import register_event_handler
         from webapp.core.jobs import register_reap_hook
-        from webapp.training.liveness import evals_check, runs_check
+        from webapp.training.dashboard import summary
+        from webapp.training.liveness import runs_check
         from webapp.training.progress import event_apply
 
+        # Events of ``run-<pk>`` jobs reach the one events task (webapp.core.events).
         register_event_handler("run-", event_apply)
-        # The GPU worker's Redis heartbeat says whether a run or an evaluation is alive.
+        # The GPU worker's Redis heartbeat says whether a run is alive.
         register_reap_hook(runs_check)
-        register_reap_hook(evals_check)
+        register_summary("runs", summary)  # its stage on the dashboard

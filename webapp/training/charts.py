@@ -1,9 +1,8 @@
-"""The run page's curves, built from the run's metric points: one function draws the page and
-answers its polls (``?after=STEP``), so both always agree."""
+"""The run page's curves, built from the run's metric points, then the charts that apps above
+training add (``webapp.training.panels``): one function draws the page and answers its polls
+(``?after=STEP``), so both always agree."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.urls import reverse
 
@@ -11,8 +10,9 @@ from sandbox.categories import Category
 from webapp.core.categories import category_colour, category_label
 from webapp.core.charts import Axis, ChartSpec, Series
 from webapp.training.models import Method, TrainingRun
+from webapp.training.panels import panel_charts
 from webapp.training.progress import CATEGORY_PREFIX
-from webapp.training.selectors import Points, RunEvaluation, metric_series, run_evaluations
+from webapp.training.selectors import Points, metric_series
 
 #: Rollout categories in the order the legend lists them: the one vocabulary of verdicts.
 CATEGORY_ORDER: tuple[str, ...] = tuple(c.value for c in Category)
@@ -20,39 +20,6 @@ CATEGORY_ORDER: tuple[str, ...] = tuple(c.value for c in Category)
 
 def _series(points: dict[str, Points], name: str, label: str = "", axis: int = 0) -> Series:
     return Series.from_points(label or name, points.get(name, []), axis=axis, key=name)
-
-
-def eval_chart(run: TrainingRun, evaluations: list[RunEvaluation]) -> ChartSpec:
-    """pass@1 against steps, one series per eval suite, with the 95% intervals, from the
-    SuiteScores of the evaluations the run's cadence scheduled."""
-    suites: dict[int, tuple[str, list[tuple[int, Any]]]] = {}
-    for ev in evaluations:
-        for snapshot_id, score in ev.pass_at_1.items():
-            label = f"pass@1 on {score.snapshot.short}"
-            suites.setdefault(snapshot_id, (label, []))[1].append((ev.step, score))
-    series = tuple(
-        Series(
-            label,
-            [step for step, _ in points],
-            [score.estimate for _, score in points],
-            low=[score.ci_low for _, score in points],
-            high=[score.ci_high for _, score in points],
-            key=f"suite-{snapshot_id}",
-        )
-        for snapshot_id, (label, points) in sorted(suites.items())
-    )
-    return ChartSpec(
-        id="evals",
-        kind="line",
-        title="Evaluation during training",
-        description=f"pass@1 of the checkpoints every {run.eval_every} steps and the last one, with "
-        "95% bootstrap intervals over problems; the table below links each evaluation.",
-        x_title="step",
-        y_axes=(Axis("pass@1", min=0, max=1),),
-        series=series,
-        # Not polled: an evaluation ends after the steps that follow its checkpoint, and a
-        # poll asks only for points past the last step it has.
-    )
 
 
 def run_charts(run: TrainingRun, *, after: float | None = None) -> list[ChartSpec]:
@@ -107,6 +74,5 @@ def run_charts(run: TrainingRun, *, after: float | None = None) -> list[ChartSpe
                 colours={f"{CATEGORY_PREFIX}{c}": category_colour(c) for c in names},
             ),
         ]
-    if run.eval_every:
-        charts.append(eval_chart(run, run_evaluations(run=run)))
-    return charts
+    # What apps above training add (evaluation during training), on the page and in polls.
+    return charts + panel_charts(run)

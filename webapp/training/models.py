@@ -39,7 +39,7 @@ class TrainingRun(JobBase):
     )
     #: Evaluate on ``eval_snapshot`` every this many steps (None: only at the end, if at all).
     eval_every = models.PositiveIntegerField(null=True, blank=True)
-    #: The sampling protocol of those evaluations (``webapp.evaluation.protocol.Protocol`` as a
+    #: The sampling protocol of those evaluations (``webapp.core.protocol.Protocol`` as a
     #: dict; every field given), locked at launch like any evaluation's.
     eval_protocol = models.JSONField(default=dict, blank=True)
     seed = models.IntegerField(default=0)

@@ -6,6 +6,10 @@ written with conditional updates, so an event that arrives late (a ``started`` a
 ``finished``, a step-3 ``metrics`` after step 4) moves nothing backwards. Events numbered at
 or below the run's ``seq_floor`` come from an attempt before a resume: they are kept but
 change no state.
+
+A checkpoint the run saves is announced with :data:`checkpoint_saved`, sent inside the
+event's transaction, so that apps above training (evaluation during training) react to it
+without training importing them.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from training_worker.contracts import ProgressEvent
@@ -31,6 +36,13 @@ log = logging.getLogger(__name__)
 _JOB_ID = re.compile(r"^run-(\d+)$")
 #: Rollout categories are stored as the share of the step's rollouts, one series each.
 CATEGORY_PREFIX = "rollouts/"
+
+#: Sent (``sender=Checkpoint``, ``checkpoint=``, ``final=``) when a ``checkpoint`` event is
+#: applied, and for the run's last checkpoint when it finishes (``final=True``). One checkpoint
+#: may be announced more than once (its own event, then the run's end), so a receiver acts
+#: once per checkpoint. It is sent inside the event's transaction: a receiver's writes commit
+#: or roll back with the event, and what it raises fails the event as before.
+checkpoint_saved = Signal()
 
 
 def run_for_job(job_id: str) -> TrainingRun | None:
@@ -139,11 +151,9 @@ def _generations(run: TrainingRun, event: ProgressEvent, current: bool) -> None:
     _points(run, event.step, shares)
 
 
-def _evaluate(checkpoint: Checkpoint, *, final: bool = False) -> None:
-    """Evaluation during training (the run's ``eval_every`` and eval snapshot)."""
-    from webapp.evaluation.services import evalrun_schedule_for_checkpoint
-
-    evalrun_schedule_for_checkpoint(checkpoint=checkpoint, final=final)
+def _saved(checkpoint: Checkpoint, *, final: bool = False) -> None:
+    """Announce ``checkpoint`` (evaluation during training subscribes)."""
+    checkpoint_saved.send(sender=Checkpoint, checkpoint=checkpoint, final=final)
 
 
 def _checkpoint(run: TrainingRun, event: ProgressEvent, current: bool) -> None:
@@ -151,7 +161,7 @@ def _checkpoint(run: TrainingRun, event: ProgressEvent, current: bool) -> None:
     step = event.payload.get("step", event.step)
     if isinstance(uri, str) and uri and isinstance(step, int):
         checkpoint, _ = Checkpoint.objects.update_or_create(run=run, step=step, defaults={"uri": uri})
-        _evaluate(checkpoint, final=run.max_steps is not None and step >= run.max_steps)
+        _saved(checkpoint, final=run.max_steps is not None and step >= run.max_steps)
     if current:
         _alive(run, event)
 
@@ -163,7 +173,7 @@ def _ending_checkpoint(run: TrainingRun, event: ProgressEvent, *, final: bool = 
         Checkpoint.objects.get_or_create(run=run, step=step, defaults={"uri": uri})
     last = Checkpoint.objects.filter(run=run).order_by("-step").first()
     if final and last is not None:
-        _evaluate(last, final=True)
+        _saved(last, final=True)
 
 
 def _finished(run: TrainingRun, event: ProgressEvent, current: bool) -> None:

@@ -162,35 +162,6 @@ def training_summaries(run_ids: list[int]) -> dict[int, TrainingSummary]:
     return out
 
 
-@dataclass(frozen=True)
-class RunEvaluation:
-    """An evaluation the run's cadence scheduled: its checkpoint's step and pass@1 per suite."""
-
-    step: int
-    eval_run: Any  # webapp.evaluation.models.EvalRun
-    pass_at_1: dict[int, Any]  # snapshot pk -> SuiteScore
-
-
-def run_evaluations(*, run: TrainingRun) -> list[RunEvaluation]:
-    """The evaluations during training of ``run`` (its ``eval_every``), by step, each with
-    its stored pass@1 per suite (none yet while it generates or judges). Two queries."""
-    from webapp.evaluation.models import EvalRun, SuiteScore
-
-    evals = list(
-        EvalRun.objects.filter(scheduled_by=run, init_checkpoint__isnull=False)
-        .select_related("init_checkpoint")
-        .order_by("init_checkpoint__step", "pk")
-    )
-    scores: dict[int, dict[int, Any]] = defaultdict(dict)
-    for score in SuiteScore.objects.filter(run__in=evals, k=1).select_related("snapshot"):
-        scores[score.run_id][score.snapshot_id] = score
-    return [
-        RunEvaluation(step=e.init_checkpoint.step, eval_run=e, pass_at_1=scores.get(e.pk, {}))
-        for e in evals
-        if e.init_checkpoint is not None
-    ]
-
-
 def run_log(*, run: TrainingRun, limit: int = 60) -> list[RunEvent]:
     """The last ``limit`` log-worthy events (logs, start, checkpoints, the end), oldest first."""
     kinds = ["log", "started", "checkpoint", "finished", "failed", "cancelled"]

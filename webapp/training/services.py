@@ -31,7 +31,7 @@ from webapp.core.artifacts import artifact_storage
 from webapp.core.dispatch import control_for, revoke
 from webapp.core.jobs import job_cancel
 from webapp.core.models import JobStatus
-from webapp.evaluation.protocol import Protocol, ProtocolError
+from webapp.core.protocol import Protocol, ProtocolError
 from webapp.mixtures.models import ItemRole, Snapshot
 from webapp.mixtures.problems import snapshot_by_hash
 from webapp.mixtures.services.contamination import ContaminationError, contamination_check

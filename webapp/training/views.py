@@ -14,11 +14,12 @@ from webapp.core.access import Action, AuthedHttpRequest, allowed
 from webapp.core.charts import poll_response
 from webapp.core.htmx import render_page
 from webapp.core.paging import page_of, query_without
-from webapp.evaluation.protocol import Protocol
+from webapp.core.protocol import Protocol
 from webapp.training import selectors
 from webapp.training.charts import run_charts
 from webapp.training.forms import LaunchForm, initial_from_preset, initial_from_run
 from webapp.training.models import Method, TrainingRun
+from webapp.training.panels import panel_context
 from webapp.training.services import (
     PRESETS,
     RunActionRefused,
@@ -81,12 +82,12 @@ def run_detail(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
         "checkpoints": list(run.checkpoints.order_by("step")),
         "rollout_steps": selectors.rollout_steps(run=run),
         "children": selectors.runs_started_from(run=run),
-        "evaluations": selectors.run_evaluations(run=run) if run.eval_every else [],
         "eval_protocol": Protocol.from_dict(run.eval_protocol).describe() if run.eval_protocol else "",
         "can_change": can_change(run, request.user),
         "config_json": json.dumps(run.config, indent=2, sort_keys=True),
         "repro_json": json.dumps(run.reproducibility, indent=2, sort_keys=True),
         "others": selectors.run_list(fetched_by=request.user).exclude(pk=run.pk)[:50],
+        **panel_context(run),  # what apps above training add (webapp.training.panels)
     }
     response = render_page(request, "training/run.html", context, partial="status")
     if run.finished and getattr(request, "htmx", False):

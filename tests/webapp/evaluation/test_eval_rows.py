@@ -24,9 +24,9 @@ from training_worker.configs import GenerateConfig
 from training_worker.contracts import ProblemRecord, ProgressEvent
 from training_worker.runners.generate import select_records
 from webapp.core.models import JobStatus
+from webapp.core.protocol import Protocol
 from webapp.evaluation.contamination import CONTAMINATED, IN_DOMAIN
 from webapp.evaluation.models import EvalRun, Generation, ProblemResult, SuiteScore
-from webapp.evaluation.protocol import Protocol
 from webapp.evaluation.services import (
     EvalRefused,
     apply_eval_event,

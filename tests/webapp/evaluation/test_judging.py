@@ -10,9 +10,9 @@ import pytest
 
 from training_worker.contracts import ProgressEvent
 from webapp.core.models import JobStatus
+from webapp.core.protocol import Protocol
 from webapp.evaluation.metrics import PassCounts, suite_pass_at_k
 from webapp.evaluation.models import CaseOutcome, EvalRun, Generation, Phase, ProblemResult, SuiteScore
-from webapp.evaluation.protocol import Protocol
 from webapp.evaluation.services import apply_eval_event, evalrun_create, evalrun_judge
 
 from .conftest import KINDS, write_generations

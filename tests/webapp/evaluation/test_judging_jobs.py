@@ -17,8 +17,8 @@ from tests.procs import RedisServer, Stack, kill9, wait_for
 from training_worker.contracts import ProgressEvent
 from webapp.core.jobs import ENQUEUE_FAILED, job_finished
 from webapp.core.models import JobStatus
+from webapp.core.protocol import Protocol
 from webapp.evaluation.models import EvalRun, Generation, Phase
-from webapp.evaluation.protocol import Protocol
 from webapp.evaluation.services import apply_eval_event, evalrun_cancel, evalrun_create, evalrun_judge
 
 from .conftest import write_generations

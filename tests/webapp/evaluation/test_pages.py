@@ -13,8 +13,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from webapp.core.protocol import Protocol
 from webapp.evaluation.models import EvalRun, Generation, SuiteScore
-from webapp.evaluation.protocol import Protocol
 from webapp.evaluation.selectors import comparison
 from webapp.evaluation.services import evalrun_create, evalrun_judge
 

@@ -15,8 +15,8 @@ from training_worker.contracts import ProgressEvent
 from training_worker.rewards import CATEGORIES, SandboxReward
 from webapp.core.categories import CATEGORY_CHOICES, CATEGORY_COLOURS, CATEGORY_LABELS
 from webapp.core.judging import sandbox_client
+from webapp.core.protocol import Protocol
 from webapp.evaluation.models import EvalRun, Generation
-from webapp.evaluation.protocol import Protocol
 from webapp.evaluation.services import apply_eval_event, evalrun_create, evalrun_judge
 
 from .conftest import answer, write_generations

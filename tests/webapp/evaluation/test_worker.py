@@ -13,8 +13,8 @@ import pytest
 from tests.webapp.mixtures.conftest import WORKER_ARTIFACT_ROOT
 from training_worker.events import CelerySink, Emitter
 from webapp.core.models import JobStatus
+from webapp.core.protocol import Protocol
 from webapp.evaluation.models import EvalRun, Generation, Phase, SuiteScore
-from webapp.evaluation.protocol import Protocol
 from webapp.evaluation.services import evalrun_create
 
 from .conftest import KINDS, freeze, write_generations

@@ -22,8 +22,8 @@ from training_worker.contracts import JobSpec, ProgressEvent
 from training_worker.control import job_key
 from webapp.core.jobs import jobs_reap
 from webapp.core.models import REAP_AFTER_SECONDS, JobStatus
+from webapp.core.protocol import Protocol
 from webapp.evaluation.models import EvalRun, Phase
-from webapp.evaluation.protocol import Protocol
 from webapp.evaluation.services import apply_eval_event, evalrun_cancel, evalrun_create
 from webapp.training.models import TrainingRun
 from webapp.training.progress import event_apply

@@ -22,8 +22,8 @@ from tests.webapp.mixtures.conftest import WORKER_ARTIFACT_ROOT
 from tests.webapp.training.conftest import make_snapshot
 from tests.webapp.training.workers import GpuWorker, wait_for
 from webapp.core.models import JobStatus
+from webapp.core.protocol import Protocol
 from webapp.evaluation.models import CaseOutcome, EvalRun, Generation, Phase, SuiteScore
-from webapp.evaluation.protocol import Protocol
 from webapp.evaluation.services import evalrun_create
 from webapp.training.models import Checkpoint, TrainingRun
 from webapp.training.services import LaunchRequest, run_launch

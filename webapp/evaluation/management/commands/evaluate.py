@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from webapp.evaluation.protocol import SAMPLING_TEMPERATURE, Protocol, ProtocolError
+from webapp.core.protocol import SAMPLING_TEMPERATURE, Protocol, ProtocolError
 from webapp.evaluation.services import EvalRefused, evalrun_create
 from webapp.mixtures.problems import snapshot_by_hash
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from webapp.accounts.models import User
-from webapp.evaluation.protocol import ProtocolError
+from webapp.core.protocol import ProtocolError
 from webapp.studies.design import SCALES, DesignError, design_parse, template_text
 from webapp.studies.models import Study
 from webapp.studies.planning import study_plan

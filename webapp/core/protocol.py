@@ -1,5 +1,9 @@
 """The sampling protocol of an evaluation: stored with the run, locked, and hashed so that
-only runs sampled the same way are compared."""
+only runs sampled the same way are compared.
+
+Core holds it (it is pure: no model, no query) because training stores the protocol of its
+evaluations during training on a run and evaluation locks it on each evaluation, and an app
+imports only from below it."""
 
 from __future__ import annotations
 
