@@ -16,7 +16,7 @@ from django.db import models
 
 from webapp.core.categories import CATEGORY_CHOICES
 from webapp.core.models import JobBase
-from webapp.evaluation.protocol import Protocol
+from webapp.core.protocol import Protocol
 
 
 class Phase(models.TextChoices):
