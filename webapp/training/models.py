@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import models
 
 from webapp.core.models import JobBase
+from webapp.core.protocol import Protocol
 
 
 class Method(models.TextChoices):
@@ -86,6 +87,12 @@ class TrainingRun(JobBase):
         if self.max_steps:
             return min(100, int(100 * self.step / self.max_steps))
         return 100 if self.status == "succeeded" else 0
+
+    @property
+    def eval_protocol_obj(self) -> Protocol | None:
+        """The locked protocol of its evaluations during training, as a :class:`Protocol`
+        (None when it evaluates nothing)."""
+        return Protocol.from_dict(self.eval_protocol) if self.eval_protocol else None
 
     @property
     def job_id(self) -> str:

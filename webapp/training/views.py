@@ -14,7 +14,6 @@ from webapp.core.access import Action, AuthedHttpRequest, allowed
 from webapp.core.charts import poll_response
 from webapp.core.htmx import render_page
 from webapp.core.paging import page_of, query_without
-from webapp.core.protocol import Protocol
 from webapp.training import selectors
 from webapp.training.charts import run_charts
 from webapp.training.forms import LaunchForm, initial_from_preset, initial_from_run
@@ -82,7 +81,7 @@ def run_detail(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
         "checkpoints": list(run.checkpoints.order_by("step")),
         "rollout_steps": selectors.rollout_steps(run=run),
         "children": selectors.runs_started_from(run=run),
-        "eval_protocol": Protocol.from_dict(run.eval_protocol).describe() if run.eval_protocol else "",
+        "eval_protocol": protocol.describe() if (protocol := run.eval_protocol_obj) else "",
         "can_change": can_change(run, request.user),
         "config_json": json.dumps(run.config, indent=2, sort_keys=True),
         "repro_json": json.dumps(run.reproducibility, indent=2, sort_keys=True),
