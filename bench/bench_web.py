@@ -97,6 +97,68 @@ def _suites() -> list[Any]:
     return snapshots
 
 
+def _generations(run: Any, snapshots: list[Any], rng: random.Random, skill: float, now: Any) -> list[Any]:
+    """One run's unsaved generations: ``SAMPLES`` per problem, passing more often on easier
+    problems and for a more skilled run."""
+    from webapp.evaluation.models import Generation
+
+    completion = "```python\ndef f(xs):\n    return sorted(xs)[::-1]\n```\n" * 3
+    gens = []
+    for snap in snapshots:
+        for p in range(PROBLEMS_PER_SUITE):
+            difficulty = (p + 1) / (PROBLEMS_PER_SUITE + 1)
+            for i in range(SAMPLES):
+                passed = rng.random() < skill * (1 - difficulty) + 0.1
+                category = "passed" if passed else rng.choice(CATEGORIES)
+                gens.append(
+                    Generation(
+                        run=run,
+                        snapshot=snap,
+                        task_id=f"composite/B/{snap.sha256[:2].lstrip('0') or '0'}{p:05d}",
+                        sample_index=i,
+                        prompt="Write f(xs) that ...",
+                        completion=completion,
+                        code="def f(xs):\n    return sorted(xs)[::-1]\n",
+                        prompt_tokens=40,
+                        completion_tokens=30,
+                        finish_reason="stop",
+                        verdict="passed" if passed else "failed",
+                        passed=passed,
+                        category=category,
+                        error_type="ZeroDivisionError" if category == "runtime_error" else "",
+                        error="" if passed else "1 of 3 cases failed",
+                        isolation="namespaces+seccomp+uid+rlimits",
+                        tests_version="composite#00000000",
+                        judged_at=now,
+                        review_label=(
+                            rng.choice(["wrong_test", "model_error"]) if rng.random() < 0.002 else ""
+                        ),
+                    )
+                )
+    return gens
+
+
+def _case_outcomes(gens: list[Any]) -> None:
+    """``CASES`` stored outcomes per generation (the first case fails for a failed one)."""
+    from webapp.evaluation.models import CaseOutcome
+
+    CaseOutcome.objects.bulk_create(
+        (
+            CaseOutcome(
+                generation=g,
+                index=c,
+                input=[[3, 1, 2]],
+                expected=[3, 2, 1],
+                got=[3, 2, 1] if g.passed or c else [1, 2, 3],
+                passed=bool(g.passed or c),
+            )
+            for g in gens
+            for c in range(CASES)
+        ),
+        batch_size=5000,
+    )
+
+
 def _seed_runs(count: int, snapshots: list[Any], rng: random.Random) -> None:
     """``count`` more judged runs, each on every suite: generations, outcomes, scores."""
     from django.utils import timezone
@@ -104,12 +166,11 @@ def _seed_runs(count: int, snapshots: list[Any], rng: random.Random) -> None:
     from webapp.core.models import JobStatus
     from webapp.core.protocol import Protocol
     from webapp.evaluation import services
-    from webapp.evaluation.models import CaseOutcome, EvalRun, Generation, Phase
+    from webapp.evaluation.models import EvalRun, Generation, Phase
 
     services.SCORE_RESAMPLES = 200
     protocol = Protocol(n=SAMPLES, ks=(1, 5))
     now = timezone.now()
-    completion = "```python\ndef f(xs):\n    return sorted(xs)[::-1]\n```\n" * 3
     for _ in range(count):
         skill = rng.random()
         run = EvalRun.objects.create(
@@ -122,54 +183,8 @@ def _seed_runs(count: int, snapshots: list[Any], rng: random.Random) -> None:
             finished_at=now,
         )
         run.snapshots.set(snapshots)
-        gens = []
-        for snap in snapshots:
-            for p in range(PROBLEMS_PER_SUITE):
-                difficulty = (p + 1) / (PROBLEMS_PER_SUITE + 1)
-                for i in range(SAMPLES):
-                    passed = rng.random() < skill * (1 - difficulty) + 0.1
-                    category = "passed" if passed else rng.choice(CATEGORIES)
-                    gens.append(
-                        Generation(
-                            run=run,
-                            snapshot=snap,
-                            task_id=f"composite/B/{snap.sha256[:2].lstrip('0') or '0'}{p:05d}",
-                            sample_index=i,
-                            prompt="Write f(xs) that ...",
-                            completion=completion,
-                            code="def f(xs):\n    return sorted(xs)[::-1]\n",
-                            prompt_tokens=40,
-                            completion_tokens=30,
-                            finish_reason="stop",
-                            verdict="passed" if passed else "failed",
-                            passed=passed,
-                            category=category,
-                            error_type="ZeroDivisionError" if category == "runtime_error" else "",
-                            error="" if passed else "1 of 3 cases failed",
-                            isolation="namespaces+seccomp+uid+rlimits",
-                            tests_version="composite#00000000",
-                            judged_at=now,
-                            review_label=rng.choice(["wrong_test", "model_error"])
-                            if rng.random() < 0.002
-                            else "",
-                        )
-                    )
-        gens = Generation.objects.bulk_create(gens, batch_size=5000)
-        CaseOutcome.objects.bulk_create(
-            (
-                CaseOutcome(
-                    generation=g,
-                    index=c,
-                    input=[[3, 1, 2]],
-                    expected=[3, 2, 1],
-                    got=[3, 2, 1] if g.passed or c else [1, 2, 3],
-                    passed=bool(g.passed or c),
-                )
-                for g in gens
-                for c in range(CASES)
-            ),
-            batch_size=5000,
-        )
+        gens = _generations(run, snapshots, rng, skill, now)
+        _case_outcomes(Generation.objects.bulk_create(gens, batch_size=5000))
         services.scores_compute(run)
 
 
@@ -225,24 +240,11 @@ def _pages() -> list[tuple[str, str]]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--baseline", type=int, default=20)
-    parser.add_argument("--requests", type=int, default=15)
-    args = parser.parse_args()
-
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/atomlab")
-    scratch, maintenance = _scratch_url(base)
-    _recreate(maintenance)
-    os.environ["DATABASE_URL"] = scratch
-    os.environ.setdefault("ATOMLAB_ENV", "test")
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
-
-    import django
-
-    django.setup()
+def _measure_pages(
+    args: argparse.Namespace, maintenance: str
+) -> tuple[list[dict[str, Any]], dict[int, float]]:
+    """Seed the baseline's runs, measure every page, seed up to ``--runs``, measure again;
+    the scratch database is dropped whatever happens."""
     from django.core.management import call_command
     from django.db import connections
     from django.test import Client
@@ -282,7 +284,11 @@ def main() -> None:
     finally:
         connections.close_all()
         _recreate(maintenance, drop_only=True)
+    return results, seed_s
 
+
+def _report(args: argparse.Namespace, results: list[dict[str, Any]]) -> tuple[float, bool]:
+    """Print the table; the slowest median at full size and whether query counts stayed bounded."""
     print(
         f"\nEvaluation pages: median server time over {args.requests} requests "
         "(Django test Client, DEBUG off)"
@@ -305,6 +311,17 @@ def main() -> None:
         f"{'OK' if worst < TARGET_MS else 'OVER'}"
     )
     print(f"query count the same at {args.baseline} and {args.runs} runs: {'yes' if bounded else 'NO'}")
+    return worst, bounded
+
+
+def _write(
+    args: argparse.Namespace,
+    results: list[dict[str, Any]],
+    seed_s: dict[int, float],
+    worst: float,
+    bounded: bool,
+) -> None:
+    """The JSON result under ``var/bench/``."""
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(
         json.dumps(
@@ -325,6 +342,29 @@ def main() -> None:
         + "\n"
     )
     print(f"wrote {OUT.relative_to(REPO)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--baseline", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=15)
+    args = parser.parse_args()
+
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/atomlab")
+    scratch, maintenance = _scratch_url(base)
+    _recreate(maintenance)
+    os.environ["DATABASE_URL"] = scratch
+    os.environ.setdefault("ATOMLAB_ENV", "test")
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
+
+    import django
+
+    django.setup()
+    results, seed_s = _measure_pages(args, maintenance)
+    worst, bounded = _report(args, results)
+    _write(args, results, seed_s, worst, bounded)
 
 
 if __name__ == "__main__":
