@@ -18,7 +18,9 @@ import pytest
 from tests.training_worker.tiny import build_tiny_model
 from tests.webapp.training.conftest import make_snapshot
 from tests.webapp.training.workers import GpuWorker, wait_for
+from training_worker.control import job_key
 from training_worker.storage import local_path
+from webapp.core.dispatch import control_for
 from webapp.core.jobs import jobs_reap
 from webapp.core.models import JobStatus
 from webapp.training.liveness import runs_check
@@ -137,11 +139,15 @@ def test_cancel_stops_within_a_few_steps_and_keeps_a_checkpoint(
     run = launch(researcher, str(tiny_model), "sft", config)
 
     reached_step(run, 3)
-    asked_at = run.step
+    # The database's step lags the worker's by however many events the relay has not
+    # applied yet, so "where the worker was" is read from the worker's own event counter:
+    # every event numbered up to it was sent before the cancel was asked for.
+    sent_before_cancel = int(control_for(run).client.get(job_key(run.job_id, "seq")))
     assert run_cancel(run=run, by=researcher)
     run = finished(run, timeout=60)
     assert run.status == JobStatus.CANCELLED and not run.error
-    assert run.step - asked_at <= 10 and run.step < 3000
+    asked_at = max(e.step for e in RunEvent.objects.filter(run=run, seq__lte=sent_before_cancel))
+    assert asked_at >= 3 and run.step - asked_at <= 10 and run.step < 3000
     checkpoint = Checkpoint.objects.get(run=run)
     assert checkpoint.step == run.step and (local_path(checkpoint.uri) / "config.json").exists()
 
