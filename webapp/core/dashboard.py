@@ -159,6 +159,9 @@ class Dashboard:
     cards: list[StageCard]
     next_card: StageCard | None
     recent: list[Activity]
+    #: When every stage is ready: what to do next (each ready stage's own link, the last
+    #: stage's first, then the other sections'), only the ones this user may follow.
+    suggestions: list[Link] = field(default_factory=list)
 
 
 def dashboard(user: Any, *, recent: int = 12) -> Dashboard:
@@ -176,7 +179,19 @@ def dashboard(user: Any, *, recent: int = 12) -> Dashboard:
             card.waits_for = next_card.stage
     events = [a for c in cards if c.state for a in c.state.recent]
     events.sort(key=lambda a: a.when, reverse=True)
-    return Dashboard(cards=cards, next_card=next_card, recent=events[:recent])
+    suggestions = suggestions_when_ready(user, cards) if next_card is None else []
+    return Dashboard(cards=cards, next_card=next_card, recent=events[:recent], suggestions=suggestions)
+
+
+def suggestions_when_ready(user: Any, cards: list[StageCard]) -> list[Link]:
+    """The next steps once the workflow is through: each stage's link, latest stage first
+    (evaluate the last run, compare …), then the other sections' (start a study)."""
+    links = [c.link for c in reversed(cards) if c.link is not None]
+    for stage in OTHER_SECTIONS:
+        state = stage.state(user)
+        if state is not None and state.next is not None and link_allowed(user, state.next):
+            links.append(state.next)
+    return links
 
 
 def link_allowed(user: Any, link: Link) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 
 class JobStatus(models.TextChoices):
@@ -62,6 +63,12 @@ class JobBase(models.Model):
         abstract = True
         ordering = ["-created_at"]
 
+    # Lists of every kind of job (the dashboard's "Running now") link each row to its page
+    # and name it with ``job_label``; each concrete job says both, so core names no app.
+    def get_absolute_url(self) -> str:
+        """The job's own page."""
+        raise NotImplementedError
+
     @property
     def finished(self) -> bool:
         """True once the job succeeded, failed or was cancelled; pages stop polling then."""
@@ -73,6 +80,16 @@ class JobBase(models.Model):
         if self.finished:
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def job_label(self) -> str:
+        """The job in a few words, e.g. ``atoms.validate #3`` or ``run 7 (GRPO)``."""
+        return f"{type(self)._meta.verbose_name} {self.pk}"
+
+    @property
+    def progress_text(self) -> str:
+        """How far it got, in the job's own unit."""
+        return f"{self.done}/{self.total}"
 
 
 class BackgroundJob(JobBase):
@@ -86,3 +103,10 @@ class BackgroundJob(JobBase):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("job", args=[self.pk])
+
+    @property
+    def job_label(self) -> str:
+        return f"{self.kind} #{self.pk}"

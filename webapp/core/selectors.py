@@ -7,7 +7,8 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 
 from webapp.core.access import can_act_on, require_owner_or_admin, require_reader
-from webapp.core.models import BackgroundJob, JobStatus
+from webapp.core.jobs import job_models
+from webapp.core.models import BackgroundJob, JobBase, JobStatus
 
 
 def job_get(*, job_id: int, fetched_by: Any) -> BackgroundJob:
@@ -28,8 +29,13 @@ def job_get_for_cancel(*, job_id: int, user: Any) -> BackgroundJob:
     return job
 
 
-def job_list_active(*, fetched_by: Any, limit: int = 10) -> list[BackgroundJob]:
-    """Jobs queued or running now, oldest first (what the workers are busy with)."""
+def job_list_active(*, fetched_by: Any, limit: int = 10) -> list[JobBase]:
+    """Jobs of every kind queued or running now, oldest first (what the workers are busy
+    with): every model with the shared lifecycle, as the apps define them (core names none)."""
     require_reader(fetched_by)
-    active = BackgroundJob.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
-    return list(active.select_related("created_by").order_by("created_at")[:limit])
+    active: list[JobBase] = []
+    for model in job_models():
+        rows = model._default_manager.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+        active.extend(rows.select_related("created_by").order_by("created_at")[:limit])
+    active.sort(key=lambda job: job.created_at)
+    return active[:limit]

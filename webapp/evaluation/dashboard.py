@@ -11,6 +11,7 @@ from webapp.core.dashboard import Activity, Count, Link, StageState
 from webapp.core.models import JobStatus
 from webapp.evaluation import selectors
 from webapp.evaluation.models import Generation
+from webapp.training.selectors import run_list
 
 
 def summary(user: Any) -> StageState:
@@ -45,10 +46,14 @@ def summary(user: Any) -> StageState:
             next=Link("New evaluation", reverse("eval-launch"), Action.EVAL_RUN),
             recent=recent,
         )
-    return StageState(
-        counts,
-        ready=True,
-        todo="",
-        next=Link("pass@k table", reverse("eval-table")),
-        recent=recent,
-    )
+    return StageState(counts, ready=True, todo="", next=_after(user, runs), recent=recent)
+
+
+def _after(user: Any, evaluations: Any) -> Link:
+    """Once something is scored: evaluate the latest finished run when no evaluation has
+    looked at it yet, else compare two evaluations."""
+    last = run_list(fetched_by=user).filter(status=JobStatus.SUCCEEDED).first()
+    if last is not None and not evaluations.filter(init_checkpoint__run=last).exists():
+        url = f"{reverse('eval-launch')}?model=run:{last.pk}"
+        return Link(f"Evaluate run {last.pk}", url, Action.EVAL_RUN)
+    return Link("Compare two evaluations", reverse("eval-compare"))

@@ -68,7 +68,16 @@ class LaunchForm(Form):
         super().__init__(*args, **kwargs)
         field = self.fields["snapshots"]
         assert isinstance(field, SnapshotChoiceField)
-        field.queryset = snapshots if snapshots is not None else Snapshot.objects.order_by("-created_at")
+        every = snapshots if snapshots is not None else Snapshot.objects.order_by("-created_at")
+        # A suite is judged on its eval rows: a snapshot without any is not offered.
+        with_eval = [s.pk for s in every if s.eval_rows]
+        field.queryset = every.filter(pk__in=with_eval)
+        left_out = len(every) - len(with_eval)
+        if left_out:
+            field.help_text += (
+                f"; only snapshots with eval rows are listed ({left_out} with train rows only "
+                "left out: set a source's role to eval in its mixture to judge on it)"
+            )
 
     def clean_ks(self) -> tuple[int, ...]:
         try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from webapp.core.categories import CATEGORY_CHOICES
 from webapp.core.models import JobBase
@@ -77,6 +78,17 @@ class EvalRun(JobBase):
 
     def __str__(self) -> str:
         return f"eval {self.pk} ({self.model_label}, {self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("eval-run", args=[self.pk])
+
+    @property
+    def job_label(self) -> str:
+        return f"evaluation {self.pk} ({self.model_label})"
+
+    @property
+    def progress_text(self) -> str:
+        return f"{self.get_phase_display().lower()} {self.done}/{self.total}"
 
     @property
     def job_id(self) -> str:

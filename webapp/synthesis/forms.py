@@ -33,7 +33,16 @@ class SynthesizeForm(Form):
             raise forms.ValidationError(str(exc)) from exc
 
     def clean(self) -> dict[str, Any]:
+        """The depth range is checked whatever else failed (every mistake in one submit),
+        in the form's own words; the pipeline's config checks the rest."""
         data = super().clean() or {}
+        low, high = data.get("depth_min"), data.get("depth_max")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "depth_max",
+                f"“Depth to” ({high}) is below “Depth from” ({low}): a composite chains between "
+                f"{low} and {high} atoms, so “to” must be at least “from” (equal for one depth).",
+            )
         if self.errors:
             return data
         try:

@@ -45,4 +45,13 @@ def summary(user: Any) -> StageState:
             next=Link("Launch a run", f"{reverse('run-launch')}?preset=sft-cpu", Action.RUN_LAUNCH),
             recent=recent,
         )
-    return StageState(counts, ready=True, todo="", recent=recent)
+    last = runs.filter(status=JobStatus.SUCCEEDED).first()
+    return StageState(counts, ready=True, todo="", next=_after(last), recent=recent)
+
+
+def _after(run: Any) -> Link:
+    """What follows a finished run: RL from it when it was SFT, another run otherwise."""
+    if run is not None and run.method == "sft":
+        query = f"preset=grpo-cpu&model=run:{run.pk}&train_snapshot={run.train_snapshot.sha256}"
+        return Link(f"RL from run {run.pk}", f"{reverse('run-launch')}?{query}", Action.RUN_LAUNCH)
+    return Link("Launch another run", reverse("run-launch"), Action.RUN_LAUNCH)

@@ -11,7 +11,8 @@ from django import forms
 
 from training_worker.configs import GRPOMethodConfig, SFTMethodConfig
 from webapp.core.forms import Form
-from webapp.mixtures.models import Snapshot
+from webapp.core.models import JobStatus
+from webapp.mixtures.models import ItemRole, Snapshot
 from webapp.training.models import Method, TrainingRun
 from webapp.training.services import (
     CONFIG_CLASSES,
@@ -35,6 +36,26 @@ def _snapshot_label(s: Snapshot) -> str:
     return f"{s.short} · {s.recipe.get('name', '?')} v{s.recipe.get('version', '?')} · {roles or 'no rows'}"
 
 
+class SnapshotField(forms.ChoiceField):
+    """A snapshot by hash. The choices are the snapshots offered for the field's role; any
+    hash posted is judged by the launch check, which says why it cannot be used (no train
+    rows, unknown) rather than "not one of the available choices"."""
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
+def _offer(field: forms.ChoiceField, snapshots: list[Snapshot], role: str, blank: str) -> None:
+    """Offer the snapshots with rows in ``role``; the help text says how many were left out."""
+    fit = [s for s in snapshots if s.role_rows(role)]
+    field.choices = [("", blank), *((s.sha256, _snapshot_label(s)) for s in fit)]
+    if len(fit) < len(snapshots):
+        field.help_text += (
+            f" (only snapshots with {role} rows are listed: {len(snapshots) - len(fit)} without "
+            f"any are left out; a source's role is set in its mixture)"
+        )
+
+
 class LaunchForm(Form):
     """Method, model, data, the key hyperparameters, seed; blank config fields take the
     method's default (shown as the placeholder)."""
@@ -47,8 +68,8 @@ class LaunchForm(Form):
         help_text="default (SmolLM2-135M-Instruct), run:ID (start from that run's last checkpoint; it "
         "must have succeeded), or the path of a model folder the GPU workers can read",
     )
-    train_snapshot = forms.ChoiceField(label="Train snapshot", help_text="its train rows are trained on")
-    eval_snapshot = forms.ChoiceField(
+    train_snapshot = SnapshotField(label="Train snapshot", help_text="its train rows are trained on")
+    eval_snapshot = SnapshotField(
         label="Eval snapshot",
         required=False,
         help_text="optional: the train rows are checked for contamination against its eval rows",
@@ -122,15 +143,15 @@ class LaunchForm(Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         snapshots = list(Snapshot.objects.order_by("-created_at", "-pk")[:200])
-        options = [(s.sha256, _snapshot_label(s)) for s in snapshots]
         train_field = self.fields["train_snapshot"]
         eval_field = self.fields["eval_snapshot"]
         assert isinstance(train_field, forms.ChoiceField) and isinstance(eval_field, forms.ChoiceField)
-        train_field.choices = [("", "choose a snapshot"), *options]
-        eval_field.choices = [("", "none"), *options]
+        _offer(train_field, snapshots, ItemRole.TRAIN, "choose a snapshot")
+        _offer(eval_field, snapshots, ItemRole.EVAL, "none")
         for name in ("learning_rate", "max_steps", "per_device_train_batch_size", "save_steps"):
             self.fields[name].widget.attrs["placeholder"] = f"SFT {getattr(SFTMethodConfig(), name)}"
         self.request: LaunchRequest | None = None
+        self.warnings: dict[str, list[str]] = {}
 
     def _config(self, data: dict[str, Any]) -> dict[str, Any]:
         method = data.get("method") or Method.SFT
@@ -149,21 +170,33 @@ class LaunchForm(Form):
         return config
 
     def clean(self) -> dict[str, Any]:
+        """Every check at once, whatever else failed: a field Django refused is left out of
+        the launch check (its neighbours are still checked), so one submit shows every
+        mistake."""
         data = super().clean() or {}
-        if self.errors:
-            return data
         try:
             config = self._config(data)
         except ValueError as exc:
             self.add_error("extra", str(exc))
-            return data
+            config = {}
+        request = self._request(data, config)
+        try:
+            launch_check(request)
+        except LaunchRefused as exc:
+            self._refuse(exc.errors)
+        if not self.errors:
+            self.request = request
+        return data
+
+    def _request(self, data: dict[str, Any], config: dict[str, Any]) -> LaunchRequest:
+        """The launch asked for; a field that failed its own check takes a neutral value."""
         cloned = data.get("cloned_from")
-        request = LaunchRequest(
-            method=data["method"],
-            model=data["model"],
+        return LaunchRequest(
+            method=data.get("method") or Method.SFT,
+            model=data.get("model") or "default",
             train_snapshot=data.get("train_snapshot") or "",
             eval_snapshot=data.get("eval_snapshot") or None,
-            seed=data["seed"],
+            seed=data["seed"] if data.get("seed") is not None else 0,
             config=config,
             name=data.get("name") or "",
             eval_every=data.get("eval_every"),
@@ -175,27 +208,54 @@ class LaunchForm(Form):
             contamination_override=data.get("contamination_override") or "",
             cloned_from=TrainingRun.objects.filter(pk=cloned).first() if cloned else None,
         )
-        try:
-            launch_check(request)
-        except LaunchRefused as exc:
-            for name, reason in exc.errors.items():
-                if name.startswith("eval_") and name not in self.fields:
-                    name = "eval_every"  # a protocol field the form has no box for
-                if name in self.fields and name not in ("cloned_from",):
-                    self.add_error(name, reason)
-                else:
-                    self.add_error("extra", f"{name}: {reason}")
-            return data
-        self.request = request
-        return data
+
+    def _refuse(self, errors: dict[str, str]) -> None:
+        """Each of the launch check's reasons next to its field (once: a field that already
+        shows an error keeps that one)."""
+        for name, reason in errors.items():
+            if name.startswith("eval_") and name not in self.fields:
+                name = "eval_every"  # a protocol field the form has no box for
+            if name not in self.fields or name == "cloned_from":
+                name, reason = "extra", f"{name}: {reason}"
+            if name == "extra" or name not in self.errors:
+                self.add_error(name, reason)
 
 
 def initial_from_preset(name: str) -> dict[str, Any]:
-    """The form's initial values for a preset (unknown names give nothing)."""
+    """The form's initial values for a preset (unknown names give nothing). A preset that
+    starts from a checkpoint starts from the latest SFT run that succeeded with one, on
+    that run's train snapshot (the model stays ``default`` when there is none:
+    :func:`preset_warnings` says so)."""
     preset = PRESETS.get(name)
     if preset is None:
         return {}
-    return _with_config({"method": preset.method}, preset.config)
+    initial = _with_config({"method": preset.method}, preset.config)
+    source = _latest_sft_with_checkpoint() if preset.from_checkpoint else None
+    if source is not None:
+        initial |= {"model": f"run:{source.pk}", "train_snapshot": source.train_snapshot.sha256}
+    return initial
+
+
+def _latest_sft_with_checkpoint() -> TrainingRun | None:
+    runs = TrainingRun.objects.filter(
+        method=Method.SFT, status=JobStatus.SUCCEEDED, checkpoints__isnull=False
+    )
+    return runs.select_related("train_snapshot").order_by("-created_at", "-pk").first()
+
+
+def preset_warnings(name: str, initial: dict[str, Any]) -> dict[str, list[str]]:
+    """What to tell the researcher about a preset's pre-filled form: one that starts from a
+    checkpoint but found none to start from asks for one."""
+    preset = PRESETS.get(name)
+    if preset is None or not preset.from_checkpoint or str(initial.get("model", "")).startswith("run:"):
+        return {}
+    return {
+        "model": [
+            f"“{preset.label}” starts from a checkpoint, but no SFT run has succeeded with one yet: "
+            "launch the SFT preset first, then write run:ID here (or RL from the base model, "
+            "knowingly, with default)."
+        ]
+    }
 
 
 def _with_config(initial: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:

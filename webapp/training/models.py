@@ -10,6 +10,7 @@ touches the database; the job id it sees is :attr:`TrainingRun.job_id` (``run-<p
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 
 from webapp.core.models import JobBase
 from webapp.core.protocol import Protocol
@@ -79,6 +80,17 @@ class TrainingRun(JobBase):
 
     def __str__(self) -> str:
         return f"run {self.pk} ({self.method}, {self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("run", args=[self.pk])
+
+    @property
+    def job_label(self) -> str:
+        return f"run {self.pk} ({self.get_method_display()}{f', {self.name}' if self.name else ''})"
+
+    @property
+    def progress_text(self) -> str:
+        return f"step {self.step}" + (f"/{self.max_steps}" if self.max_steps else "")
 
     @property
     def progress_percent(self) -> int:

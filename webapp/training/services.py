@@ -56,6 +56,8 @@ class Preset:
     method: str
     config: dict[str, Any]
     help: str
+    #: It starts from a finished run's checkpoint (``model`` = ``run:ID``), not a base model.
+    from_checkpoint: bool = False
 
 
 #: The small RL budget both CPU presets share, so GRPO and RLOO compare on equal terms. beta 0
@@ -90,6 +92,7 @@ PRESETS: dict[str, Preset] = {
             Method.GRPO,
             dict(RL_CPU_BUDGET),
             "GRPO with the sandbox reward, 10 steps; start it from an SFT run (run:ID).",
+            from_checkpoint=True,
         ),
         Preset(
             "rloo-cpu",
@@ -173,14 +176,25 @@ def parse_set(pairs: list[str]) -> dict[str, Any]:
 
 def config_resolve(method: str, values: dict[str, Any]) -> dict[str, Any]:
     """The method's typed config built from ``values``: every field, defaults filled in.
-    Raises :class:`LaunchRefused` naming the field (unknown fields included)."""
+    Raises :class:`LaunchRefused` naming every field that fails (unknown fields included)."""
     cls = CONFIG_CLASSES.get(method)
     if cls is None:
         raise LaunchRefused({"method": f"{method!r} is not one of {', '.join(CONFIG_CLASSES)}"})
-    try:
-        return cls.from_dict(dict(values)).to_dict()
-    except ConfigError as exc:
-        raise LaunchRefused({exc.field: exc.reason}) from None
+    errors: dict[str, str] = {}
+    rest = dict(values)
+    while True:  # every bad field at once: drop each one named and check the rest again
+        try:
+            config = cls.from_dict(rest).to_dict()
+        except ConfigError as exc:
+            errors[exc.field] = exc.reason
+            if exc.field not in rest:
+                break
+            del rest[exc.field]
+            continue
+        if not errors:
+            return config
+        break
+    raise LaunchRefused(errors)
 
 
 def _snapshot(ref: str | Snapshot | None) -> Snapshot | None:

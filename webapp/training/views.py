@@ -16,7 +16,7 @@ from webapp.core.htmx import render_page
 from webapp.core.paging import page_of, query_without
 from webapp.training import selectors
 from webapp.training.charts import run_charts
-from webapp.training.forms import LaunchForm, initial_from_preset, initial_from_run
+from webapp.training.forms import LaunchForm, initial_from_preset, initial_from_run, preset_warnings
 from webapp.training.models import Method, TrainingRun
 from webapp.training.panels import panel_context
 from webapp.training.services import (
@@ -57,15 +57,16 @@ def run_launch_view(request: AuthedHttpRequest) -> HttpResponse:
             return redirect("run", run_id=run.pk)
     else:
         initial = {}
-        clone = request.GET.get("clone", "")
+        clone, preset = request.GET.get("clone", ""), request.GET.get("preset", "")
         if clone.isdigit():
             initial = initial_from_run(selectors.run_get(run_id=int(clone), fetched_by=request.user))
-        elif request.GET.get("preset"):
-            initial = initial_from_preset(request.GET["preset"])
+        elif preset:
+            initial = initial_from_preset(preset)
         for key in ("model", "train_snapshot", "eval_snapshot", "method"):
             if request.GET.get(key):
                 initial[key] = request.GET[key]
         form = LaunchForm(initial=initial)
+        form.warnings = preset_warnings(preset, initial) if preset and not clone.isdigit() else {}
     return render_page(request, "training/launch.html", {"form": form, "presets": PRESETS.values()})
 
 
@@ -113,8 +114,9 @@ def run_metrics(request: AuthedHttpRequest, run_id: int) -> JsonResponse:
 def run_cancel_view(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
     """Cancel (the owner or an admin)."""
     run = selectors.run_get(run_id=run_id, fetched_by=request.user)
-    if run_cancel(run=run, by=request.user):
-        messages.info(request, f"Cancel asked: run {run.pk} stops at its next step and keeps a checkpoint.")
+    # No flash message: it would outlive the cancel. The status part says "Cancelling…"
+    # until the run ends, then its final state.
+    run_cancel(run=run, by=request.user)
     return redirect("run", run_id=run.pk)
 
 

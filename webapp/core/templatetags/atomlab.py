@@ -1,9 +1,11 @@
 """Template helpers every page may use without ``{% load %}`` (registered as builtins in
 settings): ``user|can:"atom.change"`` and ``user|can_act_on:study`` decide whether a
-control is shown, and ``{% category name %}`` draws a verdict category."""
+control is shown, ``{% category name %}`` draws a verdict category and ``{{ v|num }}`` writes
+a config value or metric (scientific notation when small)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django import template
@@ -45,3 +47,24 @@ def category(name: str) -> SafeString:
         category_colour(name),
         category_label(name),
     )
+
+
+#: Below this (and above zero) a fixed-point figure would read as zero: learning rates, KL.
+_SCIENTIFIC_BELOW = 1e-3
+_SCIENTIFIC_FROM = 1e6
+
+
+@register.filter
+def num(value: Any, digits: int = 4) -> Any:
+    """``{{ v|num }}``: a config value or metric as a researcher reads it: a float with
+    ``digits`` significant digits, in scientific notation when it is that small or large
+    (``1e-6``, not ``0.00000``); anything else (ints, text, ``None``) unchanged."""
+    if not isinstance(value, float) or isinstance(value, bool):
+        return value
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else str(value)
+    if _SCIENTIFIC_BELOW <= abs(value) < _SCIENTIFIC_FROM:
+        return f"{value:.{digits}g}"
+    mantissa, _, exponent = f"{value:.{max(digits - 1, 0)}e}".partition("e")
+    mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+    return f"{mantissa}e{int(exponent)}"
