@@ -9,6 +9,7 @@ the length of one line: a 3 MB gzip bomb used to be decompressed whole (6.3 GB r
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -20,6 +21,18 @@ from webapp.core.problems import InvalidRecord, building
 FIELDS: tuple[str, ...] = ("task_id", "prompt", "canonical_solution", "test", "entry_point")
 #: HumanEval is 200 KB; a file a thousand times larger is a mistake, not a benchmark.
 MAX_BYTES = 200 * 1024 * 1024
+
+#: A benchmark's name: it becomes the source ``benchmark:<name>`` in recipes.
+BENCHMARK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+def benchmark_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a benchmark (``None`` when it can), said for a researcher."""
+    if BENCHMARK_NAME.match(name):
+        return None
+    return f"benchmark name {name!r}: use lowercase letters, digits, '-' and '_' (at most 64)"
+
+
 #: The same cap on what a gzipped file may decompress to.
 MAX_DECOMPRESSED_BYTES = MAX_BYTES
 #: HumanEval's longest line is 9 KB; one problem of more than 4 MB is not a problem.
@@ -34,7 +47,12 @@ _WHY_SMALLER: dict[str, str] = {
 
 
 class BenchmarkImportError(ValueError):
-    """The file is not a HumanEval-format benchmark; the message names the line."""
+    """The import cannot be done; the message names the line (of a bad file) and ``field``
+    says which input it is about (``file`` or ``name``), so a form shows it there."""
+
+    def __init__(self, message: str, *, field: str = "file") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def benchmark_record(

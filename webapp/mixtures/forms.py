@@ -4,15 +4,16 @@ a benchmark upload."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import IO, Any, cast
 
 from django import forms
 from django.http import QueryDict
 
 from webapp.core.forms import Form
-from webapp.mixtures.benchmarks import MAX_BYTES
-from webapp.mixtures.models import ItemLang, ItemRole
-from webapp.mixtures.recipe import RATIO_RANGE, Item, RecipeError, parse_ratio
+from webapp.core.uploads import StagedUpload
+from webapp.mixtures.benchmarks import MAX_BYTES, benchmark_name_problem
+from webapp.mixtures.models import Benchmark, ItemLang, ItemRole
+from webapp.mixtures.recipe import RATIO_RANGE, Item, RecipeError, mixture_name_problem, parse_ratio
 
 #: What a new item row starts as: every record once, English, for training.
 BLANK_ROW: dict[str, str] = {"source": "", "ratio": "100", "lang": ItemLang.EN, "role": ItemRole.TRAIN}
@@ -110,22 +111,69 @@ class RecipeForm:
 class MixtureNewForm(Form):
     """Name and seed of a new mixture; its sources are added in the builder."""
 
-    name = forms.CharField(max_length=100, label="New mixture", help_text="e.g. paper-modify-600")
+    name = forms.CharField(
+        max_length=100,
+        label="New mixture",
+        help_text="letters, digits, '-', '_' and '.', starting with a letter or digit; e.g. paper-modify-600",
+    )
     seed = forms.IntegerField(initial=0, help_text="the same seed and recipe give the same snapshot")
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"]).strip()
+        problem = mixture_name_problem(name)
+        if problem:
+            raise forms.ValidationError(problem)
+        return name
 
 
 class BenchmarkUploadForm(Form):
-    """A HumanEval-format file to import as ``benchmark:<name>``."""
+    """A HumanEval-format file to import as ``benchmark:<name>``. The file may come from an
+    earlier submit that was refused (``staged``, kept server-side by
+    :mod:`webapp.core.uploads`): a new file replaces it."""
 
-    name = forms.SlugField(max_length=64, help_text="lowercase, e.g. humaneval")
-    file = forms.FileField(label="File", help_text="HumanEval-format .jsonl or .jsonl.gz")
+    name = forms.CharField(
+        max_length=64, help_text="lowercase letters, digits, '-' and '_' (at most 64), e.g. humaneval"
+    )
+    file = forms.FileField(label="File", required=False, help_text="HumanEval-format .jsonl or .jsonl.gz")
     replace = forms.BooleanField(required=False, label="replace a benchmark of this name")
+    #: The token of the staged file (set by the page after a refused submit).
+    staged = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, staged: StagedUpload | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.staged_upload = staged
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"]).strip()
+        if problem := benchmark_name_problem(name):
+            raise forms.ValidationError(problem)
+        return name
 
     def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            if self.staged_upload is None:
+                raise forms.ValidationError("choose the HumanEval-format file to import")
+            return None
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        self.staged_upload = None  # a new file replaces the kept one
         return upload
+
+    def source(self) -> tuple[IO[bytes], str]:
+        """The file to import and its original name: the new upload, else the staged one."""
+        upload = self.cleaned_data.get("file")
+        if upload is not None:
+            return upload.file, str(upload.name)
+        assert self.staged_upload is not None  # clean_file refuses a submit with neither
+        return self.staged_upload.open(), self.staged_upload.name
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        name = data.get("name")
+        if name and not data.get("replace") and Benchmark.objects.filter(name=name).exists():
+            self.add_error("name", f"benchmark {name!r} already exists: pick another name, or tick replace")
+        return data
 
 
 __all__ = ["BLANK_ROW", "RATIO_RANGE", "BenchmarkUploadForm", "ItemRowForm", "MixtureNewForm", "RecipeForm"]

@@ -17,6 +17,7 @@ sample whatever the order of its items, and a different seed gives a different o
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -31,6 +32,20 @@ MAX_RATIO = Decimal(600)
 RATIO_RANGE = f"{MIN_RATIO}%–{MAX_RATIO}%"
 
 T = TypeVar("T")
+
+#: A mixture's name as typed in the web form or ``freeze_mixture``: it names the recipe file
+#: and shows in every snapshot's recipe.
+MIXTURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def mixture_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a new mixture (``None`` when it can), said for a researcher."""
+    if MIXTURE_NAME.match(name):
+        return None
+    return (
+        f"{name!r} is not a mixture name: use letters, digits, '-', '_' and '.', starting with a "
+        "letter or digit, at most 100 (e.g. paper-modify-600)"
+    )
 
 
 class RecipeError(ValueError):

@@ -19,9 +19,11 @@ from webapp.core.jobs import job_enqueue_report
 from webapp.core.paging import page_of
 from webapp.core.problems import source_names
 from webapp.core.selectors import job_can_cancel
+from webapp.core.uploads import stage_upload, staged_drop, staged_upload
 from webapp.mixtures import selectors, services
 from webapp.mixtures.budget import BudgetError, check_total
 from webapp.mixtures.contamination import BLOCKING, KINDS, LABELS, Params
+from webapp.mixtures.drafts import draft_drop, draft_get, draft_keep
 from webapp.mixtures.forms import (
     BLANK_ROW,
     RATIO_RANGE,
@@ -30,7 +32,7 @@ from webapp.mixtures.forms import (
     RecipeForm,
     RecipeRow,
 )
-from webapp.mixtures.models import Mixture, MixtureVersion
+from webapp.mixtures.models import Benchmark, Mixture, MixtureVersion
 from webapp.mixtures.recipe_file import recipe_dump
 from webapp.mixtures.storage import snapshot_file
 from webapp.mixtures.tokenizing import tokenizer_names
@@ -98,11 +100,20 @@ def mixture_builder(request: AuthedHttpRequest, mixture_id: int) -> HttpResponse
     (after a freeze was queued, ``?job=ID``) its progress. The status partial (header,
     freeze progress, snapshots) refreshes itself when the freeze job finishes."""
     mixture = selectors.mixture_get(mixture_id=mixture_id, fetched_by=request.user)
+    if request.GET.get("draft") == "discard":
+        draft_drop(request, mixture.pk)  # this session's own draft: nothing stored changes
+        return redirect("mixture", mixture_id=mixture.pk)
     job = None
     if request.GET.get("job", "").isdigit():
         job = selectors.freeze_job_get(job_id=int(request.GET["job"]), fetched_by=request.user)
+    draft = draft_get(request, mixture.pk)
     context = _builder_context(
-        request, mixture, job=job, can_cancel=job is not None and job_can_cancel(job=job, user=request.user)
+        request,
+        mixture,
+        RecipeForm.from_post(draft) if draft is not None else None,
+        job=job,
+        can_cancel=job is not None and job_can_cancel(job=job, user=request.user),
+        draft_restored=draft is not None,
     )
     return render_page(request, BUILDER, context, partial="status")
 
@@ -160,6 +171,20 @@ def mixture_preview(request: AuthedHttpRequest) -> HttpResponse:
 def _recipe_action(request: AuthedHttpRequest, mixture_id: int, *, freeze: bool) -> HttpResponse:
     mixture = selectors.mixture_get_for_change(mixture_id=mixture_id, user=request.user)
     recipe = RecipeForm.from_post(request.POST)
+    response = _recipe_store(request, mixture, recipe, freeze=freeze)
+    if response is not None:
+        draft_drop(request, mixture.pk)
+        return response
+    draft_keep(request, mixture.pk, request.POST)  # a reload shows the draft, not the old version
+    context = _builder_context(request, mixture, recipe, draft_restored=False)
+    return render_page(request, BUILDER, context, status=400)
+
+
+def _recipe_store(
+    request: AuthedHttpRequest, mixture: Mixture, recipe: RecipeForm, *, freeze: bool
+) -> HttpResponse | None:
+    """Save (and maybe freeze) ``recipe``; the redirect on success, ``None`` with the
+    problems recorded on ``recipe`` otherwise."""
     if recipe.valid:
         try:
             if freeze:
@@ -185,7 +210,7 @@ def _recipe_action(request: AuthedHttpRequest, mixture_id: int, *, freeze: bool)
             recipe.field_errors["tokenizer"] = str(exc)
         except services.RecipeError as exc:
             recipe.errors.append(str(exc))
-    return render_page(request, BUILDER, _builder_context(request, mixture, recipe), status=400)
+    return None
 
 
 @require_POST
@@ -309,32 +334,47 @@ def snapshot_download(request: AuthedHttpRequest, sha: str, fmt: str) -> FileRes
 
 @require_http_methods(["GET", "POST"])
 def benchmark_list(request: AuthedHttpRequest) -> HttpResponse:
-    """Imported benchmarks, and the upload form (POST imports, researchers only)."""
+    """Imported benchmarks, and the upload form (POST imports, researchers only). A refused
+    import keeps its file server-side (a staged upload), so fixing the name needs no new pick."""
     form = BenchmarkUploadForm()
-    status = 200
     if request.method == "POST":
         require(request.user, Action.BENCHMARK_CHANGE)
-        form = BenchmarkUploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
+        staged = staged_upload(request, request.POST.get("staged", ""))
+        form = BenchmarkUploadForm(request.POST, request.FILES, staged=staged)
+        benchmark = _benchmark_import(request, form)
+        if benchmark is not None:
+            messages.success(
+                request, f"Imported {benchmark.problem_count} problems as benchmark:{benchmark.name}."
+            )
+            return redirect("benchmark", name=benchmark.name)
+    context = {"benchmarks": selectors.benchmark_list(fetched_by=request.user), "form": form}
+    return render_page(request, "mixtures/benchmarks.html", context, status=400 if form.errors else 200)
+
+
+def _benchmark_import(request: AuthedHttpRequest, form: BenchmarkUploadForm) -> Benchmark | None:
+    """Import what ``form`` holds (a new file or the staged one); on any refusal keep a new
+    file staged and return ``None`` (the errors are on the form, each at its field)."""
+    if form.is_valid():
+        data, file_name = form.source()
+        try:
+            with data:
                 benchmark = services.benchmark_import(
                     name=form.cleaned_data["name"],
-                    data=upload.file,  # streamed line by line, never read whole
+                    data=data,  # streamed line by line, never read whole
                     by=request.user,
-                    file_name=upload.name,
+                    file_name=file_name,
                     replace=form.cleaned_data["replace"],
                 )
-            except services.BenchmarkImportError as exc:
-                form.add_error("file", str(exc))
-            else:
-                messages.success(
-                    request, f"Imported {benchmark.problem_count} problems as benchmark:{benchmark.name}."
-                )
-                return redirect("benchmark", name=benchmark.name)
-        status = 400
-    context = {"benchmarks": selectors.benchmark_list(fetched_by=request.user), "form": form}
-    return render_page(request, "mixtures/benchmarks.html", context, status=status)
+        except services.BenchmarkImportError as exc:
+            form.add_error(exc.field, str(exc))
+        else:
+            staged_drop(request, form.staged_upload)
+            return benchmark
+    upload = request.FILES.get("file")
+    if upload is not None and "file" not in form.errors:
+        staged_drop(request, form.staged_upload)
+        form.staged_upload = stage_upload(request, upload)
+    return None
 
 
 @require_GET

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import IO
 
 from django.db import transaction
 
 from webapp.accounts.models import User
 from webapp.core.access import Action, require
-from webapp.mixtures.benchmarks import BenchmarkImportError, parse_benchmark
+from webapp.mixtures.benchmarks import BenchmarkImportError, benchmark_name_problem, parse_benchmark
 from webapp.mixtures.models import Benchmark, BenchmarkProblem, Mixture
-
-BENCHMARK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 @transaction.atomic
@@ -26,16 +23,14 @@ def benchmark_import(
     a malformed line raises :class:`BenchmarkImportError` naming its line and leaves no
     trace. An existing benchmark of that name is refused unless ``replace``.
     """
-    if not BENCHMARK_NAME.match(name):
-        raise BenchmarkImportError(
-            f"benchmark name {name!r}: use lowercase letters, digits, '-' and '_' (at most 64)"
-        )
+    if problem := benchmark_name_problem(name):
+        raise BenchmarkImportError(problem, field="name")
     problems = parse_benchmark(data, name=name)
     existing = Benchmark.objects.select_for_update().filter(name=name).first()
     if existing is not None:
         if not replace:
             raise BenchmarkImportError(
-                f"benchmark {name!r} already exists; import with replace to overwrite it"
+                f"benchmark {name!r} already exists; import with replace to overwrite it", field="name"
             )
         existing.delete()
     benchmark = Benchmark.objects.create(

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from webapp.mixtures.models import Mixture, MixtureVersion
+from webapp.mixtures.recipe import mixture_name_problem
 from webapp.mixtures.recipe_file import recipe_parse
 from webapp.mixtures.services import (
     RecipeError,
@@ -65,6 +66,8 @@ class Command(BaseCommand):
         except RecipeError as exc:
             raise CommandError(f"{path}: {exc}") from exc
         mixture = Mixture.objects.filter(name=name).first()
+        if mixture is None and (problem := mixture_name_problem(name)):
+            raise CommandError(problem)
         if mixture is None:
             mixture = mixture_create(
                 name=name,
