@@ -68,10 +68,12 @@ class LaunchForm(Form):
         super().__init__(*args, **kwargs)
         field = self.fields["snapshots"]
         assert isinstance(field, SnapshotChoiceField)
-        every = snapshots if snapshots is not None else Snapshot.objects.order_by("-created_at")
-        # A suite is judged on its eval rows: a snapshot without any is not offered.
-        with_eval = [s.pk for s in every if s.eval_rows]
-        field.queryset = every.filter(pk__in=with_eval)
+        field.queryset = snapshots if snapshots is not None else Snapshot.objects.order_by("-created_at")
+        # A suite is judged on its eval rows: a snapshot without any is not offered (one posted
+        # anyway is refused by the evaluation's check, which says why).
+        every = list(field.queryset)
+        with_eval = [s for s in every if s.eval_rows]
+        field.widget.choices = [(s.pk, field.label_from_instance(s)) for s in with_eval]
         left_out = len(every) - len(with_eval)
         if left_out:
             field.help_text += (
