@@ -74,6 +74,8 @@ class LaunchForm(Form):
         every = list(field.queryset)
         with_eval = [s for s in every if s.eval_rows]
         field.widget.choices = [(s.pk, field.label_from_instance(s)) for s in with_eval]
+        #: How many snapshots are offered (none: the page shows its empty state).
+        self.suites_offered = len(with_eval)
         left_out = len(every) - len(with_eval)
         if left_out:
             field.help_text += (
