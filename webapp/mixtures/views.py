@@ -110,7 +110,7 @@ def mixture_builder(request: AuthedHttpRequest, mixture_id: int) -> HttpResponse
     context = _builder_context(
         request,
         mixture,
-        RecipeForm.from_post(draft) if draft is not None else None,
+        draft,
         job=job,
         can_cancel=job is not None and job_can_cancel(job=job, user=request.user),
         draft_restored=draft is not None,
@@ -175,8 +175,8 @@ def _recipe_action(request: AuthedHttpRequest, mixture_id: int, *, freeze: bool)
     if response is not None:
         draft_drop(request, mixture.pk)
         return response
-    draft_keep(request, mixture.pk, request.POST)  # a reload shows the draft, not the old version
-    context = _builder_context(request, mixture, recipe, draft_restored=False)
+    draft_keep(request, mixture.pk, request.POST, recipe)  # a reload shows it, not the old version
+    context = _builder_context(request, mixture, recipe, draft_restored=False, draft_kept=True)
     return render_page(request, BUILDER, context, status=400)
 
 

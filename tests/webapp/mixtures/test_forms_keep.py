@@ -79,6 +79,11 @@ def test_a_refused_save_is_kept_as_a_draft_that_a_reload_restores_until_discarde
     assert response.status_code == 302
     page = client.get(reverse("mixture", args=[mixture.pk])).content.decode()
     assert 'id="draft-restored"' not in page and 'value="700"' not in page
+    # A problem only the save finds (an unknown source) is kept with the draft too.
+    unknown = {**draft, "source": ["atom_base", "no_such_source"], "ratio": ["250", "100"]}
+    assert client.post(reverse("mixture-save", args=[mixture.pk]), unknown).status_code == 400
+    page = client.get(reverse("mixture", args=[mixture.pk])).content.decode()
+    assert "Restored your unsaved draft." in page and "unknown source &#x27;no_such_source&#x27;" in page
     # A save that goes through leaves no draft behind.
     client.post(reverse("mixture-save", args=[mixture.pk]), draft)
     good = {**draft, "ratio": ["250", "100"]}

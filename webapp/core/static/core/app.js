@@ -25,6 +25,14 @@
       el.style.width = Math.max(0, Math.min(100, parseFloat(el.getAttribute("data-percent")) || 0)) + "%";
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { bars(document); });
+  // A page that answered a refused post (its draft kept server-side) names its own address
+  // with data-page-url: the address bar shows it, so a reload opens it instead of posting again.
+  function pageUrl() {
+    var el = document.querySelector("[data-page-url]");
+    if (el && window.history && location.pathname !== el.getAttribute("data-page-url")) {
+      window.history.replaceState(null, "", el.getAttribute("data-page-url"));
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () { bars(document); pageUrl(); });
   document.addEventListener("htmx:load", function (e) { bars(e.target); });
 })();
