@@ -20,11 +20,17 @@ from tests.e2e.test_csp import WATCH, violations
 from tests.factories import UserFactory
 from tests.webapp.training.conftest import make_snapshot
 from training_worker.contracts import ProgressEvent
+from webapp.atoms.models import Atom, ValidationStatus
 from webapp.atoms.services import library_load
 from webapp.core.models import JobStatus
+from webapp.core.protocol import Protocol
+from webapp.evaluation.models import EvalRun, SuiteScore
 from webapp.mixtures.models import Benchmark
 from webapp.mixtures.recipe import Item
-from webapp.mixtures.services import mixture_create
+from webapp.mixtures.services import mixture_create, snapshot_freeze
+from webapp.synthesis.pipeline import SynthesisConfig
+from webapp.synthesis.services import run_create as synthesis_run
+from webapp.synthesis.services import run_execute
 from webapp.training.models import TrainingRun
 from webapp.training.progress import event_apply
 
@@ -199,3 +205,32 @@ def test_the_dashboard_shows_every_kind_of_job_running(desk: Any, site: Any) -> 
     jobs = page.inner_text("#jobs")
     assert f"run {run.pk} (SFT, warm-up) · running · step 3/20" in jobs
     shot(page, "dashboard-running-now")
+
+
+def test_once_every_stage_is_ready_the_dashboard_suggests_the_next_steps(desk: Any, site: Any) -> None:
+    page = desk
+    rita = get_user_model().objects.get(username="rita")
+    library_load()
+    Atom.objects.update(status=ValidationStatus.VALID)
+    run_execute(run=synthesis_run(by=rita, config=SynthesisConfig(pools={"A": 6}, seed=0), enqueue=False))
+    mixture = mixture_create(name="first", by=rita, items=[Item(source="composite:A", ratio=Decimal(100))])
+    snapshot = snapshot_freeze(version=mixture.latest, by=rita)
+    sft = _running(snapshot, rita)
+    payload = {"checkpoint": f"/a/run-{sft.pk}/checkpoints/checkpoint-20", "metrics": {}}
+    event_apply(ProgressEvent(f"run-{sft.pk}", 2, "finished", 20, payload))
+    protocol = Protocol(n=1)
+    scored = EvalRun.objects.create(
+        model="default", protocol=protocol.to_dict(), protocol_hash=protocol.comparable_hash,
+        status=JobStatus.SUCCEEDED, created_by=rita,
+    )  # fmt: skip
+    SuiteScore.objects.create(
+        run=scored, snapshot=snapshot, k=1, estimate=0.5, ci_low=0.2, ci_high=0.8, n_problems=6
+    )
+    page.goto(f"{site.url}/")
+    step = page.inner_text("#next-step")
+    assert "Every stage is ready: what next?" in step
+    assert f"Evaluate run {sft.pk}" in step and f"RL from run {sft.pk}" in step and "New study" in step
+    shot(page, "dashboard-what-next")
+    page.click(f"#next-step a:text('Evaluate run {sft.pk}')")
+    page.wait_for_url("**/evaluations/new/**")
+    assert page.input_value("#id_model") == f"run:{sft.pk}"

@@ -40,8 +40,9 @@ class SynthesizeForm(Form):
         if low is not None and high is not None and low > high:
             self.add_error(
                 "depth_max",
-                f"“Depth to” ({high}) is below “Depth from” ({low}): a composite chains between "
-                f"{low} and {high} atoms, so “to” must be at least “from” (equal for one depth).",
+                f"“Depth to” ({high}) is below “Depth from” ({low}): a composite chains from "
+                "“Depth from” up to “Depth to” atoms, so make “to” at least “from” (equal for one "
+                "depth).",
             )
         if self.errors:
             return data
