@@ -116,6 +116,8 @@ def test_launch_watch_cancel_resume_clone_and_compare_in_the_browser(
     wait_until(
         page, "document.querySelector('#run-badge')?.textContent.trim() === 'Succeeded'", timeout_s=120
     )
+    # "RL from this run" comes with the poll's answer that says the run ended: no reload.
+    wait_until(page, "document.querySelector('#start-from') !== null", timeout_s=30)
     page.screenshot(path=str(SHOTS / "runs-clone-succeeded.png"), full_page=True)
 
     page.goto(f"{site.url}/runs/compare/?a={first}&b={second}")
