@@ -137,6 +137,11 @@ class QueueState:
     dropped_messages: int = 0
 
     @property
+    def serving(self) -> int:
+        """Live workers that consume this queue."""
+        return sum(1 for w in self.workers if self.queue in w.get("queues", []))
+
+    @property
     def busy(self) -> bool:
         """Whether anything waits or runs (the page polls only then)."""
         return bool(self.waiting or self.running)
@@ -208,7 +213,7 @@ def _waiting(order: list[str]) -> list[Entry]:
 
 def _estimate_waits(state: QueueState, expected: Callable[[GpuJobSource, str], Estimate | None]) -> None:
     """Each waiting job's wait: what runs has left plus the jobs ahead, over the workers."""
-    workers = max(1, sum(1 for w in state.workers if state.queue in w.get("queues", [state.queue])))
+    workers = max(1, state.serving)
     ahead: Estimate | None = Estimate(0.0, 0)
     for e in state.running:
         ahead = _add(ahead, e.wait)
