@@ -20,7 +20,10 @@ from training_worker.presence import read_workers
 from webapp.core.jobs import job_claim
 from webapp.core.jobtime import job_seconds, ran_for
 from webapp.core.models import BackgroundJob, JobStatus
+from webapp.core.protocol import Protocol
 from webapp.core.queue import gpu_queue, position_of
+from webapp.evaluation.models import EvalRun, Phase
+from webapp.evaluation.services import evalrun_create
 from webapp.training.models import Checkpoint, TrainingRun
 from webapp.training.progress import event_apply
 from webapp.training.services import LaunchRequest, run_launch, run_resume
@@ -52,28 +55,36 @@ def _page(user: Any, url: str) -> str:
     return response.content.decode()
 
 
-def test_queued_runs_are_placed_in_the_order_the_broker_hands_them_out(
+def test_queued_jobs_are_placed_in_the_order_the_broker_hands_them_out(
     researcher: Any, redis_client: Any
 ) -> None:
     snapshot = make_snapshot()
-    first, second, third = (_launch(researcher, snapshot, n) for n in ("first", "second", "third"))
+    suite = make_snapshot(role="eval")
+    first, second = _launch(researcher, snapshot, "first"), _launch(researcher, snapshot, "second")
+    evaluation = evalrun_create(by=researcher, model="default", snapshots=[suite], protocol=Protocol(n=1))
+    third = _launch(researcher, snapshot, "third")
     queue = str(gpu_queue().queue)
-    assert redis_client.llen(queue) == 3  # sent, and nobody consumes this test's queue
+    assert redis_client.llen(queue) == 4  # sent, and nobody consumes this test's queue
     # A queued row whose message is not on the broker's list goes last, its place estimated.
     lost = TrainingRun.objects.create(
         method="sft", model="default", train_snapshot=snapshot, created_by=researcher
     )
 
     state = gpu_queue()
-    assert [e.job.pk for e in state.waiting] == [first.pk, second.pk, third.pk, lost.pk]
-    assert [e.position for e in state.waiting] == [1, 2, 3, 4]
-    assert [e.exact for e in state.waiting] == [True, True, True, False]
+    order = [first.job_id, second.job_id, evaluation.job_id, third.job_id, lost.job_id]
+    assert [e.job_id for e in state.waiting] == order
+    assert [e.position for e in state.waiting] == [1, 2, 3, 4, 5]
+    assert [e.exact for e in state.waiting] == [True, True, True, True, False]
+    assert [e.kind for e in state.waiting] == ["sft", "sft", "generate", "sft", "sft"]
     assert state.running == [] and state.broker_ok
 
     html = _page(researcher, reverse("queue"))
-    rows = [html.index(f'data-job="run-{r.pk}"') for r in (first, second, third, lost)]
+    rows = [html.index(f'data-job="{job_id}"') for job_id in order]
     assert rows == sorted(rows)
     assert "2nd" in html and "(est.)" in html and 'hx-trigger="every 5s"' in html
+    # The evaluation's page loads its place; the fragment says it.
+    assert f"?job={evaluation.job_id}" in _page(researcher, reverse("eval-run", args=[evaluation.pk]))
+    assert "3rd in line" in _page(researcher, f"{reverse('queue')}?job={evaluation.job_id}")
 
 
 def test_a_place_says_its_estimated_wait_and_from_how_many_jobs(researcher: Any) -> None:
@@ -103,21 +114,32 @@ def test_the_queue_page_says_when_nothing_waits_and_no_worker_reports(viewer: An
     assert "No GPU worker has reported" in html and 'hx-trigger="every 5s"' not in html
 
 
+def _parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+@pytest.mark.parametrize("pool", ["solo", "prefork"])
 def test_a_real_gpu_worker_reports_its_memory_on_the_queue_page(
-    researcher: Any, gpu_queue: str, tmp_path: Path
+    researcher: Any, gpu_queue: str, tmp_path: Path, pool: str
 ) -> None:
-    worker = GpuWorker(gpu_queue, str(tmp_path))
+    """The process that runs the jobs reports: the worker itself with a solo pool, its pool
+    child with prefork (``make run``), never both."""
+    worker = GpuWorker(gpu_queue, str(tmp_path), pool=pool)
     try:
 
-        def reported() -> dict[str, Any] | None:
-            return next((w for w in read_workers_now() if w["pid"] == worker.proc.pid), None)
+        def reported() -> list[dict[str, Any]]:
+            return [w for w in read_workers_now() if gpu_queue in w["queues"]]
 
-        record = wait_for(reported, timeout=60, what="the worker's presence key")
+        (record,) = wait_for(reported, timeout=60, what="the worker's presence key")
+        if pool == "solo":
+            assert record["pid"] == worker.proc.pid
+        else:
+            assert _parent_of(record["pid"]) == worker.proc.pid
         assert record["rss_bytes"] > 20 * 1024 * 1024  # a Python process with Celery loaded
-        assert gpu_queue in record["queues"] and record["job_id"] is None
+        assert record["job_id"] is None
         html = _page(researcher, reverse("queue"))
-        row = html.split(f'data-pid="{worker.proc.pid}"', 1)[1].split("</tr>", 1)[0]
-        assert "idle" in row and "MB" in row
+        row = html.split(f'data-pid="{record["pid"]}"', 1)[1].split("</tr>", 1)[0]
+        assert "idle" in row and "MB" in row and gpu_queue in row
     finally:
         worker.stop()
 
@@ -170,3 +192,24 @@ def test_a_reclaimed_job_keeps_the_time_of_the_attempt_that_died(db: Any) -> Non
     assert job_claim(BackgroundJob, job.pk) == 2  # stale: taken back
     job.refresh_from_db()
     assert job.earlier_seconds == pytest.approx(95, abs=0.01)
+
+
+def test_an_evaluations_duration_counts_its_generation_and_its_judging(researcher: Any) -> None:
+    suite = make_snapshot(role="eval")
+    run = evalrun_create(
+        by=researcher, model="default", snapshots=[suite], protocol=Protocol(n=1), dispatch=False
+    )
+    t0 = timezone.now() - timedelta(minutes=10)
+    # Generated for 80 s, then queued for judging (what the ``finished`` event does).
+    EvalRun.objects.filter(pk=run.pk).update(
+        status=JobStatus.QUEUED, phase=Phase.JUDGING, started_at=t0, heartbeat_at=t0 + timedelta(seconds=80)
+    )
+    assert job_claim(EvalRun, run.pk) == 1  # the judging job claims it
+    EvalRun.objects.filter(pk=run.pk).update(
+        status=JobStatus.SUCCEEDED, phase=Phase.DONE, started_at=t0 + timedelta(seconds=90),
+        finished_at=t0 + timedelta(seconds=100),
+    )  # fmt: skip
+    run.refresh_from_db()
+    assert run.earlier_seconds == pytest.approx(80, abs=0.01)
+    assert ran_for(run) == "1 min 30 s"
+    assert "took 1 min 30 s (generation and judging)" in _page(researcher, reverse("eval-run", args=[run.pk]))
