@@ -67,6 +67,11 @@ def test_the_queue_page_shows_a_running_and_a_waiting_run_with_the_workers_memor
 ) -> None:
     rita = UserFactory(username="rita", role="researcher")
     snapshot = make_snapshot(name="tiny-atoms")
+    end = timezone.now() - timedelta(hours=1)
+    TrainingRun.objects.create(  # an earlier SFT run of 5 min: what the waits are estimated from
+        method="sft", model=str(tiny_model), train_snapshot=snapshot, created_by=rita,
+        status=JobStatus.SUCCEEDED, started_at=end - timedelta(minutes=5), finished_at=end, attempt=1,
+    )  # fmt: skip
     running = _launch(rita, tiny_model, snapshot, "on the worker")
 
     def started() -> bool:
@@ -87,6 +92,7 @@ def test_the_queue_page_shows_a_running_and_a_waiting_run_with_the_workers_memor
         assert f"pid {gpu_worker.proc.pid}" in page.inner_text(row)
         first = page.inner_text(f'#queue-waiting tr[data-job="{waiting.job_id}"]')
         assert first.startswith("1st") and "(est.)" not in first
+        assert "an estimate from the median times of 1 finished job" in first
         worker_row = f'#queue-workers tr[data-pid="{gpu_worker.proc.pid}"]'
         assert "MB" in page.inner_text(worker_row) and running.job_id in page.inner_text(worker_row)
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280
@@ -155,3 +161,8 @@ def test_a_study_page_marks_interim_results_and_its_eta_then_its_duration(
     assert page.inner_text("#study-time").startswith("Took 7 min")
     assert page.locator("#interim-mark").count() == 0
     page.screenshot(path=str(SHOTS / "study-done.png"), full_page=True)
+
+    page.goto(f"{site.url}/studies/new/")
+    help_text = page.inner_text('[data-field="scale"]')
+    assert "about 6–8 min on 2 quiet CPU cores" in help_text and "27 min" in help_text
+    page.locator("#study-form").screenshot(path=str(SHOTS / "new-study-scale.png"))
