@@ -42,6 +42,7 @@ WEBAPP_ALLOWED_TRAINING_WORKER = {
     "training_worker.storage",
     "training_worker.configs",
     "training_worker.control",
+    "training_worker.presence",
     "training_worker.events",
     "training_worker.kombu_patch",
 }

@@ -10,7 +10,7 @@ import os
 import socket
 import time
 
-from celery import Celery
+from celery import Celery, signals
 
 from training_worker import kombu_patch
 from training_worker.settings import load_or_exit
@@ -69,6 +69,34 @@ def gpu_ping(sent_at: float) -> dict[str, object]:
 
 # One job per GPU: a worker process never runs two jobs at once, whatever its command line.
 app.conf.worker_concurrency = 1
+
+
+def _beat_presence(queues: list[str]) -> None:
+    """Start this process's presence beat (``training_worker.presence``: its memory on the
+    queue page, idle or not)."""
+    from training_worker.control import redis_client
+    from training_worker.presence import PresenceBeat
+    from training_worker.settings import heartbeat_seconds
+
+    PresenceBeat(redis_client(_settings.redis_url), queues, heartbeat_seconds()).start()
+
+
+def _consumed_queues() -> list[str]:
+    queues = app.amqp.queues
+    return list((queues.consume_from or queues).keys())
+
+
+@signals.worker_ready.connect
+def _presence_solo(sender: object = None, **kwargs: object) -> None:
+    # A solo pool runs jobs in the main process; a prefork pool in its child (below).
+    pool = getattr(sender, "pool", None)
+    if type(pool).__module__.endswith((".solo", ".thread")):
+        _beat_presence(_consumed_queues())
+
+
+@signals.worker_process_init.connect
+def _presence_child(**kwargs: object) -> None:
+    _beat_presence(_consumed_queues())
 
 
 @app.task(name="atomlab.gpu.run_job", acks_late=True, reject_on_worker_lost=True)

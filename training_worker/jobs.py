@@ -18,6 +18,7 @@ from training_worker.configs import ConfigError
 from training_worker.contracts import JobSpec
 from training_worker.control import Heartbeat, JobControl, spec_digest
 from training_worker.events import Emitter, EventSink
+from training_worker.presence import current_job, rss_bytes
 from training_worker.registry import UnknownMethod, method
 
 
@@ -105,11 +106,14 @@ def run_job(
     heartbeat = None
 
     def beat() -> None:
-        emitter.emit("heartbeat", {"host": socket.gethostname(), "pid": os.getpid()})
+        emitter.emit(
+            "heartbeat", {"host": socket.gethostname(), "pid": os.getpid(), "rss_bytes": rss_bytes()}
+        )
 
     if main:
         heartbeat = Heartbeat(heartbeat_s, control=control, on_beat=beat)
     outcome = JobOutcome(status="failed")
+    current_job["job_id"] = spec.job_id
     try:
         if control is not None:
             control.beat()
@@ -122,6 +126,7 @@ def run_job(
         if control is not None:
             control.mark_done(digest, outcome.status)
             control.release()
+        current_job["job_id"] = None
     return outcome
 
 

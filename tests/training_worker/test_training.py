@@ -5,6 +5,7 @@ key, and resume at the right step."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -199,6 +200,10 @@ def test_heartbeat_sets_the_redis_key_and_emits_events(
     assert run.outcome.status == "finished"
     assert run.of("heartbeat"), "no heartbeat during the run"
     assert all(value is not None and float(value) > 0 for value in seen)
+    # Each beat says where the job runs and how much memory that process holds (it has a model loaded).
+    assert all(
+        e.payload["pid"] == os.getpid() and e.payload["rss_bytes"] > 50 * 2**20 for e in run.of("heartbeat")
+    )
     assert redis_client.ttl(f"atomlab:job:{job_id}:heartbeat") == -2  # dropped at the end
 
 

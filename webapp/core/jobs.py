@@ -34,6 +34,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from webapp.accounts.models import User
+from webapp.core.jobtime import span_seconds
 from webapp.core.models import (
     HEARTBEAT_SECONDS,
     REAP_AFTER_SECONDS,
@@ -155,14 +156,21 @@ def job_claim(model: type[JobBase], pk: int, *, total: int | None = None) -> int
     claimable = Q(status=JobStatus.QUEUED) | Q(
         status=JobStatus.RUNNING, heartbeat_at__lt=stale_before(), cancel_requested=False
     )
-    current = model._default_manager.filter(pk=pk).values_list("attempt", flat=True).first()
-    if current is None:
+    row = (
+        model._default_manager.filter(pk=pk)
+        .values("attempt", "started_at", "heartbeat_at", "earlier_seconds")
+        .first()
+    )
+    if row is None:
         return None
+    current = row["attempt"]
     fields: dict[str, Any] = {
         "status": JobStatus.RUNNING,
         "started_at": now,
         "heartbeat_at": now,
         "attempt": current + 1,
+        # The span that ended (a dead attempt's, up to its last beat; an evaluation's generation)
+        "earlier_seconds": row["earlier_seconds"] + span_seconds(row["started_at"], row["heartbeat_at"]),
     }
     if total is not None:
         fields["total"] = total

@@ -58,6 +58,10 @@ class JobBase(models.Model):
     #: How many times a worker claimed the row (a re-claim of a stale row, or a resume, adds
     #: one). Heartbeats and the finish only touch the row while the attempt is still theirs.
     attempt = models.PositiveIntegerField(default=0)
+    #: Seconds of work before the current ``started_at``: earlier attempts (a resume, a
+    #: re-claim) and, for an evaluation, its generation before judging. A duration is this
+    #: plus the current span (``webapp.core.jobtime``), so a resumed run's time counts whole.
+    earlier_seconds = models.FloatField(default=0.0)
 
     class Meta:
         abstract = True

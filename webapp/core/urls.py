@@ -8,6 +8,7 @@ urlpatterns = [
     path("health/roundtrip", views.health_roundtrip, name="health-roundtrip"),
     path("livez", views.livez, name="livez"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("queue/", views.queue_page, name="queue"),
     path("jobs/<int:job_id>/", views.job_detail, name="job"),
     path("jobs/<int:job_id>/cancel", views.job_cancel, name="job-cancel"),
 ]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from webapp.core import health, jobs, selectors
+from webapp.core import health, jobs, queue, selectors
 from webapp.core.access import AuthedHttpRequest, Refused, log_refusal
 from webapp.core.dashboard import dashboard as build_dashboard
 from webapp.core.htmx import announce_finished, render_page
@@ -25,6 +26,18 @@ def dashboard(request: AuthedHttpRequest) -> HttpResponse:
         "jobs": selectors.job_list_active(fetched_by=request.user),
     }
     return render_page(request, "core/dashboard.html", context)
+
+
+@require_GET
+def queue_page(request: AuthedHttpRequest) -> HttpResponse:
+    """What waits for a GPU worker and in what order, what runs where, each worker's memory.
+    ``?job=<job id>``: that job's place in line, the fragment run, evaluation and study pages
+    load (``core/queue.html#position``)."""
+    job_id = request.GET.get("job")
+    if job_id is not None:
+        context = {"entry": queue.position_of(job_id), "job_id": job_id}
+        return render(request, "core/queue.html#position", context)
+    return render_page(request, "core/queue.html", {"state": queue.gpu_queue()}, partial="board")
 
 
 @require_GET

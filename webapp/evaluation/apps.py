@@ -10,9 +10,11 @@ class EvaluationAppConfig(AppConfig):
         from webapp.core.dashboard import register_summary
         from webapp.core.events import register_event_handler
         from webapp.core.jobs import register_reap_hook
+        from webapp.core.queue import register_gpu_jobs
         from webapp.evaluation.dashboard import summary
         from webapp.evaluation.liveness import evals_check
         from webapp.evaluation.run_panel import RUN_PANEL
+        from webapp.evaluation.selectors import EVALS_ON_GPU
         from webapp.evaluation.services import (
             EVAL_JOB_PREFIX,
             apply_eval_event,
@@ -33,3 +35,4 @@ class EvaluationAppConfig(AppConfig):
         # A run's page shows the evaluations its cadence scheduled (chart and table).
         register_run_panel(self.label, RUN_PANEL)
         register_summary("evaluations", summary)  # its stage on the dashboard
+        register_gpu_jobs(EVALS_ON_GPU)  # generation jobs on the queue page

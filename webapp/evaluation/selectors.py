@@ -11,14 +11,18 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from webapp.core.access import can_act_on, require_reader
 from webapp.core.categories import CATEGORY_CHOICES
+from webapp.core.models import JobStatus
+from webapp.core.queue import GpuJobSource
 from webapp.evaluation.comparing import Comparison, compare
 from webapp.evaluation.contamination import mark_title
 from webapp.evaluation.models import (
     EvalRun,
     Generation,
+    Phase,
     ProblemResult,
     ReviewLabel,
     SuiteProblem,
@@ -424,3 +428,23 @@ def problem_link(problem: SuiteProblem | None) -> tuple[str, str] | None:
         name = key.split("/", 1)[0]
         return f"benchmark {name}", reverse("benchmark", args=[name])
     return None
+
+
+def _generation_seconds(run: EvalRun) -> float:
+    """A finished evaluation's time on the GPU: its generation span (``earlier_seconds``, set
+    when judging claimed it), or, for rows from before that was kept, the worker's figure."""
+    return float(run.earlier_seconds or (run.counters or {}).get("seconds") or 0.0)
+
+
+#: Evaluations' generate jobs on the GPU queue page (``webapp.core.queue``); judging is not a
+#: GPU job (the cpu queue), so only the generating phase counts.
+EVALS_ON_GPU = GpuJobSource(
+    prefix="eval-",
+    noun="evaluation",
+    waiting=lambda: EvalRun.objects.filter(status=JobStatus.QUEUED, phase=Phase.GENERATING),
+    running=lambda: EvalRun.objects.filter(status=JobStatus.RUNNING, phase=Phase.GENERATING),
+    finished=lambda: EvalRun.objects.filter(status=JobStatus.SUCCEEDED).order_by("-finished_at"),
+    kind_of=lambda run: "generate",
+    url_of=lambda run: reverse("eval-run", args=[run.pk]),
+    gpu_seconds=_generation_seconds,
+)

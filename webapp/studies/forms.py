@@ -18,9 +18,11 @@ class StudyNewForm(Form):
         choices=[(s, s) for s in SCALES],
         initial="tiny",
         help_text=(
-            "tiny: a smoke test (minutes on 2 CPU cores); demo: the CPU demo (sft_vs_rl took 38 min "
-            "on 2 cores with one GPU-queue worker; the other templates' demos are not measured); "
-            "full: GPU workers."
+            'Expected cost of sft_vs_rl, from README\'s "The CPU demo": tiny, a smoke test of every '
+            "arm and stage, about 6–8 min on 2 quiet CPU cores (estimated from the demo's per-job "
+            "times, not yet measured; a shared machine can take several times that); demo, 27 min "
+            "measured on 2 quiet cores with one GPU-queue worker; full, GPU workers only (not run "
+            "here). The other templates are not measured."
         ),
     )
     seeds = forms.IntegerField(

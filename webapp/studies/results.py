@@ -93,3 +93,26 @@ def study_results(study: Study) -> dict[str, Any]:
         "summary": study_summary(comparisons, categories=category_comparisons),
         "files": results_export(study, design, cells, comparisons),
     }
+
+
+def interim_results(study: Study) -> dict[str, Any]:
+    """While the study runs: the table of the arms (and the base model) whose every
+    evaluation has succeeded, pooled as in the final table, with how many of the arms that
+    is. No differences or summary: those wait for every arm (``study_results``)."""
+    design = study_design(study)
+    ks = list(arm_protocol(design.arms[0]).ks)
+    suites = study_snapshots(study, "eval")
+    by_arm = _runs_by_arm(study)
+    units = {u.arm: u for u in study.units.all()}  # an arm without a unit yet is not done
+    done = {
+        arm: runs
+        for arm, runs in by_arm.items()
+        if runs and all(r.status == "succeeded" for r in runs) and (arm == BASE_ARM or arm in units)
+    }
+    complete = {arm for arm in done if arm != BASE_ARM and len(done[arm]) >= _seeds_of(study, arm)}
+    cells, _ = _cells({a: r for a, r in done.items() if a == BASE_ARM or a in complete}, suites, ks)
+    return {"table": table_rows(cells), "arms_done": len(complete), "arms_total": len(design.arms)}
+
+
+def _seeds_of(study: Study, arm: str) -> int:
+    return study.units.filter(arm=arm).count()

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from webapp.core.access import Action, AuthedHttpRequest, Refused, allowed, require_reader
 from webapp.core.htmx import render_page
+from webapp.core.queue import queue_positions
 from webapp.studies import services
 from webapp.studies.analysis import table_cells
 from webapp.studies.category_results import category_cells
@@ -18,8 +19,10 @@ from webapp.studies.exports import results_chart, results_path
 from webapp.studies.forms import StudyNewForm
 from webapp.studies.models import Study, StudyUnit
 from webapp.studies.planning import plan_for
+from webapp.studies.results import interim_results
 from webapp.studies.selectors import study_data, study_design, units_with_curves
 from webapp.studies.states import unit_state
+from webapp.studies.timing import study_timing
 
 
 @require_GET
@@ -75,10 +78,16 @@ def study_new(request: AuthedHttpRequest) -> HttpResponse:
 
 
 def _graph(study: Study, design: Any) -> list[list[dict[str, Any]]]:
-    """Arms in columns by dependency depth, each with its units' states."""
+    """Arms in columns by dependency depth, each with its units' states (and a waiting or
+    running job's place on the GPU queue)."""
     units: dict[str, list[dict[str, Any]]] = {}
+    on_queue = queue_positions() if not study.finished else {}
     for u, curve in units_with_curves(study):
-        units.setdefault(u.arm, []).append({"unit": u, "state": unit_state(u), "curve": curve})
+        job = u.eval_run if u.eval_run and not u.eval_run.finished else u.training_run
+        where = on_queue.get(job.job_id) if job is not None else None
+        units.setdefault(u.arm, []).append(
+            {"unit": u, "state": unit_state(u), "curve": curve, "queue": where}
+        )
     depth: dict[str, int] = {}
     for arm in design.arms:  # dependencies come first
         depth[arm.name] = depth[arm.depends_on] + 1 if arm.depends_on else 0
@@ -107,6 +116,8 @@ def study_detail(request: AuthedHttpRequest, study_id: int) -> HttpResponse:
         "data": study_data(study),
         "advance_attempts": services.ADVANCE_ATTEMPTS,
         "results": study.results or {},
+        "interim": interim_results(study) if not study.results else None,
+        "timing": study_timing(study),
         "category_rows": category_cells(study.results or {}),
         "file_labels": [
             ("table_csv", "table (CSV)"),

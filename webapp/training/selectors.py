@@ -11,10 +11,12 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from training_worker.storage import Storage, StorageError
 from webapp.core.access import require_reader
 from webapp.core.models import JobStatus
+from webapp.core.queue import GpuJobSource
 from webapp.mixtures.models import Snapshot
 from webapp.training.models import Method, MetricPoint, RunEvent, TrainingRun
 
@@ -275,3 +277,15 @@ def run_status(*, run: TrainingRun) -> dict[str, Any]:
         "train_snapshot": run.train_snapshot.sha256,
         "eval_snapshot": run.eval_snapshot.sha256 if run.eval_snapshot else None,
     }
+
+
+#: Training runs on the GPU queue page (``webapp.core.queue``); a run's kind is its method.
+RUNS_ON_GPU = GpuJobSource(
+    prefix="run-",
+    noun="training run",
+    waiting=lambda: TrainingRun.objects.filter(status=JobStatus.QUEUED),
+    running=lambda: TrainingRun.objects.filter(status=JobStatus.RUNNING),
+    finished=lambda: TrainingRun.objects.filter(status=JobStatus.SUCCEEDED).order_by("-finished_at"),
+    kind_of=lambda run: str(run.method),
+    url_of=lambda run: reverse("run", args=[run.pk]),
+)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,8 @@ from webapp.core.access import Action, can_act_on, require, require_owner_or_adm
 from webapp.core.artifacts import artifact_storage
 from webapp.core.dispatch import control_for, revoke
 from webapp.core.jobs import job_cancel
-from webapp.core.models import JobStatus
+from webapp.core.jobtime import span_seconds
+from webapp.core.models import HEARTBEAT_SECONDS, JobStatus
 from webapp.core.protocol import Protocol, ProtocolError
 from webapp.mixtures.models import ItemRole, Snapshot
 from webapp.mixtures.problems import snapshot_by_hash
@@ -413,6 +415,15 @@ def run_cancel(*, run: TrainingRun, by: User) -> bool:
     return True
 
 
+def _attempt_seconds(run: TrainingRun) -> float:
+    """The ended attempt's working time: to its end, or to just after its last beat when
+    the reaper ended it long after the worker died."""
+    end = run.finished_at
+    if end is not None and run.heartbeat_at is not None:
+        end = min(end, run.heartbeat_at + timedelta(seconds=HEARTBEAT_SECONDS))
+    return span_seconds(run.started_at, end)
+
+
 def run_resume(*, run: TrainingRun, by: User) -> TrainingRun:
     """Queue a failed or cancelled run again from its last checkpoint: attempt + 1, the
     cancel flag cleared, metric points past the checkpoint dropped (the new attempt logs
@@ -443,6 +454,8 @@ def run_resume(*, run: TrainingRun, by: User) -> TrainingRun:
             heartbeat_at=None,
             cancel_requested=False,
             cancel_requested_at=None,
+            started_at=None,
+            earlier_seconds=run.earlier_seconds + _attempt_seconds(run),
         )
         if not changed:
             raise RunActionRefused("the run changed meanwhile; reload the page")

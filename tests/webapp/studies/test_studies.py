@@ -177,3 +177,74 @@ def test_results_pool_seeds_and_pair_arms_with_the_reference(
         p.stat().st_size for p in files.values()
     )
     assert files["table_csv"].read_text().splitlines()[0].startswith("arm,suite,k,pass_at_k,ci_low,ci_high")
+
+
+def _page(user: Any, study: Study) -> str:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(user)
+    return client.get(reverse("study", args=[study.pk])).content.decode()
+
+
+def _evaluated(run: EvalRun, suite: Any, passes: int, generation_s: float) -> None:
+    """A succeeded evaluation: 4 problems, n = 2, ``passes`` samples passed on p0."""
+    EvalRun.objects.filter(pk=run.pk).update(status=JobStatus.SUCCEEDED, earlier_seconds=generation_s)
+    for t in ("p0", "p1", "p2", "p3"):
+        c = passes if t == "p0" else 0
+        ProblemResult.objects.create(run=run, snapshot=suite, task_id=t, n=2, c=c, categories={})
+
+
+def test_a_running_study_shows_interim_results_and_an_eta_then_its_duration(
+    library: Any, researcher: Any, template: str
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    study = study_create(by=researcher, template="t", text=template, scale="tiny", advance=False)
+    study_advance(study.pk)
+    study.refresh_from_db()
+    suite = study.snapshots.get(kind="eval").snapshot
+    sft = _units(study)["sft"]
+    _finish(sft.training_run)
+    sft_eval = EvalRun.objects.create(model="x", protocol={}, protocol_hash="h")
+    StudyUnit.objects.filter(pk=sft.pk).update(eval_run=sft_eval)
+    _evaluated(sft_eval, suite, passes=2, generation_s=40)
+    _evaluated(study.base_eval, suite, passes=0, generation_s=50)
+    # A GRPO run of another study times the rl arm's training (none of this study's yet).
+    end = timezone.now()
+    TrainingRun.objects.create(
+        method="grpo", model="m", train_snapshot=sft.training_run.train_snapshot, status=JobStatus.SUCCEEDED,
+        started_at=end - timedelta(seconds=200), finished_at=end, attempt=1,
+    )  # fmt: skip
+
+    html = _page(researcher, study)
+    assert "1 of 2 arms done — interim" in html and 'id="study-interim"' in html
+    interim = html.split('id="study-interim"', 1)[1].split("</table>", 1)[0]
+    assert (
+        'data-arm="sft"' in interim and 'data-arm="base model"' in interim and 'data-arm="rl"' not in interim
+    )
+    assert "0.250" in interim  # sft: p0 passed twice of 2, the other 3 problems never
+    assert 'id="study-differences"' not in html and "<h2>Results</h2>" not in html
+    # rl's training (200 s, from the other study's run) and its evaluation (45 s: the median
+    # of this study's two generations, 40 s and 50 s), one after the other.
+    assert (
+        "About 4 min 5 s to go (an estimate: 2 GPU jobs one after another, each kind at the median time of "
+        "2 finished jobs of this study and 1 recent similar job elsewhere; cpu work not counted)."
+    ) in html
+
+    rl = _units(study)["rl"]
+    rl_eval = EvalRun.objects.create(model="x", protocol={}, protocol_hash="h")
+    StudyUnit.objects.filter(pk=rl.pk).update(eval_run=rl_eval)
+    _evaluated(rl_eval, suite, passes=1, generation_s=45)
+    Study.objects.filter(pk=study.pk).update(
+        status=StudyStatus.SUCCEEDED,
+        finished_at=study.created_at + timedelta(minutes=12, seconds=5),
+        results=study_results(Study.objects.get(pk=study.pk)),
+    )
+    html = _page(researcher, study)
+    assert "Took 12 min 5 s wall clock (created to end); its 4 GPU jobs worked" in html
+    assert "<h2>Results</h2>" in html
+    assert "interim" not in html.split('id="study-status"', 1)[1]

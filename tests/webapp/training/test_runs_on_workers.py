@@ -22,6 +22,7 @@ from training_worker.control import job_key
 from training_worker.storage import local_path
 from webapp.core.dispatch import control_for
 from webapp.core.jobs import jobs_reap
+from webapp.core.jobtime import job_seconds, ran_for
 from webapp.core.models import JobStatus
 from webapp.training.liveness import runs_check
 from webapp.training.models import Checkpoint, MetricPoint, RunEvent, TrainingRun
@@ -189,6 +190,11 @@ def test_a_killed_worker_is_reaped_and_resume_continues_at_the_checkpoint(
     assert list(
         MetricPoint.objects.filter(run=run, name="loss").values_list("step", flat=True).order_by("step")
     ) == list(range(1, 41))
+    # Its duration counts the attempt the killed worker ran too (at least the span of its events).
+    before = RunEvent.objects.filter(run=run, seq__lte=run.seq_floor).order_by("timestamp")
+    worked = before.last().timestamp - before.first().timestamp  # type: ignore[union-attr]
+    assert run.earlier_seconds >= worked - 0.01 > 0
+    assert job_seconds(run) > run.earlier_seconds and ran_for(run).endswith(" over 2 attempts")
 
 
 def _alive(pid: int) -> bool:

@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from webapp.core.access import can as _can
 from webapp.core.access import can_act_on as _can_act_on
 from webapp.core.categories import category_colour, category_label
+from webapp.core.jobtime import ran_for as _ran_for
 
 register = template.Library()
 
@@ -31,6 +32,13 @@ def can_act_on(user: Any, obj: Any) -> bool:
     """``{% if user|can_act_on:study %}``: whether ``user`` owns ``obj`` (a researcher) or
     is an admin, the rule its cancel and resume buttons post to."""
     return _can_act_on(user, getattr(obj, "created_by_id", None))
+
+
+@register.filter
+def ran_for(job: Any) -> str:
+    """``{{ run|ran_for }}``: "3 min 30 s over 2 attempts", every attempt counted
+    (``webapp.core.jobtime``)."""
+    return _ran_for(job)
 
 
 @register.simple_tag
