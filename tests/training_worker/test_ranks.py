@@ -16,7 +16,7 @@ from training_worker.configs import ConfigError
 from training_worker.contracts import JobSpec, ProgressEvent
 from training_worker.control import JobControl
 from training_worker.events import ListSink
-from training_worker.ranks import Ranks, check_capacity, run_ranks, wait_ranks
+from training_worker.ranks import RankExit, Ranks, check_capacity, ending, run_ranks, wait_ranks
 
 #: A constant learning rate large enough for the curve to move a lot in 8 steps.
 CURVE = {"learning_rate": 0.01, "max_steps": 8, "lr_scheduler_type": "constant", "save_steps": 4}
@@ -99,4 +99,47 @@ def test_more_ranks_than_cores_fail_the_job_naming_the_field(
     [failed] = sink.events
     assert failed.type == "failed" and str(failed.payload["error"]).startswith(
         f"num_processes: {too_many} processes asked, but this worker has {too_many - 1} CPU core"
+    )
+
+
+def _ended(tmp_path: Path, *exits: RankExit) -> Ranks:
+    ranks = Ranks([], len(exits), tmp_path)
+    ranks.exits = list(exits)
+    return ranks
+
+
+def _held(kind: str, **payload: Any) -> ProgressEvent:
+    return ProgressEvent(job_id="j", seq=9, type=kind, step=4, payload=payload, timestamp=0.0)
+
+
+def test_the_ending_names_the_rank_that_died_unless_rank_0_said_why(tmp_path: Path) -> None:
+    # A rank killed by a signal: failed naming it, whatever rank 0 then reported.
+    kind, payload = ending(
+        _ended(tmp_path, RankExit(1, 41, -9), RankExit(0, 40, 1)),
+        _held("failed", error="gloo: peer closed"),
+        None,
+    )
+    assert kind == "failed" and payload["error"].startswith("rank 1 (pid 41) was killed by signal SIGKILL")
+    assert payload["rank0_error"] == "gloo: peer closed"
+    # Rank 0 killed before it wrote an ending: the parent still ends the job.
+    kind, payload = ending(
+        _ended(tmp_path, RankExit(0, 40, -9), RankExit(1, 41, 0, stopped=True)), None, None
+    )
+    assert kind == "failed" and payload["error"].startswith("rank 0 (pid 40) was killed by signal SIGKILL")
+    # Rank 0's own failure (e.g. a config error on every rank) is the job's.
+    held = _held("failed", error="max_steps: must be positive")
+    assert ending(_ended(tmp_path, RankExit(1, 41, 1), RankExit(0, 40, 1)), held, None) == (
+        "failed",
+        held.payload,
+    )
+    # Rank 0 finished but another rank failed by itself: failed, with that rank's output.
+    (tmp_path / "rank-1.log").write_text("Traceback\nOSError: disk full\n")
+    kind, payload = ending(_ended(tmp_path, RankExit(0, 40, 0), RankExit(1, 41, 1)), _held("finished"), None)
+    assert kind == "failed" and payload["error"].endswith(
+        "exited with status 1; the other ranks were stopped\nTraceback\nOSError: disk full"
+    )
+    # A clean end, and a cancel (every rank exits 0): rank 0's ending as it wrote it.
+    assert (
+        ending(_ended(tmp_path, RankExit(0, 40, 0), RankExit(1, 41, 0)), _held("cancelled"), None)[0]
+        == "cancelled"
     )
