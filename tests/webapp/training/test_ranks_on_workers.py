@@ -18,7 +18,9 @@ from tests.training_worker.tiny import build_tiny_model
 from tests.webapp.training.conftest import make_snapshot
 from tests.webapp.training.test_runs_on_workers import finished, launch, losses, reached_step
 from tests.webapp.training.workers import GpuWorker, wait_for
+from training_worker.control import job_key
 from training_worker.storage import local_path
+from webapp.core.dispatch import control_for
 from webapp.core.models import JobStatus
 from webapp.training.models import Checkpoint, MetricPoint, RunEvent
 from webapp.training.selectors import rollouts_at
@@ -109,6 +111,10 @@ def test_cancel_reaches_every_rank_and_keeps_a_whole_checkpoint(
     run = launch(researcher, str(tiny_model), "sft", {**LONG, "max_steps": 3000, "save_steps": 10_000})
     reached_step(run, 3)
     assert sorted(ranks_of(gpu_worker)) == [0, 1]
+    # The task's own process (the worker: solo pool) holds the lock and beats, not a rank.
+    client = control_for(run).client
+    assert client.get(job_key(run.job_id, "lock")).decode().split(":")[1] == str(gpu_worker.proc.pid)
+    assert client.exists(job_key(run.job_id, "heartbeat"))
     assert run_cancel(run=run, by=researcher)
     run = finished(run, timeout=60)
     assert run.status == JobStatus.CANCELLED and not run.error and run.step < 3000
