@@ -103,7 +103,7 @@ def check_device(ctx: RunContext) -> None:
             raise ConfigError(
                 "num_processes",
                 f"{ctx.config.num_processes} asked, but this job runs in {world} process(es); "
-                "start it through the Celery task or `python -m training_worker run --ranks N`",
+                "start it through the Celery task (training_worker.ranks) or under torchrun",
             )
     if getattr(ctx.config, "use_vllm", False):
         if not ctx.cuda:
