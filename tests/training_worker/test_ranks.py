@@ -5,6 +5,7 @@ worker refuses more ranks than it has cores, naming the field."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -143,3 +144,28 @@ def test_the_ending_names_the_rank_that_died_unless_rank_0_said_why(tmp_path: Pa
         ending(_ended(tmp_path, RankExit(0, 40, 0), RankExit(1, 41, 0)), _held("cancelled"), None)[0]
         == "cancelled"
     )
+
+
+def test_ranks_die_with_the_process_that_started_them(tmp_path: Path) -> None:
+    """The liveness check's hard kill (SIGKILL to the task's process) takes the ranks along."""
+    import psutil
+
+    starter = f"""
+import sys, time
+from pathlib import Path
+from training_worker.ranks import Ranks
+ranks = Ranks([sys.executable, "-c", "import time; time.sleep(120)"], 2, Path({str(tmp_path)!r}))
+ranks.start()
+print(" ".join(str(p.pid) for p in ranks.procs), flush=True)
+time.sleep(120)
+"""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    parent = subprocess.Popen([sys.executable, "-c", starter], stdout=subprocess.PIPE, text=True, env=env)
+    assert parent.stdout is not None
+    pids = [int(pid) for pid in parent.stdout.readline().split()]
+    ranks = [psutil.Process(pid) for pid in pids]
+    assert len(ranks) == 2 and all(r.is_running() for r in ranks)
+    parent.kill()
+    parent.wait(timeout=30)
+    _, alive = psutil.wait_procs(ranks, timeout=30)
+    assert alive == []
