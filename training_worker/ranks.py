@@ -89,12 +89,13 @@ def rank_env(rank: int, world: int, port: int) -> dict[str, str]:
     }
 
 
-#: libc's prctl, looked up in the parent: between fork and exec the child only calls it.
-_prctl = ctypes.CDLL(None, use_errno=True).prctl
+#: libc's prctl (Linux), looked up in the parent: between fork and exec the child only calls it.
+_prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Several processes for one job on the CPU (gloo), with real rank processes: two ranks with
-half the per-device batch follow one process's loss curve, only rank 0 reports, and a
-worker refuses more ranks than it has cores, naming the field."""
+half the per-device batch follow one process's loss curve, only rank 0 reports, a worker
+refuses more ranks than it has cores (naming the field), the job's ending names a rank that
+died, and the ranks die with the process that started them."""
 
 from __future__ import annotations
 
