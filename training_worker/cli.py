@@ -3,8 +3,8 @@
 - ``python -m training_worker run spec.json [--events out.jsonl] [--redis URL] [--celery]``:
   run one JobSpec without Celery, events as JSON lines on stdout (or in a file). With
   ``--redis`` the job takes its lock, beats and polls the cancel flag as under Celery;
-  with ``--celery`` events also go to the broker (what a multi-GPU job under
-  ``accelerate launch`` does).
+  with ``--celery`` events also go to the broker. ``--supervised`` is how
+  :mod:`training_worker.ranks` starts each rank of a job of several processes.
 - ``python -m training_worker prepare-default-model``: convert the built-in model once.
 - ``python -m training_worker solve PROBLEMS.jsonl [--model default] [--limit 10]``: greedy
   answers judged in the sandbox, one line per problem and the count solved.
@@ -45,9 +45,10 @@ def _run(args: argparse.Namespace) -> int:
     real_stdout, sys.stdout = sys.stdout, sys.stderr
     if args.celery:
         from training_worker.celery_app import app
-        from training_worker.events import CelerySink
+        from training_worker.events import CelerySink, HoldEnding
 
-        sinks.append(CelerySink(app))
+        # Supervised: the parent sends the job's one ending event, from the --events file.
+        sinks.append(HoldEnding(CelerySink(app)) if args.supervised else CelerySink(app))
     control = None
     if args.redis:
         from training_worker.control import JobControl, redis_client
@@ -61,6 +62,7 @@ def _run(args: argparse.Namespace) -> int:
             control=control,
             heartbeat_s=heartbeat_s,
             spec_json=text,
+            supervised=args.supervised,
         )
     finally:
         sys.stdout = real_stdout
@@ -69,7 +71,8 @@ def _run(args: argparse.Namespace) -> int:
     print(f"training_worker: job {spec.job_id} {outcome.status} at step {outcome.step}", file=sys.stderr)
     if outcome.error:
         print(f"training_worker: {outcome.error}", file=sys.stderr)
-    return 0 if outcome.status in ("finished", "skipped") else 1
+    ok = ("finished", "skipped", "cancelled") if args.supervised else ("finished", "skipped")
+    return 0 if outcome.status in ok else 1
 
 
 def _prepare(args: argparse.Namespace) -> int:
@@ -132,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--events", help="append events to this JSONL file instead of stdout")
     run.add_argument("--redis", help="Redis URL for the lock, heartbeat and cancel flag")
     run.add_argument("--celery", action="store_true", help="also send events through the broker")
+    run.add_argument(
+        "--supervised",
+        action="store_true",
+        help="a rank of a job of several processes (training_worker.ranks starts it): the parent "
+        "holds the lock, beats and sends the ending event (written to --events)",
+    )
     run.set_defaults(func=_run)
     prep = sub.add_parser("prepare-default-model", help="convert SmolLM2-135M-Instruct once")
     prep.add_argument("--root", help="artifact root (default: ARTIFACT_ROOT)")

@@ -205,8 +205,11 @@ class MethodConfig(TypedConfig):
     num_processes: int = field(
         default=1,
         metadata={
-            "help": "GPUs this job trains on through `accelerate launch` (CUDA only); 1 trains in the "
-            "worker process itself."
+            "help": "Processes (ranks) this job trains in: one per GPU (NCCL), or on a worker without "
+            "CUDA one per CPU core (gloo); 1 trains in the worker process itself. One optimizer step "
+            "sees per_device_train_batch_size x gradient_accumulation_steps x num_processes rows (halve "
+            "the batch size for 2 ranks to keep a 1-process run's batch). The worker refuses more than "
+            "it has GPUs (or cores without one)."
         },
     )
     use_lora: bool = field(
@@ -399,11 +402,12 @@ class _RLMethodConfig(MethodConfig):
                 "num_generations",
                 f"must be >= 2 (advantages compare completions), got {self.num_generations}",
             )
-        batch = self.per_device_train_batch_size * self.gradient_accumulation_steps
+        # One generation round fills the global batch (every rank's micro-batches).
+        batch = self.per_device_train_batch_size * self.gradient_accumulation_steps * self.num_processes
         if batch % self.num_generations:
             raise ConfigError(
                 "num_generations",
-                f"per_device_train_batch_size x gradient_accumulation_steps ({batch}) "
+                f"per_device_train_batch_size x gradient_accumulation_steps x num_processes ({batch}) "
                 f"must be a multiple of it, got {self.num_generations}",
             )
         _positive("max_prompt_length", self.max_prompt_length)

@@ -88,6 +88,19 @@ class FanoutSink:
             sink.emit(event)
 
 
+class HoldEnding:
+    """Passes every event to ``sink`` but the ending ones (finished, failed, cancelled): a
+    rank of a job of several processes leaves those to its parent (training_worker.ranks)."""
+
+    def __init__(self, sink: EventSink) -> None:
+        self.sink = sink
+
+    def emit(self, event: ProgressEvent) -> None:
+        """Emit unless ``event`` ends the job."""
+        if event.type not in TERMINAL_EVENTS:
+            self.sink.emit(event)
+
+
 class Emitter:
     """Numbers a job's events and hands them to a sink. Thread-safe: the heartbeat thread
     and the training loop share one.

@@ -79,29 +79,22 @@ def run_job(
     control: JobControl | None = None,
     heartbeat_s: float = 10.0,
     spec_json: str | None = None,
+    supervised: bool = False,
 ) -> JobOutcome:
     """Run ``spec`` to its end; events go to ``sink``. With ``control`` (Redis): the job runs
     only if its lock is free and the same spec has not already run to an end; the heartbeat
     refreshes the lock; the trainer polls the cancel flag; an attempt (``spec.attempt``) that
-    already started once, on any worker, is not started again."""
+    already started once, on any worker, is not started again. ``supervised``: this is rank 0
+    of a job whose parent (:mod:`training_worker.ranks`) holds the lock and beats; ``control``
+    only numbers events and carries the cancel flag."""
     main = _is_main_process()
     if not main:
         sink, control = _NullSink(), None
     digest = spec_digest(spec_json or spec.to_json())
-    if control is not None:
-        previous = control.done(digest)
-        if previous is not None:
-            return JobOutcome(status="skipped", error=f"this spec already ran to an end ({previous})")
-        if not control.acquire():
-            return JobOutcome(status="skipped", error="another worker holds this job's lock")
-        if not control.start_attempt(spec.attempt):
-            # A re-delivered copy (its worker died, the lock expired): never a second run of
-            # one attempt; the web side fails the run and a Resume sends attempt + 1.
-            control.release()
-            return JobOutcome(
-                status="skipped",
-                error=f"attempt {spec.attempt} of this job already started once; only a new attempt runs it",
-            )
+    if control is not None and not supervised:
+        skipped = _claim(control, spec, digest)
+        if skipped is not None:
+            return skipped
     emitter = Emitter(spec.job_id, sink, next_seq=control.next_seq if control is not None else None)
     heartbeat = None
 
@@ -110,12 +103,12 @@ def run_job(
             "heartbeat", {"host": socket.gethostname(), "pid": os.getpid(), "rss_bytes": rss_bytes()}
         )
 
-    if main:
+    if main and not supervised:
         heartbeat = Heartbeat(heartbeat_s, control=control, on_beat=beat)
     outcome = JobOutcome(status="failed")
     current_job["job_id"] = spec.job_id
     try:
-        if control is not None:
+        if control is not None and not supervised:
             control.beat()
         if heartbeat is not None:
             heartbeat.start()
@@ -123,11 +116,29 @@ def run_job(
     finally:
         if heartbeat is not None:
             heartbeat.stop()
-        if control is not None:
+        if control is not None and not supervised:
             control.mark_done(digest, outcome.status)
             control.release()
         current_job["job_id"] = None
     return outcome
+
+
+def _claim(control: JobControl, spec: JobSpec, digest: str) -> JobOutcome | None:
+    """Take the job for this worker; a ``skipped`` outcome when it must not run here."""
+    previous = control.done(digest)
+    if previous is not None:
+        return JobOutcome(status="skipped", error=f"this spec already ran to an end ({previous})")
+    if not control.acquire():
+        return JobOutcome(status="skipped", error="another worker holds this job's lock")
+    if not control.start_attempt(spec.attempt):
+        # A re-delivered copy (its worker died, the lock expired): never a second run of
+        # one attempt; the web side fails the run and a Resume sends attempt + 1.
+        control.release()
+        return JobOutcome(
+            status="skipped",
+            error=f"attempt {spec.attempt} of this job already started once; only a new attempt runs it",
+        )
+    return None
 
 
 def _started_payload(spec: JobSpec, config: dict[str, Any]) -> dict[str, Any]:
@@ -207,8 +218,9 @@ def run_message(
     """What the Celery task ``atomlab.gpu.run_job`` does with its one argument.
 
     A spec that does not parse cannot be reported against a job (no trustworthy id): it is
-    logged and dropped. A job asking for several processes (``num_processes`` > 1) is run
-    under ``accelerate launch`` in child processes whose rank 0 reports as this one would."""
+    logged and dropped. A job asking for several processes (``num_processes`` > 1) runs in
+    child processes, one per rank (:mod:`training_worker.ranks`), while this one keeps its
+    lock and heartbeat and sends its ending event."""
     import logging
 
     from training_worker.contracts import ContractError
@@ -221,10 +233,10 @@ def run_message(
     except ContractError as exc:
         log.error("atomlab.gpu.run_job: refused a malformed JobSpec: %s", exc)
         return {"status": "rejected", "error": str(exc)}
+    control = JobControl(redis_client(redis_url), spec.job_id, heartbeat_s=heartbeat_s)
     processes = spec.method_config.get("num_processes", 1)
     if isinstance(processes, int) and not isinstance(processes, bool) and processes > 1:
-        return _launch_distributed(spec, spec_json, processes, redis_url)
-    control = JobControl(redis_client(redis_url), spec.job_id, heartbeat_s=heartbeat_s)
+        return _run_ranks(app, spec, spec_json, control, redis_url)
     outcome = run_job(
         spec,
         sink=CelerySink(app),
@@ -243,23 +255,26 @@ def run_message(
     }
 
 
-def _launch_distributed(spec: JobSpec, spec_json: str, processes: int, redis_url: str) -> dict[str, Any]:
-    """``accelerate launch --num_processes N -m training_worker run SPEC --redis … --celery``.
-    Unverified on this project's CPU-only machines (scripts/gpu_check.sh exercises it)."""
-    import subprocess
-    import sys
-    import tempfile
-    from pathlib import Path
+def _run_ranks(
+    app: Any, spec: JobSpec, spec_json: str, control: JobControl, redis_url: str
+) -> dict[str, Any]:
+    """A job of several processes: claimed here, run by :func:`training_worker.ranks.run_ranks`
+    while this process keeps the lock and the heartbeat."""
+    from training_worker.events import CelerySink
+    from training_worker.ranks import run_ranks
 
-    with tempfile.TemporaryDirectory(prefix="atomlab-launch-") as tmp:
-        spec_file = Path(tmp) / "spec.json"
-        spec_file.write_text(spec_json, encoding="utf-8")
-        command = [
-            sys.executable, "-m", "accelerate.commands.launch",
-            "--num_processes", str(processes), "--module", "training_worker",
-            "run", str(spec_file), "--redis", redis_url, "--celery",
-            "--events", str(Path(tmp) / "events.jsonl"),
-        ]  # fmt: skip
-        result = subprocess.run(command, check=False)
-    status = "finished" if result.returncode == 0 else "failed"
-    return {"job_id": spec.job_id, "status": status, "returncode": result.returncode}
+    digest = spec_digest(spec_json)
+    skipped = _claim(control, spec, digest)
+    if skipped is not None:
+        return {"job_id": spec.job_id, "status": "skipped", "error": skipped.error}
+    status, step = "failed", 0
+    try:
+        control.beat()
+        status, step = run_ranks(
+            spec, spec_json, sink=CelerySink(app), control=control, redis_url=redis_url,
+            heartbeat_s=control.heartbeat_s,
+        )  # fmt: skip
+    finally:
+        control.mark_done(digest, status)
+        control.release()
+    return {"job_id": spec.job_id, "status": status, "step": step}

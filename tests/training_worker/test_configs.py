@@ -46,7 +46,7 @@ from training_worker.registry import METHODS, UnknownMethod, method
         (
             GRPOMethodConfig,
             {"num_generations": 3},
-            "num_generations: per_device_train_batch_size x gradient_accumulation_steps (8) "
+            "num_generations: per_device_train_batch_size x gradient_accumulation_steps x num_processes (8) "
             "must be a multiple of it, got 3",
         ),
         (

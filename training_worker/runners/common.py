@@ -96,14 +96,14 @@ def check_device(ctx: RunContext) -> None:
     if ctx.config.bf16 and not ctx.cuda:
         raise ConfigError("bf16", "needs a CUDA device; this worker has none")
     if ctx.config.num_processes > 1:
-        if not ctx.cuda:
-            raise ConfigError("num_processes", "several processes need CUDA devices; this worker has none")
+        # One process per GPU (NCCL) or, without CUDA, per group of CPU cores (gloo);
+        # training_worker.ranks starts them and refuses more than the worker has.
         world = int(os.environ.get("WORLD_SIZE", "1"))
         if world != ctx.config.num_processes:
             raise ConfigError(
                 "num_processes",
                 f"{ctx.config.num_processes} asked, but this job runs in {world} process(es); "
-                "start it under `accelerate launch` (the Celery task does)",
+                "start it through the Celery task (training_worker.ranks) or under torchrun",
             )
     if getattr(ctx.config, "use_vllm", False):
         if not ctx.cuda:
@@ -205,20 +205,31 @@ class JobCallback(TrainerCallback):
         **_: Any,
     ) -> None:
         """Metrics event (and rollouts file) for this logging step."""
+        rows = self._gathered_rollouts()  # every rank takes part
         if not logs or not self._main(state):
             return
         metrics = _metrics(logs)
         if "train_runtime" in metrics:  # the closing summary, not a step
             self.summary = metrics
             return
+        if rows and _world() > 1:  # the trainer averaged rank 0's shares only
+            metrics.update({k: 0.0 for k in metrics if k.startswith("rollouts/")} | _shares(rows))
         self.last_metrics = metrics
         self.ctx.emitter.emit("metrics", metrics, step=state.global_step)
-        self._flush_rollouts(state.global_step)
+        self._flush_rollouts(state.global_step, rows)
 
-    def _flush_rollouts(self, step: int) -> None:
+    def _gathered_rollouts(self) -> list[dict[str, Any]]:
+        """The rollout rows judged since the last log, on every rank (RL)."""
         if self.reward is None:
-            return
-        rows = self.reward.drain()
+            return []
+        rows: list[dict[str, Any]] = self.reward.drain()
+        if _world() > 1:
+            parts: list[Any] = [None] * _world()
+            torch.distributed.all_gather_object(parts, rows)
+            rows = [row for part in parts for row in part]
+        return rows
+
+    def _flush_rollouts(self, step: int, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
         import json
@@ -252,6 +263,8 @@ class JobCallback(TrainerCallback):
         self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **_: Any
     ) -> None:
         """Copy the checkpoint TRL just wrote to storage (if remote) and report it."""
+        if _world() > 1:
+            torch.distributed.barrier()  # every rank has written its part (its RNG state)
         if not self._main(state):
             return
         name = f"checkpoint-{state.global_step}"
@@ -261,6 +274,21 @@ class JobCallback(TrainerCallback):
         uri = artifacts.uri(key) if artifacts.local else artifacts.put_dir(local, key)
         self.last_checkpoint = uri
         self.ctx.emitter.emit("checkpoint", {"uri": uri, "step": state.global_step}, step=state.global_step)
+
+
+def _world() -> int:
+    """Processes in this job's process group (1 outside one)."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return int(torch.distributed.get_world_size())
+    return 1
+
+
+def _shares(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """``rollouts/<category>``: each category's share of ``rows``."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["category"]] = counts.get(row["category"], 0) + 1
+    return {f"rollouts/{category}": n / len(rows) for category, n in counts.items()}
 
 
 def _broadcast(value: int) -> int:

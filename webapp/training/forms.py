@@ -26,7 +26,13 @@ from webapp.training.services import (
 _SFT_HELP = SFTMethodConfig.field_help()
 _RL_HELP = GRPOMethodConfig.field_help()
 #: Typed config fields on the form: (name, form field class, methods it applies to).
-SHARED_FIELDS = ("learning_rate", "max_steps", "per_device_train_batch_size", "gradient_accumulation_steps")
+SHARED_FIELDS = (
+    "learning_rate",
+    "max_steps",
+    "per_device_train_batch_size",
+    "gradient_accumulation_steps",
+    "num_processes",
+)
 RL_FIELDS = ("num_generations", "max_completion_length", "beta", "temperature", "reward_mode")
 CONFIG_FIELDS = (*SHARED_FIELDS, "save_steps", "loss_type", "use_lora", *RL_FIELDS)
 
@@ -88,6 +94,9 @@ class LaunchForm(Form):
     )
     gradient_accumulation_steps = forms.IntegerField(
         required=False, label="Gradient accumulation", help_text=_SFT_HELP["gradient_accumulation_steps"]
+    )
+    num_processes = forms.IntegerField(
+        required=False, label="Processes", help_text=_SFT_HELP["num_processes"]
     )
     save_steps = forms.IntegerField(
         required=False, label="Checkpoint every", help_text=_SFT_HELP["save_steps"]

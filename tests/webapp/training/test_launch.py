@@ -174,6 +174,27 @@ def test_launch_run_command_prints_the_run_id_first_and_run_status_reports_it(
     assert status["metrics"] == {} and status["checkpoints"] == []
 
 
+def test_launch_run_command_takes_num_processes_and_refuses_a_non_positive_one(
+    admin_user: Any, redis_client: Any, gpu_queue: str, capsys: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The web side refuses what no worker could run; how many ranks a worker can hold
+    (its GPUs, or cores) only the worker knows, and it fails the run naming the field."""
+    train = make_snapshot("train")
+    with pytest.raises(SystemExit) as exit_:
+        call_command(
+            "launch_run", "--method", "sft", "--model", "default", "--train-snapshot", train.short,
+            "--set", "num_processes=0",
+        )  # fmt: skip
+    assert exit_.value.code == 2 and "refused: num_processes: must be > 0" in capsys.readouterr().err
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(
+            "launch_run", "--method", "sft", "--model", "default", "--train-snapshot", train.short,
+            "--set", "num_processes=2", "--set", "per_device_train_batch_size=2",
+        )  # fmt: skip
+    run = TrainingRun.objects.get()
+    assert run.config["num_processes"] == 2 and queued_messages(redis_client, gpu_queue) == 1
+
+
 def test_a_launch_while_redis_is_down_fails_the_run_with_the_reason(
     researcher: Any, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
