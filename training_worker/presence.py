@@ -32,13 +32,15 @@ def worker_key(host: str, pid: int) -> str:
     return f"{WORKER_PREFIX}{host}:{pid}"
 
 
-def rss_bytes() -> int:
-    """This process's resident memory now (Linux ``/proc``); elsewhere its peak, which is
-    what ``getrusage`` knows."""
+def rss_bytes(pid: int | None = None) -> int:
+    """A process's resident memory now (Linux ``/proc``; this one by default); elsewhere this
+    process's peak, which is what ``getrusage`` knows (0 for another process)."""
     try:
-        with open("/proc/self/statm", encoding="ascii") as statm:
+        with open(f"/proc/{pid or 'self'}/statm", encoding="ascii") as statm:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
+        if pid is not None:
+            return 0
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return int(peak if sys.platform == "darwin" else peak * 1024)
 

@@ -43,6 +43,7 @@ from training_worker.configs import ConfigError
 from training_worker.contracts import TERMINAL_EVENTS, JobSpec, ProgressEvent
 from training_worker.control import Heartbeat, JobControl
 from training_worker.events import Emitter, EventSink
+from training_worker.presence import current_job, rss_bytes
 
 #: Seconds the other ranks get to end by themselves after one rank exited with an error
 #: (rank 0 then writes its own ending); past it they are stopped.
@@ -276,7 +277,12 @@ def run_ranks(
         return "failed", spec.resume_step or 0
 
     def beat() -> None:
-        emitter.emit("heartbeat", {"host": socket.gethostname(), "pid": os.getpid(), "ranks": processes})
+        # The memory of the job is the task's and its ranks' together.
+        rss = rss_bytes() + sum(rss_bytes(p.pid) for p in ranks.procs if p.poll() is None)
+        emitter.emit(
+            "heartbeat",
+            {"host": socket.gethostname(), "pid": os.getpid(), "ranks": processes, "rss_bytes": rss},
+        )
 
     heartbeat = Heartbeat(heartbeat_s, control=control, on_beat=beat)
     with tempfile.TemporaryDirectory(prefix="atomlab-ranks-") as tmp:
@@ -284,6 +290,7 @@ def run_ranks(
         spec_file.write_text(spec_json, encoding="utf-8")
         ranks = Ranks(child_command(spec_file, events_file, redis_url), processes, Path(tmp))
         heartbeat.start()
+        current_job["job_id"] = spec.job_id
         try:
             ranks.start()
             stopped_reason = wait_ranks(ranks, heartbeat)
@@ -292,6 +299,7 @@ def run_ranks(
         finally:
             ranks.stop()
             heartbeat.stop()
+            current_job["job_id"] = None
         held = held_ending(events_file)
         kind, payload = ending(ranks, held, stopped_reason)
     step = held.step if held is not None else spec.resume_step or 0
