@@ -81,7 +81,7 @@ def overlay_selection(*, fetched_by: Any, query: QueryDict) -> Selection:
     picked = [int(v) for v in query.getlist("run") if v.isdigit()]
     if picked:
         ids += picked
-        how.append("runs " + ", ".join(str(i) for i in picked))
+        how.append("runs " + ", ".join(str(i) for i in sorted(set(picked))))
     for tag in query.getlist("tag"):
         tagged = TrainingRun.objects.filter(json_list_contains("tags", tag.strip().lower()))
         ids += list(tagged.order_by("pk").values_list("pk", flat=True))

@@ -413,6 +413,7 @@
     var scales = chart.options.scales;
     scales.x.title.text = view.alt && spec.x_alt ? spec.x_alt.title : spec.x.title;
     scales.x.ticks.precision = view.alt ? undefined : 0;
+    scales.x.ticks.callback = view.alt ? function (v) { return fmt(v); } : undefined;
     spec.y_axes.forEach(function (a, i) {
       var sc = scales[i ? "y1" : "y"];
       var log = view.log || a.log;
