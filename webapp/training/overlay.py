@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Min
+from django.db.models import Count, F, Max, Min, Q, QuerySet
+from django.db.models.functions import Mod
 from django.http import QueryDict
 
 from sandbox.categories import Category
@@ -123,30 +124,91 @@ def run_colours(runs: Sequence[TrainingRun]) -> dict[str, str]:
 # --- reading the curves ----------------------------------------------------------------------
 
 
-def _metric_curves(runs: list[TrainingRun], names: list[str]) -> dict[str, dict[int, Curve]]:
-    """``name -> run id -> curve`` of the runs' metric points (one query)."""
-    out: dict[str, dict[int, Curve]] = defaultdict(lambda: defaultdict(list))
+@dataclass(frozen=True)
+class Stride:
+    """Which of a run's steps are drawn: those ``every`` steps apart from its first logged
+    step, and its last (every step when ``every`` is 1)."""
+
+    first: int
+    last: int
+    every: int
+
+    def keep(self, field: str = "step") -> Q:
+        """Rows at the drawn steps (PostgreSQL and SQLite alike)."""
+        if self.every <= 1:
+            return Q()
+        return Q(**{f"{field}__gte": self.first}) & (
+            Q(stride_offset=0) | Q(**{field: self.last})  # annotated by :meth:`annotate`
+        )
+
+    def annotate(self, rows: QuerySet[Any]) -> QuerySet[Any]:
+        if self.every <= 1:
+            return rows
+        return rows.annotate(stride_offset=Mod(F("step") - self.first, self.every))
+
+
+def strides(
+    runs: list[TrainingRun], names: list[str], *, full: bool
+) -> tuple[dict[int, Stride], dict[tuple[str, int], int]]:
+    """Each run's :class:`Stride` (about :data:`DRAW_POINTS` steps of its longest metric;
+    every step when ``full``), and how many points each ``(metric, run)`` stores (one query)."""
+    counts: dict[tuple[str, int], int] = {}
+    span: dict[int, tuple[int, int, int]] = {}
     rows = (
         MetricPoint.objects.filter(run__in=runs, name__in=names)
-        .order_by("run_id", "name", "step")
-        .values_list("run_id", "name", "step", "value")
+        .values("run_id", "name")
+        .annotate(n=Count("id"), lo=Min("step"), hi=Max("step"))
     )
-    for run_id, name, step, value in rows.iterator(chunk_size=20000):
-        out[name][run_id].append((step, value, None, None))
+    for row in rows:
+        counts[(row["name"], row["run_id"])] = row["n"]
+        n, lo, hi = span.get(row["run_id"], (0, row["lo"], row["hi"]))
+        span[row["run_id"]] = (max(n, row["n"]), min(lo, row["lo"]), max(hi, row["hi"]))
+    out = {}
+    for run_id, (n, lo, hi) in span.items():
+        every = 1
+        if not full and n > DRAW_POINTS:
+            # Steps between two logged points, times how many logged points to skip.
+            every = max(1, round(math.ceil(n / DRAW_POINTS) * (hi - lo) / max(1, n - 1)))
+        out[run_id] = Stride(lo, hi, every)
+    return out, counts
+
+
+def _metric_curves(
+    runs: list[TrainingRun], names: list[str], steps: dict[int, Stride]
+) -> dict[str, dict[int, Curve]]:
+    """``name -> run id -> curve`` of the runs' metric points at their drawn steps (one
+    query per run that is thinned, one for the rest)."""
+    out: dict[str, dict[int, Curve]] = defaultdict(lambda: defaultdict(list))
+    whole = [r.pk for r in runs if r.pk in steps and steps[r.pk].every <= 1]
+    queries = [MetricPoint.objects.filter(run_id__in=whole, name__in=names)] if whole else []
+    for run_id, stride in steps.items():
+        if stride.every > 1:
+            rows = stride.annotate(MetricPoint.objects.filter(run_id=run_id, name__in=names))
+            queries.append(rows.filter(stride.keep()))
+    for query in queries:
+        rows = query.order_by("run_id", "name", "step").values_list("run_id", "name", "step", "value")
+        for run_id, name, step, value in rows.iterator(chunk_size=20000):
+            out[name][run_id].append((step, value, None, None))
     return out
 
 
 class WallClock:
     """Minutes since each run's first event, at a step: the worker's timestamp of the step's
-    ``metrics`` or ``checkpoint`` event, or of the nearest earlier step that has one."""
+    ``metrics`` or ``checkpoint`` event, or of the nearest earlier step that has one (only
+    the drawn steps' ``metrics`` events are read, and every checkpoint's)."""
 
-    def __init__(self, runs: list[TrainingRun]) -> None:
+    def __init__(self, runs: list[TrainingRun], steps: dict[int, Stride]) -> None:
         firsts = RunEvent.objects.filter(run__in=runs).values("run_id").annotate(t=Min("timestamp"))
         self.first: dict[int, float] = {row["run_id"]: row["t"] for row in firsts}
         stamps: dict[int, dict[int, float]] = defaultdict(dict)
-        rows = RunEvent.objects.filter(run__in=runs, type__in=("metrics", "checkpoint")).order_by("seq")
-        for run_id, step, ts in rows.values_list("run_id", "step", "timestamp").iterator(chunk_size=20000):
-            stamps[run_id].setdefault(step, ts)
+        for run in runs:
+            stride = steps.get(run.pk, Stride(0, 0, 1))
+            events = stride.annotate(RunEvent.objects.filter(run=run))
+            events = events.filter(Q(type="checkpoint") | (Q(type="metrics") & stride.keep()))
+            for step, ts in (
+                events.order_by("seq").values_list("step", "timestamp").iterator(chunk_size=20000)
+            ):
+                stamps[run.pk].setdefault(step, ts)
         self.steps = {run_id: sorted(by_step) for run_id, by_step in stamps.items()}
         self.stamps = stamps
 
@@ -215,10 +277,10 @@ def _chart(
     clock: WallClock,
     full: bool,
     csv_url: str,
+    stored: int,
 ) -> tuple[ChartSpec, tuple[int, int]]:
     cid, title, axis, description = head
     made = [_series(r, curves[r.pk], clock, full) for r in runs if curves.get(r.pk)]
-    stored = sum(len(curves[r.pk]) for r in runs if curves.get(r.pk))
     drawn = sum(n for _, n in made)
     note = (
         f" Drawn from {drawn} of {stored} points (every k-th step of a long run); the CSV has all."
@@ -245,29 +307,38 @@ def overlay_charts(
 ) -> Overlay:
     """One chart per metric (those no selected run logged are left out), one series per run.
     ``full`` keeps every point (the CSV); ``csv_base`` is the page's URL for each chart's CSV."""
-    names = [m[0] for m in OWN_METRICS] + [f"{CATEGORY_PREFIX}{verdict}"]
-    curves = _metric_curves(runs, names)
-    clock = WallClock(runs)
-    plan: list[tuple[str, str, Axis, str, dict[int, Curve]]] = [
-        (n.replace("_", "-"), title, axis, "", curves.get(n, {})) for n, title, axis in OWN_METRICS
+    verdict_name = f"{CATEGORY_PREFIX}{verdict}"
+    names = [m[0] for m in OWN_METRICS] + [verdict_name]
+    steps, counts = strides(runs, names, full=full)
+    curves = _metric_curves(runs, names, steps)
+    clock = WallClock(runs, steps)
+
+    def stored(name: str) -> int:
+        return sum(counts.get((name, r.pk), 0) for r in runs)
+
+    plan: list[tuple[str, str, Axis, str, dict[int, Curve], int]] = [
+        (n.replace("_", "-"), title, axis, "", curves.get(n, {}), stored(n)) for n, title, axis in OWN_METRICS
     ]
     plan.append((
         "verdict",
         f"Share of rollouts judged “{category_label(verdict)}” (RL runs)",
         Axis("share of the step's rollouts", min=0, max=1),
         "The sandbox's verdict on each step's completions; pick another verdict above the charts.",
-        curves.get(f"{CATEGORY_PREFIX}{verdict}", {}),
+        curves.get(verdict_name, {}),
+        stored(verdict_name),
     ))  # fmt: skip
     for m in overlay_metrics():
-        plan.append((m.id, m.title, Axis(m.axis, min=m.min, max=m.max), m.description, m.curves(runs)))
+        by_run = m.curves(runs)
+        plan.append((m.id, m.title, Axis(m.axis, min=m.min, max=m.max), m.description, by_run, 0))
     charts, thinned = [], {}
-    for cid, title, axis, description, by_run in plan:
+    for cid, title, axis, description, by_run, n in plan:
         if not any(by_run.get(r.pk) for r in runs):
             continue
+        n = n or sum(len(by_run.get(r.pk, [])) for r in runs)
         csv_url = f"{csv_base}&csv={cid}" if csv_base else ""
-        spec, counts = _chart(
-            (cid, title, axis, description), runs, by_run, clock=clock, full=full, csv_url=csv_url
+        spec, drawn = _chart(
+            (cid, title, axis, description), runs, by_run, clock=clock, full=full, csv_url=csv_url, stored=n
         )
         charts.append(spec)
-        thinned[cid] = counts
+        thinned[cid] = drawn
     return Overlay(charts, thinned)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 import uuid
@@ -36,13 +37,20 @@ def _snapshot() -> Snapshot:
 
 
 def _run(
-    owner: Any, *, steps: int = 5, method: str = "sft", tags: list[str] | None = None, **kw: Any
+    owner: Any,
+    *,
+    steps: int = 5,
+    method: str = "sft",
+    tags: list[str] | None = None,
+    every: int = 1,
+    **kw: Any,
 ) -> TrainingRun:
     run = TrainingRun.objects.create(
         method=method, model="default", train_snapshot=_snapshot(), created_by=owner, tags=tags or [], **kw
     )
     MetricPoint.objects.bulk_create(
-        MetricPoint(run=run, name="loss", step=s, value=2.0 / s + run.pk / 100) for s in range(1, steps + 1)
+        MetricPoint(run=run, name="loss", step=s, value=2.0 / s + run.pk / 100)
+        for s in range(every, steps * every + 1, every)
     )
     return run
 
@@ -110,24 +118,25 @@ def test_overlay_picks_by_tag_and_by_study_and_names_what_it_did_not_find(alice:
     assert "No runs picked" in empty and "Not found: study 999999" in empty
 
 
-def test_a_long_run_is_thinned_for_drawing_and_its_csv_keeps_every_raw_point(alice: Any) -> None:
-    run = _run(alice, steps=DRAW_POINTS * 3 + 7)
+@pytest.mark.parametrize("every", [1, 5])
+def test_a_long_run_is_thinned_for_drawing_and_its_csv_keeps_every_raw_point(alice: Any, every: int) -> None:
+    n = DRAW_POINTS * 3 + 7
+    run = _run(alice, steps=n, every=every)  # logged at every step, or every 5th
     client = _client(alice)
     page = client.get(reverse("run-overlay"), {"run": run.pk}).content.decode()
     loss = _charts(page)["loss"]
     drawn = loss["series"][0]["x"]
-    assert len(drawn) <= DRAW_POINTS + 1
-    assert drawn[0] == 1 and drawn[-1] == DRAW_POINTS * 3 + 7
-    assert f"Drawn from {len(drawn)} of {DRAW_POINTS * 3 + 7} points" in loss["description"]
+    assert DRAW_POINTS / 2 <= len(drawn) <= DRAW_POINTS + 1
+    assert drawn[0] == every and drawn[-1] == n * every
+    assert len({b - a for a, b in itertools.pairwise(drawn[:-1])}) == 1  # evenly spaced
+    assert f"Drawn from {len(drawn)} of {n} points" in loss["description"]
 
-    answer = client.get(
-        loss["csv_url"] if loss["csv_url"].startswith("/") else reverse("run-overlay") + loss["csv_url"]
-    )
+    answer = client.get(reverse("run-overlay") + loss["csv_url"])
     rows = list(csv.reader(io.StringIO(answer.content.decode())))
     assert rows[0][:5] == ["series", "step", "y", "low", "high"]
-    assert len(rows) - 1 == DRAW_POINTS * 3 + 7
-    stored = MetricPoint.objects.get(run=run, name="loss", step=1234).value
-    assert next(r for r in rows[1:] if r[1] == "1234")[2] == str(stored)
+    assert len(rows) - 1 == n
+    stored = MetricPoint.objects.get(run=run, name="loss", step=1234 * every).value
+    assert next(r for r in rows[1:] if r[1] == str(1234 * every))[2] == str(stored)
 
 
 def test_wall_time_is_minutes_since_the_runs_first_event_from_the_worker_timestamps(alice: Any) -> None:
