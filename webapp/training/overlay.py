@@ -144,7 +144,8 @@ class Stride:
     def annotate(self, rows: QuerySet[Any]) -> QuerySet[Any]:
         if self.every <= 1:
             return rows
-        return rows.annotate(stride_offset=Mod(F("step") - self.first, self.every))
+        annotated: QuerySet[Any] = rows.annotate(stride_offset=Mod(F("step") - self.first, self.every))
+        return annotated
 
 
 def strides(
