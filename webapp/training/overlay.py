@@ -188,7 +188,7 @@ def _metric_curves(
             queries.append(rows.filter(stride.keep()))
     for query in queries:
         rows = query.order_by("run_id", "name", "step").values_list("run_id", "name", "step", "value")
-        for run_id, name, step, value in rows.iterator(chunk_size=20000):
+        for run_id, name, step, value in rows:
             out[name][run_id].append((step, value, None, None))
     return out
 
@@ -206,9 +206,7 @@ class WallClock:
             stride = steps.get(run.pk, Stride(0, 0, 1))
             events = stride.annotate(RunEvent.objects.filter(run=run))
             events = events.filter(Q(type="checkpoint") | (Q(type="metrics") & stride.keep()))
-            for step, ts in (
-                events.order_by("seq").values_list("step", "timestamp").iterator(chunk_size=20000)
-            ):
+            for step, ts in events.order_by("seq").values_list("step", "timestamp"):
                 stamps[run.pk].setdefault(step, ts)
         self.steps = {run_id: sorted(by_step) for run_id, by_step in stamps.items()}
         self.stamps = stamps
