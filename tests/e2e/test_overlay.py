@@ -177,4 +177,19 @@ def test_overlay_three_runs_switch_views_then_tag_and_filter_in_place(wide: Any,
     no_overflow(page)
     page.goto(f"{live_server.url}/runs/")
     page.screenshot(path=str(SHOTS / "runs-list.png"), full_page=True)
+
+    # The evaluations list carries them too, filtered the same way.
+    from webapp.evaluation.models import EvalRun
+
+    tagged = EvalRun.objects.create(
+        model=f"run:{target.pk}", protocol={"n": 1, "temperature": 0.0}, created_by=rita,
+        tags=["sweep-a"], group="warmup", note="greedy pass@1 of the warm-up run",
+    )  # fmt: skip
+    EvalRun.objects.create(model="default", protocol={"n": 1, "temperature": 0.0}, created_by=rita)
+    page.goto(f"{live_server.url}/evaluations/")
+    page.click(f'tr[data-run="{tagged.pk}"] .labels a.tag')
+    wait_until(page, "document.querySelectorAll('#eval-runs tbody tr[data-run]').length === 1")
+    assert "tag sweep-a" in page.inner_text("#label-filters")
+    page.screenshot(path=str(SHOTS / "evaluations-list-filtered.png"), full_page=True)
+    no_overflow(page)
     assert violations(page, console) == []

@@ -150,6 +150,7 @@ def labels_view(request: AuthedHttpRequest, obj: Labelled, place: LabelsPlace) -
         "form": form,
         "editable": editable,
         "compact": request.GET.get("compact") == "1" or request.POST.get("compact") == "1",
+        "editing": editing,
         "place": place,
     }
     return render_page(request, "core/labels.html", context, partial="edit" if editing else "show")

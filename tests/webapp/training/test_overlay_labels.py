@@ -218,6 +218,14 @@ def test_the_owner_labels_in_place_and_a_bad_tag_is_refused_next_to_its_field_wi
 
     page = client.get(reverse("run" if kind == "run" else "eval-run", args=[obj.pk])).content.decode()
     assert 'class="tag"' in page and "first try" in page and "edit-labels" in page
+    # Without JavaScript: the editor is a page of its own, and a save leads back.
+    assert "labels editing" in client.get(url).content.decode()
+    plain = client.post(url, {"tags": "plain", "group": "", "note": ""})
+    assert plain.status_code == 302 and plain["Location"] == reverse(
+        "run" if kind == "run" else "eval-run", args=[obj.pk]
+    )
+    obj.refresh_from_db()
+    assert obj.tags == ["plain"]
 
 
 @pytest.mark.parametrize("kind", ["run", "eval"])
@@ -233,6 +241,7 @@ def test_others_read_the_labels_without_a_way_to_change_them(alice: Any, kind: s
         page = client.get(reverse("run" if kind == "run" else "eval-run", args=[obj.pk])).content.decode()
         assert 'data-tags="keep"' in page and "edit-labels" not in page
         assert "edit-labels" not in client.get(url, headers={"HX-Request": "true"}).content.decode()
+        assert "labels editing" not in client.get(url).content.decode()  # the page without htmx too
         refused = client.post(url, {"tags": "mine"})
         assert refused.status_code == 403
         obj.refresh_from_db()
