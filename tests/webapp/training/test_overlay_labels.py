@@ -267,3 +267,33 @@ def test_the_lists_filter_by_tag_and_group_and_show_the_filter_with_a_way_to_rem
     assert 'href="/evaluations/"' in evals
     nothing = client.get(reverse("evaluations"), {"group": "none"}).content.decode()
     assert "Nothing matches" in nothing
+
+
+# --- the chart spec's second x and server CSV ----------------------------------------------
+
+
+def test_a_chart_with_a_second_x_needs_it_on_every_series_and_writes_it_in_its_csv() -> None:
+    from webapp.core.charts import Axis, ChartSpec, ChartSpecError, Series
+
+    timed = Series("run 1", [1, 2, 3], [0.5, 0.4, None], key="run-1", x_alt=[0.0, 0.25, 0.5])
+    spec = ChartSpec(
+        id="loss", kind="line", title="t", x_title="step", y_axes=(Axis("loss"),), series=(timed,),
+        x_alt_title="wall time (minutes)", csv_url="?run=1&csv=loss",
+    )  # fmt: skip
+    data = spec.to_json()
+    assert data["series"][0]["x_alt"] == [0.0, 0.25, 0.5]
+    assert data["x_alt"] == {"title": "wall time (minutes)"} and data["csv_url"] == "?run=1&csv=loss"
+    assert spec.to_csv().splitlines() == [
+        "series,step,y,low,high,wall time (minutes)",
+        "run 1,1,0.5,,,0.0",
+        "run 1,2,0.4,,,0.25",
+        "run 1,3,,,,0.5",
+    ]
+    assert timed.after(1).x_alt == (0.25, 0.5)  # a poll's answer keeps the second x
+    with pytest.raises(ChartSpecError, match="has no x_alt"):
+        ChartSpec(
+            id="loss", kind="line", title="t", x_title="step", y_axes=(Axis("loss"),),
+            series=(Series("run 2", [1], [1.0]),), x_alt_title="wall time",
+        )  # fmt: skip
+    with pytest.raises(ChartSpecError, match="2 x_alt values"):
+        Series("run 3", [1, 2, 3], [1.0, 2.0, 3.0], x_alt=[0.0, 1.0])
