@@ -81,10 +81,12 @@ ACCESS_TABLE: dict[str, Rule] = {
     "run-launch": Rule(Who.RESEARCHER, "launch a run, or Clone anyone's (the clone is the launcher's)"),
     "run-cancel": Rule(Who.OWNER, "cancel a run"),
     "run-resume": Rule(Who.OWNER, "resume a run from its last checkpoint"),
+    "run-labels": Rule(Who.OWNER, "change a run's tags, group and note"),
     # evaluations
     "eval-launch": Rule(Who.RESEARCHER, "launch an evaluation (of any model or run's checkpoint)"),
     "eval-cancel": Rule(Who.OWNER, "cancel an evaluation"),
     "eval-rescore": Rule(Who.OWNER, "re-score an evaluation against current tests"),
+    "eval-labels": Rule(Who.OWNER, "change an evaluation's tags, group and note"),
     "eval-generation-review": Rule(Who.RESEARCHER, "label any generation (shared review)"),
     # studies
     "study-new": Rule(Who.RESEARCHER, "launch a study"),

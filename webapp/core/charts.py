@@ -89,7 +89,9 @@ class Axis:
 class Series:
     """One named series: ``x`` (steps, factor values, or category names for bars), ``y`` and,
     when it has intervals, ``low``/``high`` of the same length. ``key`` identifies the series
-    across polls (defaults to ``label``); ``axis`` is the index of its y-axis in the chart."""
+    across polls (defaults to ``label``); ``axis`` is the index of its y-axis in the chart.
+    ``x_alt`` is a second x for each point (a run's wall time), which a chart whose spec names
+    ``x_alt_title`` lets the reader switch to."""
 
     label: str
     x: Sequence[XValue]
@@ -98,6 +100,7 @@ class Series:
     high: Sequence[Number | None] | None = None
     axis: int = 0
     key: str = ""
+    x_alt: Sequence[Number | None] | None = None
 
     def __post_init__(self) -> None:
         # Stored as tuples: a spec is a value, and the view's lists must not change under it.
@@ -110,7 +113,7 @@ class Series:
             raise ChartSpecError(f"series {self.label!r}: {n} x values but {len(self.y)} y values")
         if (self.low is None) != (self.high is None):
             raise ChartSpecError(f"series {self.label!r}: give both low and high, or neither")
-        for name in ("low", "high"):
+        for name in ("low", "high", "x_alt"):
             values = getattr(self, name)
             if values is not None:
                 object.__setattr__(self, name, tuple(values))
@@ -170,6 +173,7 @@ class Series:
             high=pick(self.high) if self.high is not None else None,
             axis=self.axis,
             key=self.key,
+            x_alt=pick(self.x_alt) if self.x_alt is not None else None,
         )
 
     def to_json(self, colour: str) -> dict[str, Any]:
@@ -185,6 +189,8 @@ class Series:
         if self.low is not None and self.high is not None:
             data["low"] = [_finite(v) for v in self.low]
             data["high"] = [_finite(v) for v in self.high]
+        if self.x_alt is not None:
+            data["x_alt"] = [_finite(v) for v in self.x_alt]
         return data
 
 
@@ -193,7 +199,10 @@ class ChartSpec:
     """Everything one chart shows. ``id`` is unique on its page and stable across polls;
     ``title`` is the caption; ``description`` an optional sentence under it. ``poll_url``
     (line charts only) makes the chart live: set it only while the thing it shows can still
-    change, and answer it with :func:`poll_response`."""
+    change, and answer it with :func:`poll_response`. ``x_alt_title`` names the series'
+    ``x_alt`` (the reader may switch x to it, see ``core/chart_controls.html``); ``csv_url``
+    makes Download CSV fetch the data from the server (a chart drawn from fewer points than
+    it has: the CSV keeps every one)."""
 
     id: str
     kind: ChartKind
@@ -208,6 +217,8 @@ class ChartSpec:
     poll_url: str = ""
     interval: float = 2.0
     colours: dict[str, str] = field(default_factory=dict)
+    x_alt_title: str = ""
+    csv_url: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "y_axes", tuple(self.y_axes))
@@ -228,6 +239,8 @@ class ChartSpec:
         if len(set(keys)) != len(keys):
             raise ChartSpecError(f"chart {self.id}: two series share a key ({keys})")
         for s in self.series:
+            if self.x_alt_title and s.x_alt is None:
+                raise ChartSpecError(f"chart {self.id}: series {s.label!r} has no x_alt ({self.x_alt_title})")
             if not 0 <= s.axis < len(self.y_axes):
                 raise ChartSpecError(f"chart {self.id}: series {s.label!r} names y-axis {s.axis}")
             categorical = [isinstance(x, str) for x in s.x]
@@ -289,19 +302,25 @@ class ChartSpec:
         if self.poll_url:
             data["poll_url"] = self.poll_url
             data["interval"] = self.interval
+        if self.x_alt_title:
+            data["x_alt"] = {"title": self.x_alt_title}
+        if self.csv_url:
+            data["csv_url"] = self.csv_url
         return data
 
     def to_csv(self) -> str:
-        """The chart's data in long form (``series,x,y,low,high``), as its Download CSV link
-        writes it in the browser."""
+        """The chart's data in long form (``series,x,y,low,high``, then the ``x_alt`` column
+        when the spec has one), as its Download CSV link writes it in the browser."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["series", self.x_title or "x", "y", "low", "high"])
+        alt = [self.x_alt_title] if self.x_alt_title else []
+        writer.writerow(["series", self.x_title or "x", "y", "low", "high", *alt])
         for s in self.series:
             for i, x in enumerate(s.x):
                 low = s.low[i] if s.low is not None else None
                 high = s.high[i] if s.high is not None else None
-                writer.writerow([s.label, x, *("" if v is None else v for v in (s.y[i], low, high))])
+                extra = [s.x_alt[i]] if alt and s.x_alt is not None else []
+                writer.writerow([s.label, x, *("" if v is None else v for v in (s.y[i], low, high, *extra))])
         return out.getvalue()
 
 

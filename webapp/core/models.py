@@ -114,3 +114,19 @@ class BackgroundJob(JobBase):
     @property
     def job_label(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class Labelled(models.Model):
+    """Tags, a note and a group on a row a researcher organises (training runs and
+    evaluations, as Weights & Biases users expect): written by its owner or an admin through
+    :func:`webapp.core.labels.labels_save`, read and filtered by everyone."""
+
+    #: Short slugs (``webapp.core.labels.TAG``), sorted, no duplicates.
+    tags = models.JSONField(default=list, blank=True)
+    #: A group name: runs of one sweep, one idea (free text, one line).
+    group = models.CharField(max_length=100, blank=True, db_index=True)
+    #: A free-text note (what was tried, what to remember).
+    note = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True

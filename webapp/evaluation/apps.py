@@ -13,7 +13,7 @@ class EvaluationAppConfig(AppConfig):
         from webapp.core.queue import register_gpu_jobs
         from webapp.evaluation.dashboard import summary
         from webapp.evaluation.liveness import evals_check
-        from webapp.evaluation.run_panel import RUN_PANEL
+        from webapp.evaluation.run_panel import PASS_AT_1, RUN_PANEL
         from webapp.evaluation.selectors import EVALS_ON_GPU
         from webapp.evaluation.services import (
             EVAL_JOB_PREFIX,
@@ -21,7 +21,7 @@ class EvaluationAppConfig(AppConfig):
             judging_resend,
             on_checkpoint_saved,
         )
-        from webapp.training.panels import register_run_panel
+        from webapp.training.panels import register_overlay_metric, register_run_panel
         from webapp.training.progress import checkpoint_saved
 
         register_event_handler(EVAL_JOB_PREFIX, apply_eval_event)
@@ -34,5 +34,6 @@ class EvaluationAppConfig(AppConfig):
         register_reap_hook(evals_check)
         # A run's page shows the evaluations its cadence scheduled (chart and table).
         register_run_panel(self.label, RUN_PANEL)
+        register_overlay_metric(PASS_AT_1)  # and the overlay page, pass@1 over steps per run
         register_summary("evaluations", summary)  # its stage on the dashboard
         register_gpu_jobs(EVALS_ON_GPU)  # generation jobs on the queue page

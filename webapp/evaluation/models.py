@@ -16,7 +16,7 @@ from django.db import models
 from django.urls import reverse
 
 from webapp.core.categories import CATEGORY_CHOICES
-from webapp.core.models import JobBase
+from webapp.core.models import JobBase, Labelled
 from webapp.core.protocol import Protocol
 
 
@@ -26,7 +26,7 @@ class Phase(models.TextChoices):
     DONE = "done", "Done"
 
 
-class EvalRun(JobBase):
+class EvalRun(JobBase, Labelled):
     """One evaluation: model, suites, protocol, and where it got to."""
 
     name = models.CharField(max_length=200, blank=True)

@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:run_id>/progress", views.run_progress, name="eval-progress"),
     path("<int:run_id>/cancel", views.run_cancel, name="eval-cancel"),
     path("<int:run_id>/rescore", views.run_rescore, name="eval-rescore"),
+    path("<int:run_id>/labels", views.run_labels, name="eval-labels"),
 ]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from webapp.core.access import Action, AuthedHttpRequest, allowed, require
 from webapp.core.highlight import highlight_python
 from webapp.core.htmx import announce_finished, render_page
+from webapp.core.labels import LabelFilters, LabelsPlace, label_filter_context, labels_view
 from webapp.core.paging import page_of, query_without
 from webapp.evaluation import selectors
 from webapp.evaluation.charts import passk_charts
@@ -23,6 +24,10 @@ from webapp.evaluation.models import EvalRun, ReviewLabel
 from webapp.evaluation.services import evalrun_cancel, evalrun_create, evalrun_rescore, generation_review
 
 PER_PAGE = 50
+#: Where an evaluation's tags, group and note live (``webapp.core.labels``).
+EVAL_LABELS = LabelsPlace(
+    "eval-labels", "evaluations", "eval-run", Action.EVAL_RUN, "change this evaluation's tags, group and note"
+)
 
 
 def _job_context(request: AuthedHttpRequest, run: EvalRun) -> dict[str, object]:
@@ -38,9 +43,21 @@ def _job_context(request: AuthedHttpRequest, run: EvalRun) -> dict[str, object]:
 
 @require_GET
 def run_list(request: AuthedHttpRequest) -> HttpResponse:
-    """Every evaluation, newest first, with its state."""
-    page = page_of(request, selectors.evalrun_list(fetched_by=request.user), PER_PAGE)
-    return render_page(request, "evaluation/list.html", {"page": page})
+    """Every evaluation, newest first, with its state; ``?tag=`` and ``?group=`` filter."""
+    labels = LabelFilters.from_query(request.GET)
+    page = page_of(request, labels.apply(selectors.evalrun_list(fetched_by=request.user)), PER_PAGE)
+    context = {
+        "page": page,
+        "query": query_without(request).urlencode(),
+        **label_filter_context(request, EVAL_LABELS),
+    }
+    return render_page(request, "evaluation/list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def run_labels(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
+    """The evaluation's tags, group and note, edited in place (its owner or an admin)."""
+    return labels_view(request, selectors.evalrun_get(run_id=run_id, fetched_by=request.user), EVAL_LABELS)
 
 
 @require_http_methods(["GET", "POST"])
@@ -77,6 +94,7 @@ def run_detail(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
         "protocol": run.protocol_obj,
         "scores": selectors.run_scores(run=run),
         "compare_with": others[:20],
+        "place": EVAL_LABELS,
     }
     return render_page(request, "evaluation/run.html", context, partial="status")
 

@@ -97,3 +97,15 @@ def study_state(study: Study) -> dict[str, Any]:
         "summary": results.get("summary"),
         "files": files,
     }
+
+
+def study_runs(value: str) -> tuple[str, list[int]] | None:
+    """The training runs of study ``value``'s arms (the overlay page's ``?study=``), or None
+    when there is no such study."""
+    study = Study.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    if study is None:
+        return None
+    ids = StudyUnit.objects.filter(study=study, training_run__isnull=False).order_by("order", "seed")
+    return f"study {study.pk} “{study.name}” (its arms' runs)", list(
+        ids.values_list("training_run_id", flat=True)
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.urls import reverse
 
-from webapp.core.models import JobBase
+from webapp.core.models import JobBase, Labelled
 from webapp.core.protocol import Protocol
 
 
@@ -22,7 +22,7 @@ class Method(models.TextChoices):
     RLOO = "rloo", "RLOO"
 
 
-class TrainingRun(JobBase):
+class TrainingRun(JobBase, Labelled):
     """One training job: method, model, data, resolved config and where it got to."""
 
     name = models.CharField(max_length=200, blank=True)

@@ -49,3 +49,59 @@ def panel_context(run: TrainingRun) -> dict[str, Any]:
     for panel in _PANELS.values():
         context |= panel.context(run)
     return context
+
+
+# --- the overlay page (several runs' curves on one chart) ------------------------------------
+
+#: One run's curve: ``(step, value, low, high)`` rows in step order (low/high None without
+#: an interval).
+Curve = list[tuple[int, float | None, float | None, float | None]]
+
+
+@dataclass(frozen=True)
+class OverlayMetric:
+    """A curve an app above training draws for each run on the overlay page (evaluation
+    adds pass@1 over steps)."""
+
+    id: str
+    title: str
+    axis: str
+    description: str
+    #: Each run's curve by run id (runs without one are left out).
+    curves: Callable[[list[TrainingRun]], dict[int, Curve]]
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class RunSource:
+    """A way to pick runs for the overlay by a query parameter (studies add ``?study=N``):
+    ``runs(value)`` gives a caption (``study 4 "sft vs rl"``) and the run ids, or None when
+    the value names nothing."""
+
+    param: str
+    runs: Callable[[str], tuple[str, list[int]] | None]
+
+
+_OVERLAY_METRICS: dict[str, OverlayMetric] = {}
+_RUN_SOURCES: dict[str, RunSource] = {}
+
+
+def register_overlay_metric(metric: OverlayMetric) -> None:
+    """Add ``metric``'s chart to the overlay page (registering again replaces it)."""
+    _OVERLAY_METRICS[metric.id] = metric
+
+
+def overlay_metrics() -> list[OverlayMetric]:
+    """The registered overlay metrics, in registration order."""
+    return list(_OVERLAY_METRICS.values())
+
+
+def register_run_source(source: RunSource) -> None:
+    """Let the overlay pick runs by ``?<source.param>=``."""
+    _RUN_SOURCES[source.param] = source
+
+
+def run_sources() -> list[RunSource]:
+    """The registered ways to pick runs."""
+    return list(_RUN_SOURCES.values())

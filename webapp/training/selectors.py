@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from training_worker.storage import Storage, StorageError
 from webapp.core.access import require_reader
+from webapp.core.labels import LabelFilters
 from webapp.core.models import JobStatus
 from webapp.core.queue import GpuJobSource
 from webapp.mixtures.models import Snapshot
@@ -30,6 +31,7 @@ class RunFilters:
     owner: str = ""
     snapshot: str = ""
     q: str = ""
+    labels: LabelFilters = field(default_factory=LabelFilters)
 
     @classmethod
     def from_query(cls, query: QueryDict) -> RunFilters:
@@ -42,6 +44,7 @@ class RunFilters:
             owner=query.get("owner", "").strip()[:150],
             snapshot=query.get("snapshot", "").strip().lower()[:64],
             q=query.get("q", "").strip()[:200],
+            labels=LabelFilters.from_query(query),
         )
 
 
@@ -62,7 +65,16 @@ def run_list(*, fetched_by: Any, filters: RunFilters | None = None) -> QuerySet[
         )
     if f.q:
         runs = runs.filter(Q(name__icontains=f.q) | Q(model__icontains=f.q))
-    return runs.order_by("-created_at", "-pk")
+    return f.labels.apply(runs).order_by("-created_at", "-pk")
+
+
+def run_tags(*, fetched_by: Any, limit: int = 200) -> list[str]:
+    """Every tag some run carries, sorted (the overlay's pick by tag)."""
+    require_reader(fetched_by)
+    tags: set[str] = set()
+    for row in TrainingRun.objects.order_by("-pk").values_list("tags", flat=True)[:5000]:
+        tags.update(t for t in row or [] if isinstance(t, str))
+    return sorted(tags)[:limit]
 
 
 def run_get(*, run_id: int, fetched_by: Any) -> TrainingRun:

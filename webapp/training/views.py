@@ -13,11 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from webapp.core.access import Action, AuthedHttpRequest, allowed
 from webapp.core.charts import poll_response
 from webapp.core.htmx import render_page
+from webapp.core.labels import LabelsPlace, label_filter_context, labels_view
 from webapp.core.paging import page_of, query_without
 from webapp.training import selectors
 from webapp.training.charts import run_charts
 from webapp.training.forms import LaunchForm, initial_from_preset, initial_from_run, preset_warnings
 from webapp.training.models import Method, TrainingRun
+from webapp.training.overlay import MAX_RUNS, VERDICTS, overlay_charts, overlay_selection
 from webapp.training.panels import panel_context
 from webapp.training.services import (
     PRESETS,
@@ -29,6 +31,10 @@ from webapp.training.services import (
 )
 
 PER_PAGE = 30
+#: Where a run's tags, group and note live (``webapp.core.labels``).
+RUN_LABELS = LabelsPlace(
+    "run-labels", "runs", "run", Action.RUN_LAUNCH, "change this run's tags, group and note"
+)
 
 
 @require_GET
@@ -41,8 +47,44 @@ def run_list(request: AuthedHttpRequest) -> HttpResponse:
         "query": query_without(request).urlencode(),
         "statuses": TrainingRun._meta.get_field("status").choices,
         "methods": Method.choices,
+        **label_filter_context(request, RUN_LABELS),
     }
     return render_page(request, "training/list.html", context, partial="results")
+
+
+@require_http_methods(["GET", "POST"])
+def run_labels(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
+    """The run's tags, group and note, edited in place (its owner or an admin)."""
+    return labels_view(request, selectors.run_get(run_id=run_id, fetched_by=request.user), RUN_LABELS)
+
+
+@require_GET
+def run_overlay(request: AuthedHttpRequest) -> HttpResponse:
+    """Several runs' curves on one chart per metric (``?run=ID&run=ID``, ``?tag=``,
+    ``?study=``); ``?csv=CHART`` answers that chart's every point as CSV."""
+    selection = overlay_selection(fetched_by=request.user, query=request.GET)
+    verdict = request.GET.get("verdict", "passed")
+    verdict = verdict if verdict in VERDICTS else "passed"
+    wanted = request.GET.get("csv", "")
+    if wanted:
+        charts = overlay_charts(selection.runs, verdict=verdict, full=True).charts
+        spec = next((c for c in charts if c.id == wanted), None)
+        if spec is None:
+            return HttpResponse(f"no chart {wanted!r} for these runs", status=404, content_type="text/plain")
+        response = HttpResponse(spec.to_csv(), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="overlay-{spec.id}.csv"'
+        return response
+    query = query_without(request, "csv")
+    context = {
+        "selection": selection,
+        "overlay": overlay_charts(selection.runs, verdict=verdict, csv_base=f"?{query.urlencode()}"),
+        "verdict": verdict,
+        "verdicts": VERDICTS,
+        "query_without_verdict": query_without(request, "csv", "verdict").urlencode(),
+        "max_runs": MAX_RUNS,
+        "tags": selectors.run_tags(fetched_by=request.user),
+    }
+    return render_page(request, "training/overlay.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -87,6 +129,7 @@ def run_detail(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
         "config_json": json.dumps(run.config, indent=2, sort_keys=True),
         "repro_json": json.dumps(run.reproducibility, indent=2, sort_keys=True),
         "others": selectors.run_list(fetched_by=request.user).exclude(pk=run.pk)[:50],
+        "place": RUN_LABELS,
         **panel_context(run),  # what apps above training add (webapp.training.panels)
     }
     response = render_page(request, "training/run.html", context, partial="status")

@@ -13,6 +13,12 @@
 //
 // For tests and scripts, the figure carries data-state (loading, static, live, finished,
 // error), data-points (points drawn, over all series), data-last-x and data-polls.
+//
+// Views: a <form data-chart-controls> (templates/core/chart_controls.html) sets how the
+// charts in its scope are drawn: EMA smoothing (the raw curve stays, faint), a log y scale,
+// and x as each series' x_alt (wall time). Drawing only: every dataset keeps its raw points
+// (ds.raw), which the data table, the CSV and polling read. The figure says its view in
+// data-ema, data-log, data-x and data-series (series drawn).
 (function () {
   "use strict";
 
@@ -79,6 +85,7 @@
     for (var i = 0; i < s.x.length; i++) {
       var p = {x: s.x[i], y: s.y[i]};
       if (s.low) { p.low = s.low[i]; p.high = s.high[i]; }
+      if (s.x_alt) p.t = s.x_alt[i];
       out.push(p);
     }
     return out;
@@ -95,10 +102,12 @@
   function mainDataset(spec, s, index) {
     var kind = spec.kind;
     var line = kind !== "bar";
+    var raw = points(s);
     var ds = {
       key: s.key,
       label: s.label,
-      data: points(s),
+      data: raw,
+      raw: raw,
       yAxisID: s.axis ? "y1" : "y",
       borderColor: s.colour,
       backgroundColor: line ? s.colour : withAlpha(s.colour, 0.75),
@@ -219,7 +228,7 @@
           align: "start",
           labels: {
             usePointStyle: spec.kind !== "bar", boxWidth: spec.kind === "bar" ? 12 : 8, boxHeight: 8, color: fg,
-            filter: function (item, data) { return !data.datasets[item.datasetIndex].band; },
+            filter: function (item, data) { var d = data.datasets[item.datasetIndex]; return !d.band && !d.shadow; },
             // Line charts show each series' line (dashed on the right axis) and say which
             // axis it reads from when there are two, so nothing depends on colour alone.
             generateLabels: function (chart) {
@@ -238,12 +247,12 @@
             var chart = legend.chart, i = item.datasetIndex;
             var visible = !chart.isDatasetVisible(i);
             chart.setDatasetVisibility(i, visible);
-            chart.data.datasets.forEach(function (d, j) { if (d.bandOf === i) chart.setDatasetVisibility(j, visible); });
+            chart.data.datasets.forEach(function (d, j) { if (d.bandOf === i || d.shadowOf === i) chart.setDatasetVisibility(j, visible); });
             chart.update("none");
           }
         },
         tooltip: {
-          filter: function (item) { return !item.dataset.band; },
+          filter: function (item) { return !item.dataset.band && !item.dataset.shadow; },
           callbacks: {
             title: function (items) {
               if (!items.length) return "";
@@ -281,13 +290,13 @@
   }
 
   Figure.prototype.mainDatasets = function () {
-    return this.chart.data.datasets.filter(function (d) { return !d.band; });
+    return this.chart.data.datasets.filter(function (d) { return !d.band && !d.shadow; });
   };
 
   Figure.prototype.lastX = function () {
     var last = null;
     this.mainDatasets().forEach(function (d) {
-      var p = d.data[d.data.length - 1];
+      var p = d.raw[d.raw.length - 1];
       if (p && typeof p.x === "number" && (last === null || p.x > last)) last = p.x;
     });
     return last;
@@ -295,8 +304,13 @@
 
   Figure.prototype.describe = function () {
     var count = 0;
-    this.mainDatasets().forEach(function (d) { count += d.data.length; });
+    this.mainDatasets().forEach(function (d) { count += d.raw.length; });
     this.el.setAttribute("data-points", String(count));
+    var view = this.view || NO_VIEW;
+    this.el.setAttribute("data-ema", String(view.ema));
+    this.el.setAttribute("data-log", String(view.log));
+    this.el.setAttribute("data-x", view.alt ? "alt" : "step");
+    this.el.setAttribute("data-series", String(this.mainDatasets().length));
     var last = this.lastX();
     this.el.setAttribute("data-last-x", last === null ? "" : String(last));
     this.el.setAttribute("data-polls", String(this.polls || 0));
@@ -320,15 +334,15 @@
         self.chart.options.plugins.legend.display = self.mainDatasets().length > 1;
         return;
       }
-      var tail = main.data.length ? main.data[main.data.length - 1].x : null;
+      var tail = main.raw.length ? main.raw[main.raw.length - 1].x : null;
       var index = datasets.indexOf(main);
       points(s).forEach(function (p) {
         if (tail !== null && !(p.x > tail)) return;
-        main.data.push(p);
-        datasets.forEach(function (d) { if (d.bandOf === index) d.data.push({x: p.x, y: p[d.band]}); });
+        main.raw.push(p);
+        if (!self.view) datasets.forEach(function (d) { if (d.bandOf === index) d.data.push({x: p.x, y: p[d.band]}); });
       });
     });
-    this.chart.update("none");
+    if (this.view) this.applyView(this.view); else this.chart.update("none");
     this.describe();
   };
 
@@ -339,6 +353,118 @@
     this.el.__chartFigure = null;
   };
 
+  // --- views: smoothing, log scale, wall time ---------------------------------------------------
+
+  var NO_VIEW = {ema: 0, log: false, alt: false};
+
+  // x of a raw point in the view (null: the point has no wall time and is not drawn there).
+  function viewX(p, view) { return view.alt ? (p.t === undefined ? null : p.t) : p.x; }
+
+  function inView(raw, view) {
+    var out = [];
+    raw.forEach(function (p) {
+      var x = viewX(p, view);
+      if (x !== null) out.push(Object.assign({}, p, {x: x, step: p.x}));
+    });
+    return out;
+  }
+
+  // Exponential moving average, debiased at the start (as Weights & Biases draws it); a gap
+  // (null) stays a gap and does not move the average.
+  function smooth(pts, alpha) {
+    var avg = 0, weight = 0;
+    return pts.map(function (p) {
+      if (p.y === null || p.y === undefined) return Object.assign({}, p);
+      avg = alpha * avg + (1 - alpha) * p.y;
+      weight = alpha * weight + (1 - alpha);
+      return Object.assign({}, p, {y: avg / weight, rawY: p.y});
+    });
+  }
+
+  Figure.prototype.applyView = function (view) {
+    var chart = this.chart, spec = this.spec, self = this;
+    if (!chart || spec.kind !== "line") return;
+    var plain = !view.ema && !view.log && !view.alt;
+    this.view = plain ? null : view;
+    var datasets = chart.data.datasets.filter(function (d) { return !d.shadow; });
+    var mains = datasets.filter(function (d) { return !d.band; });
+    var out = [];
+    datasets.forEach(function (d) {
+      if (d.band) {
+        var main = chart.data.datasets[d.bandOf];
+        d.data = inView(main.raw, view).map(function (p) { return {x: p.x, y: p[d.band]}; });
+        return;
+      }
+      var pts = inView(d.raw, view);
+      d.data = plain ? d.raw : (view.ema ? smooth(pts, view.ema) : pts);
+    });
+    // Bands point at their main dataset by index: keep mains and bands in place, shadows last.
+    datasets.forEach(function (d) { out.push(d); });
+    if (view.ema) {
+      mains.forEach(function (d) {
+        out.push({
+          shadow: true, shadowOf: out.indexOf(d), key: d.key, label: d.label + " (raw)", yAxisID: d.yAxisID,
+          data: inView(d.raw, view), borderColor: withAlpha(d.borderColor, 0.25), backgroundColor: "transparent",
+          borderWidth: 1, pointRadius: 0, pointHoverRadius: 0, order: 2, spanGaps: false, borderDash: d.borderDash
+        });
+      });
+    }
+    chart.data.datasets = out;
+    var scales = chart.options.scales;
+    scales.x.title.text = view.alt && spec.x_alt ? spec.x_alt.title : spec.x.title;
+    scales.x.ticks.precision = view.alt ? undefined : 0;
+    scales.x.ticks.callback = view.alt ? function (v) { return fmt(v); } : undefined;
+    spec.y_axes.forEach(function (a, i) {
+      var sc = scales[i ? "y1" : "y"];
+      var log = view.log || a.log;
+      sc.type = log ? "logarithmic" : "linear";
+      sc.ticks.callback = log ? logTick : function (v) { return fmt(v); };
+      sc.min = log && a.min !== null && a.min <= 0 ? undefined : (a.min === null ? undefined : a.min);
+      sc.max = a.max === null ? undefined : a.max;
+    });
+    chart.update("none");
+    self.describe();
+  };
+
+  function readControls(form) {
+    var ema = parseFloat(form.elements.ema ? form.elements.ema.value : "0") || 0;
+    var x = form.querySelector("input[name=x]:checked");
+    return {ema: Math.min(Math.max(ema, 0), 0.99), log: !!(form.elements.log && form.elements.log.checked),
+      alt: !!(x && x.value === "alt")};
+  }
+
+  function controlled(form) {
+    var scope = form.getAttribute("data-scope");
+    var root = scope ? document.querySelector(scope) : document;
+    return root ? root.querySelectorAll("[data-chart]") : [];
+  }
+
+  function applyControls(form) {
+    var view = readControls(form);
+    var out = form.querySelector("output");
+    if (out) out.textContent = view.ema ? view.ema.toFixed(2) : "0 (raw)";
+    controlled(form).forEach(function (el) { if (el.__chartFigure) el.__chartFigure.applyView(view); });
+  }
+
+  ["input", "change"].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      var form = e.target.closest && e.target.closest("[data-chart-controls]");
+      if (form) applyControls(form);
+    });
+  });
+  document.addEventListener("submit", function (e) {
+    if (e.target.matches && e.target.matches("[data-chart-controls]")) e.preventDefault();
+  });
+
+  // A chart drawn after its controls were moved takes their view.
+  function controlsFor(el) {
+    var found = null;
+    document.querySelectorAll("[data-chart-controls]").forEach(function (form) {
+      Array.prototype.forEach.call(controlled(form), function (c) { if (c === el) found = form; });
+    });
+    return found;
+  }
+
   // --- data table and CSV ---------------------------------------------------------------------
 
   function csvField(v) {
@@ -348,10 +474,11 @@
 
   // Long form, the same as ChartSpec.to_csv on the server: series, x, y, low, high.
   Figure.prototype.csv = function () {
-    var lines = [["series", this.spec.x.title || "x", "y", "low", "high"].map(csvField).join(",")];
+    var alt = this.spec.x_alt ? [this.spec.x_alt.title] : [];
+    var lines = [["series", this.spec.x.title || "x", "y", "low", "high"].concat(alt).map(csvField).join(",")];
     this.mainDatasets().forEach(function (d) {
-      d.data.forEach(function (p) {
-        lines.push([d.label, p.x, p.y, p.low, p.high].map(csvField).join(","));
+      d.raw.forEach(function (p) {
+        lines.push([d.label, p.x, p.y, p.low, p.high].concat(alt.length ? [p.t] : []).map(csvField).join(","));
       });
     });
     return lines.join("\n") + "\n";
@@ -361,7 +488,7 @@
   Figure.prototype.fillTable = function () {
     var mains = this.mainDatasets(), rows = {}, order = [];
     mains.forEach(function (d, col) {
-      d.data.forEach(function (p) {
+      d.raw.forEach(function (p) {
         var k = String(p.x);
         if (!rows[k]) { rows[k] = {x: p.x, cells: []}; order.push(k); }
         var text = fmt(p.y);
@@ -417,6 +544,7 @@
     if (!link) return;
     var fig = link.closest("[data-chart]").__chartFigure;
     if (!fig) { e.preventDefault(); return; }
+    if (fig.spec.csv_url) { link.href = fig.spec.csv_url; return; }  // every point, from the server
     // The link's own default action (download) follows with this href.
     var url = URL.createObjectURL(new Blob([fig.csv()], {type: "text/csv"}));
     link.href = url;
@@ -527,6 +655,11 @@
         var spec = both[0], Chart = both[1];
         if (!Chart.__atomlabTheme) { theme(Chart); Chart.__atomlabTheme = true; }
         var figure = new Figure(el, spec, Chart);
+        var form = controlsFor(el);
+        if (form) {
+          var view = readControls(form);
+          if (view.ema || view.log || view.alt) figure.applyView(view);
+        }
         if (spec.poll_url) follow(figure); else figure.setState("static", "");
       })
       .catch(function (err) {
