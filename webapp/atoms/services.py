@@ -390,7 +390,7 @@ def atom_review_undo(*, review: AtomReview, by: User) -> AtomReview:
     version) and log that as a new review event naming the one it undoes. Only the atom's
     latest decision, within :data:`UNDO_WINDOW`, and only once."""
     atom = Atom.objects.select_for_update().get(pk=review.atom_id)
-    latest = atom.reviews.filter(kind=AtomReview.Kind.REVIEW).order_by("-created_at", "-id").first()
+    latest = atom.reviews.filter(kind=AtomReview.Kind.REVIEW).order_by("-id").first()
     before = (review.changes or {}).get("before")
     if latest is None or latest.pk != review.pk or "undoes" in (review.changes or {}):
         raise UndoRefused(f"{atom.slug} has had another decision since; decide again instead")
