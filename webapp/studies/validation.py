@@ -124,10 +124,12 @@ class TemplateCheck:
 
 
 def _excerpt(lines: list[str], line: int, column: int | None) -> str:
-    text = lines[line - 1] if 0 < line <= len(lines) else ""
-    gutter = f"{line:>4} | "
-    caret = f"\n{' ' * len(gutter)}{' ' * ((column or 1) - 1)}^" if column else ""
-    return f"{gutter}{text}{caret}"
+    """The line before (a parser often trips over the line after the mistake), the line, and
+    a caret under the column, each numbered as in the editor."""
+    shown = [f"{n:>4} | {lines[n - 1]}" for n in (line - 1, line) if 0 < n <= len(lines)]
+    if column:
+        shown.append(" " * (len(f"{line:>4} | ") + column - 1) + "^")
+    return "\n".join(shown)
 
 
 def _node_line(root: yaml.Node | None, path: str) -> tuple[int, int] | None:

@@ -45,7 +45,8 @@ def test_undo_restores_the_previous_review_and_logs_it(rita: Client, loaded: Any
     first, second = _slugs()[:2]
     card = rita.post(f"/atoms/review/{first}/", {"state": "approved", "queue": "unreviewed"}, **HTMX)
     html = card.content.decode()
-    assert f'data-slug="{second}"' in html and 'id="undo-bar"' in html and f"{first} set to" in html
+    assert f'data-slug="{second}"' in html and 'id="undo-bar"' in html
+    assert f"<code>{first}</code> set to" in html
     assert Atom.objects.get(slug=first).review_state == ReviewState.APPROVED
 
     back = rita.post(_undo_url(html), {"queue": "unreviewed"}, **HTMX).content.decode()

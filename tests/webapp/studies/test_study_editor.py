@@ -37,7 +37,8 @@ def test_a_yaml_error_names_its_line_and_column_and_shows_the_line_with_a_caret(
     line = _line_of(broken, "reference: sft: oops")
     assert problem.line == line and problem.column == len("reference: sft") + 1
     assert f"line {line}, column {problem.column}" in problem.message
-    shown, caret = problem.excerpt.splitlines()
+    before, shown, caret = problem.excerpt.splitlines()
+    assert before.endswith("factors: [method, init, hyper]")  # the line before, for context
     assert shown.endswith("reference: sft: oops") and shown.lstrip().startswith(str(line))
     assert caret.index("^") == shown.index("reference: sft: oops") + len("reference: sft")
 
