@@ -124,3 +124,22 @@ def test_a_refused_request_is_one_log_line_without_a_traceback(
     assert [r.name for r in warnings] == ["atomlab.access", "atomlab.access"]
     assert all(r.exc_info is None and "\n" not in r.getMessage() for r in caplog.records)
     assert "user=vera action=run.launch" in warnings[0].getMessage()
+
+
+def test_retry_is_shown_to_the_studys_owner_and_admins_only(
+    client: Client, researcher: Any, admin_user: Any, template: str
+) -> None:
+    from tests.factories import UserFactory
+    from webapp.studies.models import StudyStatus
+
+    study = Study.objects.create(
+        name="stalled", template="t", template_text=template, scale="tiny", created_by=researcher,
+        status=StudyStatus.STALLED, advance_attempts=5, error="boom",
+    )  # fmt: skip
+    bob = UserFactory(username="bob", role="researcher")
+    shown = {}
+    for user in (researcher, admin_user, bob):
+        client.force_login(user)
+        page = client.get(reverse("study", args=[study.pk])).content.decode()
+        shown[user.username] = 'id="study-retry"' in page
+    assert shown == {"rita": True, "ada": True, "bob": False}  # bob's Retry would be refused
