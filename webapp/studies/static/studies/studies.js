@@ -34,6 +34,21 @@
     area.setSelectionRange(at, at + (lines[line - 1] || "").length);
   });
 
+  // "Load this template": the template and scale chosen now (the link holds the ones the page
+  // was drawn with), and a question before what the editor holds is replaced.
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("[data-load-template]");
+    if (!link) return;
+    var area = document.querySelector("textarea[data-line-numbers]");
+    var template = document.querySelector("#id_template"), scale = document.querySelector("#id_scale");
+    e.preventDefault();
+    if (area && area.value.trim() && !window.confirm("Replace what the editor holds with the template?")) return;
+    var url = new URL(link.href);
+    if (template) url.searchParams.set("template", template.value);
+    if (scale) url.searchParams.set("scale", scale.value);
+    window.location.href = url.toString();
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("textarea[data-line-numbers]").forEach(setUp);
   });
