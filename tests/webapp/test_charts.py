@@ -42,7 +42,7 @@ def line(**overrides: Any) -> ChartSpec:
 
 def test_a_spec_becomes_the_json_charts_js_reads_with_axis_titles_colours_and_no_nan() -> None:
     data = line(poll_url="/runs/7/metrics", interval=5).to_json()
-    assert data["x"] == {"title": "step", "log": False}
+    assert data["x"] == {"title": "step", "log": False, "integer": False}
     assert [a["title"] for a in data["y_axes"]] == ["loss", "learning rate"]
     assert data["y_axes"][0]["log"] is True
     assert [s["colour"] for s in data["series"]] == list(PALETTE[:2])

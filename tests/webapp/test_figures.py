@@ -143,3 +143,47 @@ def test_importing_the_web_side_does_not_import_matplotlib() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_a_long_title_is_wrapped_to_fit_inside_the_png() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    from webapp.core.figures import _figure
+
+    title = "Does composite share help? a study of a long name: pass@1 by arm (95% CI over problems)"
+    spec = ChartSpec(
+        id="bars",
+        kind="bar",
+        title=title * 2,
+        x_title="arm",
+        y_axes=(Axis("pass@1", min=0, max=1),),
+        series=(Series("pass@1", ["sft", "rl", "base model"], [0.2, 0.3, 0.1]),),
+    )
+    fig = _figure(spec, 800, 450, 100)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    shown = fig.axes[0].get_title(loc="left")
+    assert shown.replace("\n", " ") == title * 2  # every word kept, on more than one line
+    (text,) = [t for t in fig.findobj(Text) if t.get_text() == shown]
+    box = text.get_window_extent(canvas.get_renderer())
+    assert box.x0 >= 0 and box.x1 <= 800, box
+
+
+def test_an_integer_x_axis_has_ticks_only_at_the_measured_k() -> None:
+    from webapp.core.figures import _figure
+
+    spec = ChartSpec(
+        id="passk",
+        kind="factor",
+        title="pass@k",
+        x_title="k",
+        x_log=True,
+        x_integer=True,
+        y_axes=(Axis("pass@k", min=0, max=1),),
+        series=(Series("eval 1", [1, 2], [0.2, 0.3], low=[0.1, 0.2], high=[0.3, 0.4]),),
+    )
+    assert spec.to_json()["x"]["integer"] is True
+    ax = _figure(spec, 800, 450, 100).axes[0]
+    assert list(ax.get_xticks()) == [1, 2]
+    assert list(ax.get_xticks(minor=True)) == []

@@ -167,6 +167,15 @@ def _atom() -> Any:
     return Atom.objects.get(slug=spec.slug)
 
 
+def _decision(owner: Any) -> Target:
+    """A decision the owner just made in the review queue (what Undo takes back)."""
+    from webapp.atoms.services import atom_review
+
+    atom = _atom()
+    review = atom_review(atom=atom, state="approved", by=owner)
+    return Target({"slug": atom.slug, "review_id": review.pk}, watched=atom)
+
+
 def _generation(owner: Any) -> Any:
     from webapp.evaluation.models import Generation
 
@@ -233,6 +242,7 @@ SCENES: dict[str, Callable[[Any], Target]] = {
     "atom-annotate": _owned(lambda owner: _atom(), "slug", "slug"),
     "atom-review": _owned(lambda owner: _atom(), "slug", "slug", state="approved"),
     "atom-review-decide": _owned(lambda owner: _atom(), "slug", "slug", state="approved"),
+    "atom-review-undo": _decision,
     "atom-bulk": _nothing,
     "atom-import": _nothing,
     "atoms-validate-all": _nothing,
@@ -256,6 +266,7 @@ SCENES: dict[str, Callable[[Any], Target]] = {
     "eval-labels": _owned(_eval_run, "run_id", tags="baseline", group="g1", note="n"),
     "eval-generation-review": _owned(_generation, "generation_id", label="flaky"),
     "study-new": _nothing,
+    "study-validate": lambda owner: Target(data={"text": "name: [unclosed", "scale": "tiny"}),
     "study-cancel": _owned(_study, "study_id"),
     "study-unit-resume": _unit_target,
     "study-retry": _owned(_stalled_study, "study_id"),

@@ -209,7 +209,8 @@ def review_queue(*, state: str = ReviewState.UNREVIEWED, at: str | None = None) 
 
     ``at`` picks the atom to show: the queued atom with that slug, else the first queued atom
     after it in list order (so after a decision the queue moves on), wrapping round to the
-    first. Neighbours wrap too, so j/k never dead-end.
+    first. ``next`` wraps round to the first atom; ``previous`` stops at the first (``k`` at
+    the top stays there rather than jumping to the end).
     """
     queued = Atom.objects.filter(review_state=state).order_by("topic", "slug")
     keys = list(queued.values_list("topic", "slug"))
@@ -221,7 +222,7 @@ def review_queue(*, state: str = ReviewState.UNREVIEWED, at: str | None = None) 
         if anchor is not None:
             index = next((i for i, k in enumerate(keys) if k >= anchor), 0)
     slug = keys[index][1]
-    prev_slug = keys[index - 1][1] if len(keys) > 1 else None
+    prev_slug = keys[index - 1][1] if index > 0 else None
     next_slug = keys[(index + 1) % len(keys)][1] if len(keys) > 1 else None
     return QueueSlot(
         atom=atom_get(slug=slug),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -329,9 +331,17 @@ def atom_save(
     return Atom.objects.select_related("author", "reviewed_by").get(pk=atom.pk)
 
 
-def _log_review(atom: Atom, *, kind: str, by: User | None) -> AtomReview:
+def _log_review(
+    atom: Atom, *, kind: str, by: User | None, changes: dict[str, Any] | None = None
+) -> AtomReview:
     return AtomReview.objects.create(
-        atom=atom, kind=kind, atom_version=atom.version, state=atom.review_state, notes=atom.notes, by=by
+        atom=atom,
+        kind=kind,
+        atom_version=atom.version,
+        state=atom.review_state,
+        notes=atom.notes,
+        by=by,
+        changes=changes or {},
     )
 
 
@@ -345,12 +355,53 @@ def atom_review(*, atom: Atom, state: str, by: User) -> AtomReview:
     if state not in ReviewState.values:
         raise ValueError(f"unknown review state {state!r}")
     atom = Atom.objects.select_for_update().get(pk=atom.pk)
+    # What the decision replaced, so that it can be undone exactly (atom_review_undo).
+    before = {
+        "state": atom.review_state,
+        "by": atom.reviewed_by_id,
+        "at": atom.reviewed_at.isoformat() if atom.reviewed_at else None,
+        "version": atom.reviewed_version,
+    }
+    _set_review(atom, state=state, by_id=by.pk, at=timezone.now(), version=atom.version)
+    changes = {"state": [before["state"], state], "before": before}
+    return _log_review(atom, kind=AtomReview.Kind.REVIEW, by=by, changes=changes)
+
+
+def _set_review(atom: Atom, *, state: str, by_id: int | None, at: Any, version: int | None) -> None:
     atom.review_state = state
-    atom.reviewed_by = by
-    atom.reviewed_at = timezone.now()
-    atom.reviewed_version = atom.version
+    atom.reviewed_by_id = by_id
+    atom.reviewed_at = at
+    atom.reviewed_version = version
     atom.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "reviewed_version", "updated_at"])
-    return _log_review(atom, kind=AtomReview.Kind.REVIEW, by=by)
+
+
+#: How long a queue decision can be undone: the Undo is for "I pressed the wrong key", not a
+#: way to rewrite old decisions (a new decision does that, and is logged).
+UNDO_WINDOW = timedelta(minutes=10)
+
+
+class UndoRefused(Exception):
+    """A decision that can no longer be undone (the message says why)."""
+
+
+@transaction.atomic
+def atom_review_undo(*, review: AtomReview, by: User) -> AtomReview:
+    """Put the atom's review back as it was before ``review`` (state, reviewer, time and
+    version) and log that as a new review event naming the one it undoes. Only the atom's
+    latest decision, within :data:`UNDO_WINDOW`, and only once."""
+    atom = Atom.objects.select_for_update().get(pk=review.atom_id)
+    latest = atom.reviews.filter(kind=AtomReview.Kind.REVIEW).order_by("-id").first()
+    before = (review.changes or {}).get("before")
+    if latest is None or latest.pk != review.pk or "undoes" in (review.changes or {}):
+        raise UndoRefused(f"{atom.slug} has had another decision since; decide again instead")
+    if before is None:
+        raise UndoRefused("this decision was made before decisions could be undone")
+    if timezone.now() - review.created_at > UNDO_WINDOW:
+        raise UndoRefused(f"a decision can be undone for {UNDO_WINDOW.seconds // 60} minutes")
+    at = datetime.fromisoformat(before["at"]) if before["at"] else None
+    _set_review(atom, state=before["state"], by_id=before["by"], at=at, version=before["version"])
+    changes = {"state": [review.state, before["state"]], "undoes": review.pk}
+    return _log_review(atom, kind=AtomReview.Kind.REVIEW, by=by, changes=changes)
 
 
 @transaction.atomic

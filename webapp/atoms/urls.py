@@ -15,6 +15,7 @@ urlpatterns = [
     path("export/atoms.jsonl", views.atom_export, name="atom-export"),
     path("review/", views.review_queue, name="atom-review-queue"),
     path("review/<str:slug>/", views.review_decide, name="atom-review-decide"),
+    path("review/<str:slug>/undo/<int:review_id>/", views.review_undo, name="atom-review-undo"),
     path("bulk/", views.atom_bulk, name="atom-bulk"),
     path("validate/", views.atoms_validate_all, name="atoms-validate-all"),
     path("load-library/", views.atoms_load_library, name="atoms-load-library"),

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,7 +26,7 @@ from webapp.atoms.forms import (
     parse_tags,
 )
 from webapp.atoms.importing import export_lines, upload_lines
-from webapp.atoms.models import Atom, ReviewState, ValidationStatus
+from webapp.atoms.models import Atom, AtomReview, ReviewState, ValidationStatus
 from webapp.atoms.records import RecordError
 from webapp.core.access import Action, AuthedHttpRequest, allowed
 from webapp.core.highlight import highlight_python
@@ -344,12 +344,32 @@ def review_decide(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     atom = selectors.atom_get_for_change(slug=slug, user=request.user)
     form = ReviewForm(request.POST)
     state = _queue_state(request)
+    ctx: dict[str, Any] = {}
     if form.is_valid():
-        services.atom_review(atom=atom, state=form.cleaned_data["state"], by=request.user)
+        ctx["decided"] = services.atom_review(atom=atom, state=form.cleaned_data["state"], by=request.user)
     if not _is_htmx(request):
         return redirect(f"{reverse('atom-review-queue')}?state={state}&at={slug}")
-    response = render_page(request, "atoms/review.html", _queue_context(request, state, slug), partial="card")
-    return response
+    ctx.update(_queue_context(request, state, slug))
+    return render_page(request, "atoms/review.html", ctx, partial="card")
+
+
+@require_POST
+@allowed(Action.ATOM_CHANGE)
+def review_undo(request: AuthedHttpRequest, slug: str, review_id: int) -> HttpResponse:
+    """Undo the queue's last decision (logged as a review event); shows that atom again."""
+    review = get_object_or_404(AtomReview, pk=review_id, atom__slug=slug, kind=AtomReview.Kind.REVIEW)
+    state = _queue_state(request)
+    ctx: dict[str, Any] = {}
+    try:
+        services.atom_review_undo(review=review, by=request.user)
+    except services.UndoRefused as exc:
+        ctx["undo_error"] = f"Not undone: {exc}."
+    if not _is_htmx(request):
+        if "undo_error" in ctx:
+            messages.error(request, ctx["undo_error"])
+        return redirect(f"{reverse('atom-review-queue')}?state={state}&at={slug}")
+    ctx.update(_queue_context(request, state, slug))
+    return render_page(request, "atoms/review.html", ctx, partial="card")
 
 
 @require_POST

@@ -62,6 +62,7 @@ ACCESS_TABLE: dict[str, Rule] = {
     "atom-annotate": Rule(Who.RESEARCHER, "annotate an atom"),
     "atom-review": Rule(Who.RESEARCHER, "review an atom"),
     "atom-review-decide": Rule(Who.RESEARCHER, "review an atom from the queue"),
+    "atom-review-undo": Rule(Who.RESEARCHER, "undo the queue's last decision (logged)"),
     "atom-bulk": Rule(Who.RESEARCHER, "tag or review atoms in bulk"),
     "atom-import": Rule(Who.RESEARCHER, "import atoms (JSONL)"),
     "atoms-validate-all": Rule(Who.RESEARCHER, "queue validation of every atom"),
@@ -90,6 +91,7 @@ ACCESS_TABLE: dict[str, Rule] = {
     "eval-generation-review": Rule(Who.RESEARCHER, "label any generation (shared review)"),
     # studies
     "study-new": Rule(Who.RESEARCHER, "launch a study"),
+    "study-validate": Rule(Who.RESEARCHER, "check a study template as it is typed (creates nothing)"),
     "study-cancel": Rule(Who.OWNER, "cancel a study, its runs and its evaluations"),
     "study-unit-resume": Rule(Who.OWNER, "resume a study's failed arm"),
     "study-retry": Rule(Who.OWNER, "retry a study stalled by errors while advancing"),

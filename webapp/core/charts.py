@@ -212,6 +212,8 @@ class ChartSpec:
     series: tuple[Series, ...]
     description: str = ""
     x_log: bool = False
+    #: Ticks only at the x values the series hold (k of pass@k: 1, 2, 5, 10, never 1.1).
+    x_integer: bool = False
     intervals: IntervalStyle = "band"
     size: ChartSize = "medium"
     poll_url: str = ""
@@ -267,6 +269,15 @@ class ChartSpec:
         return f"chart-{self.id}-spec"
 
     @property
+    def x_ticks(self) -> list[float | int]:
+        """With ``x_integer``, the distinct whole x values of the series, in order (where an
+        axis of k puts its ticks); empty otherwise."""
+        if not self.x_integer:
+            return []
+        values = {x for s in self.series for x in s.x if not isinstance(x, str) and float(x).is_integer()}
+        return sorted(values)
+
+    @property
     def categories(self) -> list[str]:
         """A bar chart's categories, in order of first appearance across its series."""
         seen: dict[str, None] = {}
@@ -292,7 +303,7 @@ class ChartSpec:
             "kind": self.kind,
             "title": self.title,
             "description": self.description,
-            "x": {"title": self.x_title, "log": self.x_log},
+            "x": {"title": self.x_title, "log": self.x_log, "integer": self.x_integer},
             "y_axes": [{"title": a.title, "log": a.log, "min": a.min, "max": a.max} for a in self.y_axes],
             "intervals": "whiskers" if self.kind == "bar" else self.intervals,
             "series": self.series_json(self.series),

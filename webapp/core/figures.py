@@ -10,6 +10,7 @@ resident for the import).
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,15 @@ if TYPE_CHECKING:
 #: The site's text colours (app.css: --fg, --muted) and grid colour, so exports look like pages.
 FG, MUTED, GRID = "#1d2430", "#5f6b7a", "#e6eaf0"
 MARKERS = ("o", "^", "s", "D", "X", "*", "P", "v")  # as charts.js's point styles, in order
+TITLE_PT = 11
+
+
+def _wrapped_title(title: str, width_px: int, dpi: int) -> str:
+    """The title broken into lines that fit the figure: matplotlib neither wraps a title nor
+    makes room for a long one, so a study's name cut it off at the right edge. A bold
+    character is at most about 0.62 em wide in the default font (DejaVu Sans)."""
+    em_px = TITLE_PT * dpi / 72
+    return "\n".join(textwrap.wrap(title, max(16, int(width_px * 0.95 / (em_px * 0.62))))) or title
 
 
 def _values(values: Sequence[float | int | None] | None, log: bool) -> list[float]:
@@ -72,7 +82,9 @@ def _figure(spec: ChartSpec, width_px: int, height_px: int, dpi: int) -> Figure:
         for side in a.spines.values():
             side.set_color(GRID)
     ax.set_xlabel(spec.x_title, color=MUTED)
-    ax.set_title(spec.title, loc="left", color=FG, fontsize=11, fontweight="bold")
+    ax.set_title(
+        _wrapped_title(spec.title, width_px, dpi), loc="left", color=FG, fontsize=TITLE_PT, fontweight="bold"
+    )
     ax.grid(True, color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
     if spec.kind == "bar":
@@ -80,6 +92,9 @@ def _figure(spec: ChartSpec, width_px: int, height_px: int, dpi: int) -> Figure:
     else:
         if spec.x_log:
             ax.set_xscale("log")
+        if spec.x_ticks:
+            ax.set_xticks(spec.x_ticks, [_tick(v) for v in spec.x_ticks])
+            ax.set_xticks([], minor=True)
         for i, s in enumerate(spec.series):
             _draw_line(spec, s, i, axes[s.axis], log=spec.y_axes[s.axis].log)
     handles = [h for a in axes for h in a.get_legend_handles_labels()[0]]

@@ -52,6 +52,7 @@ def passk_charts(table: PassTable, *, max_runs: int = MAX_RUNS) -> list[ChartSpe
                 + which,
                 x_title="k",
                 x_log=True,
+                x_integer=True,
                 y_axes=(Axis("pass@k", min=0, max=1),),
                 series=tuple(series),
                 intervals="whiskers",

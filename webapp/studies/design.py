@@ -71,7 +71,13 @@ _VAR = re.compile(r"^\$([a-z_][a-z0-9_]*)$")
 
 
 class DesignError(ValueError):
-    """A template or study that cannot be run as written (the message says where)."""
+    """A template or study that cannot be run as written (the message says where; ``line``
+    and ``column``, counted from 1, when the YAML itself is broken)."""
+
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
 
 
 @dataclass(frozen=True)
@@ -392,7 +398,17 @@ def _template_data(text: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise DesignError(f"the template is not valid YAML: {exc}") from exc
+        # One line that names the place (the parser's own snippet and carets are multi-line;
+        # the page and run_study show the offending line with a caret from line and column).
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        if mark is None:
+            raise DesignError(f"the template is not valid YAML: {exc}") from exc
+        why = "; ".join(str(p) for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p)
+        raise DesignError(
+            f"the template is not valid YAML at line {mark.line + 1}, column {mark.column + 1}: {why}",
+            line=mark.line + 1,
+            column=mark.column + 1,
+        ) from exc
     if not isinstance(data, dict):
         raise DesignError(
             "a study template is a mapping (name, factors, scales, shared, mixtures, evals, arms)"

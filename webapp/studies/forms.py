@@ -34,9 +34,15 @@ class StudyNewForm(Form):
     name = forms.CharField(required=False, max_length=200, help_text="Empty: the template's title.")
     text = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false", "class": "code"}),
+        strip=False,  # as typed: the check's line numbers are the editor's
+        widget=forms.Textarea(
+            attrs={"rows": 20, "spellcheck": "false", "class": "code", "wrap": "off", "data-line-numbers": ""}
+        ),
         label="Edited template (optional)",
-        help_text="Paste an edited copy of a template here to run it instead of the shipped file.",
+        help_text=(
+            "Load the chosen template above, or paste an edited copy, to run it instead of the shipped "
+            "file; it is checked as you type (errors below, with their line). Empty: the shipped template."
+        ),
     )
     contamination_override = forms.CharField(
         required=False,

@@ -30,19 +30,16 @@ from webapp.mixtures.services import mixture_create, snapshot_freeze
 from webapp.mixtures.services.contamination import ContaminationError, contamination_check
 from webapp.mixtures.tokenizing import TokenizerError
 from webapp.studies.design import (
-    DesignError,
     Difference,
     PoolPlan,
     StudyDesign,
     arm_protocol,
-    design_parse,
-    undeclared,
 )
 from webapp.studies.models import Study, StudySnapshot, StudyStatus, StudyUnit
 from webapp.studies.results import study_results
 from webapp.studies.selectors import study_design, study_snapshots
 from webapp.studies.states import ENDED_BADLY, IN_PROGRESS, MOVING, QUEUED, STOPPED, UnitState, unit_state
-from webapp.studies.validation import design_errors
+from webapp.studies.validation import TemplateCheck, template_check
 from webapp.synthesis.models import SynthesisRun
 from webapp.synthesis.pipeline import SynthesisConfig
 from webapp.synthesis.selectors import pools_owner
@@ -66,9 +63,13 @@ Units = dict[tuple[str, int], StudyUnit]
 class StudyRefused(Exception):
     """A study that must not launch; ``differences`` holds the undeclared ones, if that is why."""
 
-    def __init__(self, message: str, differences: Iterable[Difference] = ()) -> None:
+    def __init__(
+        self, message: str, differences: Iterable[Difference] = (), check: TemplateCheck | None = None
+    ) -> None:
         super().__init__(message)
         self.differences = list(differences)
+        #: The whole check when the template was refused (every difference, each problem's line).
+        self.check = check
 
 
 class PrepError(Exception):
@@ -96,21 +97,23 @@ def study_create(
     require(by, Action.RUN_LAUNCH)
     if seeds is not None and not 1 <= seeds <= 20:
         raise StudyRefused("seeds must be between 1 and 20")
-    try:
-        design = design_parse(text, scale=scale, seeds=seeds)
-    except DesignError as exc:
-        raise StudyRefused(str(exc)) from exc
-    extra = undeclared(design)
-    if extra:
-        keys = ", ".join(d.key for d in extra)
+    check = template_check(text, scale=scale, seeds=seeds)
+    design = check.design
+    if design is None:
+        problem = check.problems[0]
+        raise StudyRefused("\n".join(filter(None, (problem.message, problem.excerpt))), check=check)
+    if check.undeclared:
+        keys = ", ".join(d.key for d in check.undeclared)
         raise StudyRefused(
             f"the arms differ in settings the study does not declare as factors ({keys}); "
             "declare them under factors or make the arms agree",
-            extra,
+            check.undeclared,
+            check,
         )
-    errors = design_errors(design)
-    if errors:
-        raise StudyRefused("the study is invalid: " + "; ".join(errors))
+    if check.problems:
+        raise StudyRefused(
+            "the study is invalid: " + "; ".join(p.message for p in check.problems), check=check
+        )
     study = Study.objects.create(
         name=(name.strip() or design.title)[:200],
         template=template[:100],

@@ -7,6 +7,7 @@ from webapp.studies import views
 urlpatterns = [
     path("", views.study_list, name="studies"),
     path("new/", views.study_new, name="study-new"),
+    path("new/check", views.study_validate, name="study-validate"),
     path("templates/<slug:name>.yaml", views.template_download, name="study-template"),
     path("<int:study_id>/", views.study_detail, name="study"),
     path("<int:study_id>/cancel", views.study_cancel, name="study-cancel"),

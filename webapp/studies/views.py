@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from webapp.core.access import Action, AuthedHttpRequest, Refused, allowed, require_reader
@@ -23,6 +24,7 @@ from webapp.studies.results import interim_results
 from webapp.studies.selectors import study_data, study_design, units_with_curves
 from webapp.studies.states import unit_state
 from webapp.studies.timing import study_timing
+from webapp.studies.validation import template_check
 
 
 @require_GET
@@ -32,49 +34,94 @@ def study_list(request: AuthedHttpRequest) -> HttpResponse:
     return render_page(request, "studies/list.html", {"studies": studies})
 
 
-@require_http_methods(["GET", "POST"])
-@allowed(Action.RUN_LAUNCH)
-def study_new(request: AuthedHttpRequest) -> HttpResponse:
+def _initial(request: AuthedHttpRequest) -> dict[str, Any]:
+    """The form's first values; ``?edit=1`` loads the chosen template into the editor."""
     initial = {
         "template": request.GET.get("template", "sft_vs_rl"),
         "scale": request.GET.get("scale", "tiny"),
     }
-    form = StudyNewForm(request.POST or None, initial=initial)
-    refusal: services.StudyRefused | None = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        text = data["text"].strip() or template_text(data["template"])
-        try:
-            study = services.study_create(
-                by=request.user,
-                template=data["template"],
-                text=text,
-                scale=data["scale"],
-                seeds=data["seeds"],
-                name=data["name"],
-                contamination_override=data["contamination_override"],
-            )
-        except services.StudyRefused as exc:
-            refusal = exc
-            form.add_error("text" if data["text"].strip() else "template", str(exc))
-        else:
-            return redirect("study", study_id=study.pk)
+    if request.GET.get("edit"):
+        with suppress(DesignError):  # not a template: the form's template field says so
+            initial["text"] = template_text(initial["template"])
+    return initial
+
+
+def _previews() -> dict[str, Any]:
     previews = {}
     for name in template_names():
         try:
             previews[name] = design_parse(template_text(name), scale="tiny")
         except DesignError:
             continue
+    return previews
+
+
+def _launch(request: AuthedHttpRequest, form: StudyNewForm) -> Study | services.StudyRefused:
+    """Create the study the valid form asks for, or the refusal (its error set on the form)."""
+    data = form.cleaned_data
+    text = data["text"] if data["text"].strip() else template_text(data["template"])
+    try:
+        return services.study_create(
+            by=request.user,
+            template=data["template"],
+            text=text,
+            scale=data["scale"],
+            seeds=data["seeds"],
+            name=data["name"],
+            contamination_override=data["contamination_override"],
+        )
+    except services.StudyRefused as exc:
+        # One line next to the field; the editor's check below it shows the rest.
+        form.add_error("text" if data["text"].strip() else "template", str(exc).splitlines()[0])
+        return exc
+
+
+@require_http_methods(["GET", "POST"])
+@allowed(Action.RUN_LAUNCH)
+def study_new(request: AuthedHttpRequest) -> HttpResponse:
+    initial = _initial(request)
+    form = StudyNewForm(request.POST or None, initial=initial)
+    refusal: services.StudyRefused | None = None
+    if request.method == "POST" and form.is_valid():
+        launched = _launch(request, form)
+        if isinstance(launched, Study):
+            return redirect("study", study_id=launched.pk)
+        refusal = launched
+    check = refusal.check if refusal else None
+    if check is None and initial.get("text") and request.method == "GET":
+        check = template_check(initial["text"], scale=initial["scale"])
     asked = request.POST if request.method == "POST" else request.GET
     plan, plan_error = plan_for(
         template=asked.get("template") or "sft_vs_rl",
-        text=asked.get("text", ""),
+        text=asked.get("text", "") or initial.get("text", ""),
         scale=asked.get("scale") or "tiny",
         seeds=asked.get("seeds"),
     )
-    context = {"form": form, "refusal": refusal, "previews": previews, "plan": plan, "plan_error": plan_error}
+    context = {
+        "form": form,
+        "check": check,
+        "previews": _previews(),
+        "plan": plan,
+        "plan_error": plan_error,
+    }
     status = 400 if request.method == "POST" else 200
     return render_page(request, "studies/new.html", context, partial="plan", status=status)
+
+
+@require_POST
+@allowed(Action.RUN_LAUNCH)
+def study_validate(request: AuthedHttpRequest) -> HttpResponse:
+    """The editor's check as the researcher types: the launch's own checks on the text at the
+    chosen scale (nothing is created), rendered next to the editor."""
+    text = request.POST.get("text", "")
+    scale = request.POST.get("scale") or "tiny"
+    try:
+        seeds = int(request.POST["seeds"]) if request.POST.get("seeds") else None
+    except ValueError:
+        seeds = None  # the seeds field says so itself on submit
+    check = template_check(text, scale=scale, seeds=seeds) if text.strip() else None
+    # The fragment whoever asks (only the editor does): a plain page here would have no form.
+    return render(request, "studies/new.html#check", {"check": check})
 
 
 def _graph(study: Study, design: Any) -> list[list[dict[str, Any]]]:

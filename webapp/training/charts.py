@@ -22,6 +22,44 @@ def _series(points: dict[str, Points], name: str, label: str = "", axis: int = 0
     return Series.from_points(label or name, points.get(name, []), axis=axis, key=name)
 
 
+def _beta(run: TrainingRun) -> float | None:
+    beta = (run.config or {}).get("beta")
+    return float(beta) if isinstance(beta, int | float) else None
+
+
+def _shows_kl(run: TrainingRun, points: dict[str, Points]) -> bool:
+    """A KL axis only where there is or will be a KL curve: not with beta 0 (no KL penalty,
+    and TRL logs none), nor for a run that ended without logging one."""
+    if _beta(run) == 0.0:
+        return False
+    return bool(points.get("kl")) or not run.finished
+
+
+def _reward_chart(run: TrainingRun, points: dict[str, Points], live: str) -> ChartSpec:
+    reward = _series(points, "reward", "mean reward")
+    if not _shows_kl(run, points):
+        return ChartSpec(
+            id="reward",
+            kind="line",
+            title="Mean reward",
+            description="No KL curve: "
+            + ("the KL penalty (beta) is 0." if _beta(run) == 0.0 else "the run logged none."),
+            x_title="step",
+            y_axes=(Axis("mean reward"),),
+            series=(reward,),
+            poll_url=live,
+        )
+    return ChartSpec(
+        id="reward",
+        kind="line",
+        title="Mean reward and KL to the initial model",
+        x_title="step",
+        y_axes=(Axis("mean reward"), Axis("KL")),
+        series=(reward, _series(points, "kl", "KL", axis=1)),
+        poll_url=live,
+    )
+
+
 def run_charts(run: TrainingRun, *, after: float | None = None) -> list[ChartSpec]:
     """The run's charts; ``after`` keeps only later points (a poll's answer)."""
     points = metric_series(run=run, after=after)
@@ -43,15 +81,7 @@ def run_charts(run: TrainingRun, *, after: float | None = None) -> list[ChartSpe
         seen = {n[len(CATEGORY_PREFIX) :] for n in points if n.startswith(CATEGORY_PREFIX)}
         names = (*CATEGORY_ORDER, *sorted(seen - set(CATEGORY_ORDER)))
         charts += [
-            ChartSpec(
-                id="reward",
-                kind="line",
-                title="Mean reward and KL to the initial model",
-                x_title="step",
-                y_axes=(Axis("mean reward"), Axis("KL")),
-                series=(_series(points, "reward", "mean reward"), _series(points, "kl", "KL", axis=1)),
-                poll_url=live,
-            ),
+            _reward_chart(run, points, live),
             ChartSpec(
                 id="length",
                 kind="line",

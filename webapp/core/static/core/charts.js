@@ -198,6 +198,18 @@
     scales.x.title = {display: !!spec.x.title, text: spec.x.title, color: muted};
     scales.x.ticks = {color: muted};
     if (spec.kind === "line") scales.x.ticks.precision = 0;  // steps are whole numbers
+    if (spec.x.integer) {
+      // k of pass@k: a tick at each k measured, none at 1.1, 1.2 … (a log axis makes those).
+      scales.x.afterBuildTicks = function (axis) {
+        var seen = {};
+        spec.series.forEach(function (s) {
+          s.x.forEach(function (x) { if (typeof x === "number" && Math.round(x) === x) seen[x] = true; });
+        });
+        var ticks = Object.keys(seen).map(Number).sort(function (a, b) { return a - b; });
+        if (ticks.length) axis.ticks = ticks.map(function (v) { return {value: v}; });
+      };
+      scales.x.ticks.callback = function (v) { return fmt(v); };
+    }
     spec.y_axes.forEach(function (a, i) {
       var id = i ? "y1" : "y";
       scales[id] = {
