@@ -2,15 +2,26 @@
 
 Start with ``celery -A training_worker.celery_app worker -Q gpu --concurrency 1``.
 It shares the broker with the Django-side app but never imports Django.
+
+With ``ATOMLAB_GPU_FRESH_PROCESS`` on (the default) the worker runs the prefork pool with
+``worker_max_tasks_per_child=1``: each job runs in a pool child forked from the small parent
+(which never imports torch), and the child exits when the job ends, so the next job starts
+with no memory, CUDA context or file handle of the last one. Every pool child dies with its
+parent (``PR_SET_PDEATHSIG``), so a worker killed outright takes its running job with it.
+``--pool solo`` on the command line overrides the pool (and so the fresh process).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
 import time
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 from training_worker import kombu_patch
 from training_worker.settings import load_or_exit
@@ -69,6 +80,24 @@ def gpu_ping(sent_at: float) -> dict[str, object]:
 
 # One job per GPU: a worker process never runs two jobs at once, whatever its command line.
 app.conf.worker_concurrency = 1
+if _settings.fresh_process_per_job:
+    app.conf.worker_pool = "prefork"
+    app.conf.worker_max_tasks_per_child = 1
+
+_PR_SET_PDEATHSIG = 1
+
+
+@worker_process_init.connect
+def _die_with_the_worker(**_: Any) -> None:
+    """In each pool child: SIGKILL when the worker process that forked it dies, so a job
+    never runs on, orphaned, after its worker was killed (its heartbeat would keep its lock
+    alive and the reaper would never see it stop)."""
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        return  # not Linux: the child outlives a killed worker, as before
+    if os.getppid() != parent:  # the worker died before the line above took effect
+        os._exit(1)
 
 
 @app.task(name="atomlab.gpu.run_job", acks_late=True, reject_on_worker_lost=True)
