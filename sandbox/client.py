@@ -216,10 +216,13 @@ class SandboxClient:
         if not alive:
             raise SandboxError(_all_failed({a["url"]: a["error"] for a in answers}))
         healthy = [a for a in alive if a.get("ok")]
+        first = (healthy or alive)[0]
         return {
             "ok": bool(healthy),
             "status": "ok" if len(healthy) == len(answers) else "degraded",
-            "isolation": (healthy or alive)[0].get("isolation"),
+            "isolation": first.get("isolation"),
+            "layers": first.get("layers", {}),
+            "errors": first.get("errors", {}),
             "workers": sum(int(a.get("workers", 0)) for a in alive),
             "services": answers,
         }
