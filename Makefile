@@ -12,7 +12,7 @@ TEST_ENV := ATOMLAB_ENV=test \
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/atomlab} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 
-.PHONY: help install run test test-sqlite test-fast lint services bench bench-sandbox bench-atoms bench-synthesis bench-web bench-generation bench-training clean
+.PHONY: help install run test test-sqlite test-fast lint services bench bench-sandbox bench-sandbox-scaleout bench-worker-memory bench-atoms bench-synthesis bench-web bench-generation bench-training clean
 
 help:
 	@echo "make run    - install, migrate, create an admin, start Redis/workers/web on :8000"
@@ -57,10 +57,19 @@ test-sqlite: install services
 test-fast: install services
 	$(TEST_ENV) $(PY) -m pytest -m "not e2e" -x -q
 
-bench: bench-sandbox bench-atoms bench-synthesis bench-web bench-generation bench-training
+bench: bench-sandbox bench-sandbox-scaleout bench-worker-memory bench-atoms bench-synthesis bench-web bench-generation bench-training
 
 bench-sandbox: install
 	$(PY) bench/bench_sandbox.py
+
+# Throughput through one sandbox service and through two (one worker each), in the same run.
+bench-sandbox-scaleout: install
+	$(PY) bench/bench_sandbox_scaleout.py
+
+# The GPU worker's resident memory after ten tiny SFT jobs, one child for all (old) and a
+# child per job (ATOMLAB_GPU_FRESH_PROCESS=1, the default), in the same run; its own Redis.
+bench-worker-memory: install
+	$(PY) bench/bench_worker_memory.py
 
 # Benchmarks that need the database run against the test PostgreSQL and Redis.
 bench-atoms: install services

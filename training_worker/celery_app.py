@@ -2,13 +2,23 @@
 
 Start with ``celery -A training_worker.celery_app worker -Q gpu --concurrency 1``.
 It shares the broker with the Django-side app but never imports Django.
+
+With ``ATOMLAB_GPU_FRESH_PROCESS`` on (the default) the worker runs the prefork pool with
+``worker_max_tasks_per_child=1``: each job runs in a pool child forked from the small parent
+(which never imports torch), and the child exits when the job ends, so the next job starts
+with no memory, CUDA context or file handle of the last one. Every pool child dies with its
+parent (``PR_SET_PDEATHSIG``), so a worker killed outright takes its running job with it.
+``--pool solo`` on the command line overrides the pool (and so the fresh process).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
 import time
+from typing import Any
 
 from celery import Celery, signals
 
@@ -69,6 +79,24 @@ def gpu_ping(sent_at: float) -> dict[str, object]:
 
 # One job per GPU: a worker process never runs two jobs at once, whatever its command line.
 app.conf.worker_concurrency = 1
+if _settings.fresh_process_per_job:
+    app.conf.worker_pool = "prefork"
+    app.conf.worker_max_tasks_per_child = 1
+
+_PR_SET_PDEATHSIG = 1
+
+
+@signals.worker_process_init.connect
+def _die_with_the_worker(**_: Any) -> None:
+    """In each pool child: SIGKILL when the worker process that forked it dies, so a job
+    never runs on, orphaned, after its worker was killed (its heartbeat would keep its lock
+    alive and the reaper would never see it stop)."""
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        return  # not Linux: the child outlives a killed worker, as before
+    if os.getppid() != parent:  # the worker died before the line above took effect
+        os._exit(1)
 
 
 def _beat_presence(queues: list[str]) -> None:
@@ -78,7 +106,20 @@ def _beat_presence(queues: list[str]) -> None:
     from training_worker.presence import PresenceBeat
     from training_worker.settings import heartbeat_seconds
 
-    PresenceBeat(redis_client(_settings.redis_url), queues, heartbeat_seconds()).start()
+    beat = PresenceBeat(redis_client(_settings.redis_url), queues, heartbeat_seconds())
+    beat.start()
+    _presence.append(beat)
+
+
+#: This process's presence beat, withdrawn when the process ends.
+_presence: list[Any] = []
+
+
+@signals.worker_process_shutdown.connect
+@signals.worker_shutdown.connect
+def _presence_withdraw(**kwargs: object) -> None:
+    while _presence:
+        _presence.pop().withdraw()
 
 
 def _consumed_queues() -> list[str]:

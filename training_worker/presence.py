@@ -85,6 +85,12 @@ class PresenceBeat(threading.Thread):
         key = worker_key(record["host"], record["pid"])
         self.client.set(key, json.dumps(record), ex=self.ttl_s)
 
+    def withdraw(self) -> None:
+        """Remove this process's key (a pool child that exits after its one job, a worker that
+        shuts down): the queue page then stops listing it at once, not three beats later."""
+        with contextlib.suppress(Exception):
+            self.client.delete(worker_key(socket.gethostname(), os.getpid()))
+
     def run(self) -> None:
         """Beat now, then every ``interval_s``."""
         while True:

@@ -21,6 +21,10 @@ class WorkerSettings:
     #: Seconds before Redis re-delivers an unacknowledged message (BROKER_VISIBILITY_TIMEOUT_SECONDS,
     #: the same variable and default as the Django side; README "Jobs").
     visibility_timeout_seconds: int
+    #: Each job in a pool child of its own that exits when the job ends, so memory, CUDA
+    #: contexts and file handles never carry over to the next job (ATOMLAB_GPU_FRESH_PROCESS,
+    #: default 1; 0 keeps one child for every job, as before). README "The GPU worker on its own".
+    fresh_process_per_job: bool = True
 
 
 def _int(name: str, default: int) -> int:
@@ -40,6 +44,17 @@ def _visibility_timeout() -> int:
     return value
 
 
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise WorkerSettingsError(f"{name}={raw!r} is not a flag; use 1 or 0")
+
+
 def load() -> WorkerSettings:
     """Read and validate the environment."""
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -54,6 +69,7 @@ def load() -> WorkerSettings:
         redis_url=redis_url,
         artifact_root=os.environ.get("ARTIFACT_ROOT", "./var/artifacts"),
         visibility_timeout_seconds=_visibility_timeout(),
+        fresh_process_per_job=_flag("ATOMLAB_GPU_FRESH_PROCESS", True),
     )
 
 

@@ -79,7 +79,9 @@ TRAINING_CANCEL_GRACE_SECONDS = env_int("TRAINING_CANCEL_GRACE_SECONDS", 120, mi
 #: Rows one snapshot may hold; a recipe past it is refused (webapp/mixtures/budget.py).
 MIXTURE_MAX_ROWS = env_int("MIXTURE_MAX_ROWS", 500_000, minimum=1)
 
-#: When set, the web side judges through this sandbox HTTP service instead of a local pool.
+#: When set, the web side judges through this sandbox HTTP service instead of a local pool;
+#: several services, comma-separated, share the batches and stand in for each other
+#: (``sandbox/client.py``; ``SANDBOX_CHUNK`` and ``SANDBOX_PER_SERVICE`` tune the split).
 SANDBOX_URL = env_str("SANDBOX_URL", "")
 #: The sandbox service's shared token (sent as ``Authorization: Bearer``), when it has one.
 SANDBOX_TOKEN = env_str("SANDBOX_TOKEN", "")

@@ -259,3 +259,48 @@ def test_a_generate_job_runs_on_a_real_gpu_worker(
     assert sorted((r.task_id, r.sample_index) for r in rows) == [
         ("tiny/add", 0), ("tiny/add", 1), ("tiny/neg", 0), ("tiny/neg", 1),
     ]  # fmt: skip
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return "\nState:\tZ" not in fh.read()
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("fresh", ["1", "0"])
+def test_each_job_runs_in_a_fresh_pool_child_that_exits_when_it_ends(
+    fresh: str,
+    gpu_app: Any,
+    own_redis: str,
+    tiny_model: Path,
+    problems_file: Path,
+    artifact_root: Path,
+) -> None:
+    """The prefork worker as production starts it (no ``--pool`` on the command line): with
+    ATOMLAB_GPU_FRESH_PROCESS=1 (the default) two jobs run in two pool children and the
+    first is gone when the second starts; with 0, as before, one child runs both."""
+    env = dict(os.environ, REDIS_URL=own_redis, ARTIFACT_ROOT=str(artifact_root), HF_HUB_OFFLINE="1")
+    env["ATOMLAB_GPU_FRESH_PROCESS"] = fresh
+    queue = f"gpu-fresh{fresh}-{os.getpid()}"
+    name = f"{queue}@trainw-test"
+    proc = _start_worker("training_worker.celery_app", queue, name, env, pool="prefork")
+    try:
+        _wait_for_worker(gpu_app, name, proc, timeout=120)
+        pids = []
+        for _ in range(2):
+            job_id = new_job_id("fresh")
+            spec = _spec(job_id, tiny_model, problems_file, artifact_root, max_steps=2, save_steps=2)
+            result = gpu_app.send_task("atomlab.gpu.run_job", args=[spec.to_json()], queue=queue)
+            events = drain_events(own_redis, job_id, until="finished")
+            assert result.get(timeout=180)["status"] == "finished"
+            pids.append(int(events[0].payload["pid"]))
+        assert proc.poll() is None and proc.pid not in pids  # jobs ran in pool children
+        if fresh == "1":
+            assert pids[0] != pids[1] and not _alive(pids[0])
+        else:
+            assert pids[0] == pids[1] and _alive(pids[0])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)

@@ -6,6 +6,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,3 +40,15 @@ def test_importing_the_worker_package_loads_no_heavy_library() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_the_fresh_process_flag_defaults_on_and_refuses_a_non_flag(monkeypatch: Any) -> None:
+    from training_worker.settings import WorkerSettingsError, load
+
+    monkeypatch.delenv("ATOMLAB_GPU_FRESH_PROCESS", raising=False)
+    assert load().fresh_process_per_job is True
+    monkeypatch.setenv("ATOMLAB_GPU_FRESH_PROCESS", "0")
+    assert load().fresh_process_per_job is False
+    monkeypatch.setenv("ATOMLAB_GPU_FRESH_PROCESS", "maybe")
+    with pytest.raises(WorkerSettingsError, match="ATOMLAB_GPU_FRESH_PROCESS='maybe' is not a flag"):
+        load()

@@ -147,3 +147,22 @@ def test_the_health_page_shows_at_once_and_fetches_the_queue_rows(
     monkeypatch.setattr(health, "check_queues", lambda: down)
     part = client.get(reverse("health") + "?part=queues", HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in part and _row_state(part, "queue cpu") == "down" and "no worker online" in part
+
+
+def test_health_names_the_one_of_two_sandbox_services_that_is_down(
+    client: Any, viewer: Any, settings: Any
+) -> None:
+    from tests.sandbox.test_service_limits import service
+
+    dead = f"http://127.0.0.1:{_free_port()}"
+    client.force_login(viewer)
+    with service() as (url, _):
+        settings.SANDBOX_URL = f"{url},{dead}"
+        payload = client.get(reverse("health") + "?format=json").json()
+    sandbox = {c["name"]: c for c in payload["checks"]}["sandbox"]
+    assert sandbox["ok"], sandbox  # judging goes on through the other one
+    assert f"1 of 2 services not ok: {dead} (sandbox service at {dead} unreachable:" in sandbox["detail"]
+    settings.SANDBOX_URL = f"{dead},{dead.replace('127.0.0.1', 'localhost')}"
+    payload = client.get(reverse("health") + "?format=json").json()
+    sandbox = {c["name"]: c for c in payload["checks"]}["sandbox"]
+    assert not sandbox["ok"] and "every sandbox service failed (2 tried)" in sandbox["detail"]

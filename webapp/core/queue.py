@@ -243,7 +243,8 @@ def gpu_queue() -> QueueState:
     try:
         client = redis_client(settings.REDIS_URL)
         order = _broker_order(client, state.queue)
-        state.workers = read_workers(client)
+        # The workers that take this queue's jobs (others, on other queues, are not its).
+        state.workers = [w for w in read_workers(client) if state.queue in w.get("queues", [])]
     except Exception:  # Redis away: the database still says what waits
         state.broker_ok, client = False, None
     expected = _durations()

@@ -4,6 +4,7 @@ worker process, and a run's duration over its attempts."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,9 @@ def test_a_place_says_its_estimated_wait_and_from_how_many_jobs(researcher: Any)
     assert "every 5s" not in _page(researcher, f"{reverse('queue')}?job={second.job_id}")
 
 
-def test_the_queue_page_says_when_nothing_waits_and_no_worker_reports(viewer: Any) -> None:
+def test_the_queue_page_says_when_nothing_waits_and_no_worker_reports(viewer: Any, settings: Any) -> None:
+    # A queue of its own: workers other tests left running serve theirs, not this one.
+    settings.TRAINING_QUEUE = f"gpu-empty-{uuid.uuid4().hex[:6]}"
     html = _page(viewer, reverse("queue"))
     assert "Nothing waits for a GPU worker." in html and "No GPU job runs now." in html
     assert "No GPU worker has reported" in html and 'hx-trigger="every 5s"' not in html

@@ -17,9 +17,10 @@ from tests.conftest import _start_worker, _wait_for_worker
 
 
 class GpuWorker:
-    """One worker process on ``queue``."""
+    """One worker process on ``queue``, with the prefork pool as production runs it: each job
+    in a pool child of its own (ATOMLAB_GPU_FRESH_PROCESS, default on)."""
 
-    def __init__(self, queue: str, artifact_root: str, pool: str = "solo") -> None:
+    def __init__(self, queue: str, artifact_root: str, pool: str = "prefork") -> None:
         from webapp.celery_app import app
 
         env = dict(os.environ, ARTIFACT_ROOT=artifact_root, ATOMLAB_HEARTBEAT_SECONDS="1", HF_HUB_OFFLINE="1")
