@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The fault drill of issue 11, on a `make run`-like stack of its own: a fresh SQLite
 database and a Redis server on a free port under a temporary folder, and the Procfile's
-programs (web, cpu, gpu, beat) plus that Redis under scripts/supervise.py, with the
+programs (web, cpu, events, gpu, beat) plus that Redis under scripts/supervise.py, with the
 settings' default job limits (override them through the environment).
 
 1. kill -9 the cpu worker's main process mid-synthesis: is the web server still up, when is

@@ -11,7 +11,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 APP_REF = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+:[A-Za-z_]\w*")
-EXPECTED = {"postgres", "redis", "web", "worker-cpu", "worker-gpu", "beat", "sandbox"}
+EXPECTED = {"postgres", "redis", "web", "worker-cpu", "worker-events", "worker-gpu", "beat", "sandbox"}
 
 
 def _compose() -> dict[str, Any]:
@@ -105,6 +105,6 @@ def test_beat_sends_the_reaper_and_every_service_restarts_when_it_dies() -> None
     assert command[:4] == ["celery", "-A", "webapp.celery_app", "beat"]
     for name, service in services.items():
         assert service.get("restart") == "unless-stopped", name
-    for worker in ("worker-cpu", "worker-gpu"):
+    for worker in ("worker-cpu", "worker-events", "worker-gpu"):
         command = services[worker]["command"]
         assert "--without-gossip" in command and "--without-mingle" in command, worker

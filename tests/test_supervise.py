@@ -106,10 +106,11 @@ def test_the_procfile_runs_the_whole_stack_from_modules_that_exist() -> None:
     sys.modules["supervise"] = mod  # dataclasses look their module up while it loads
     spec.loader.exec_module(mod)
     programs = dict(mod.parse_procfile((REPO / "Procfile").read_text()))
-    assert set(programs) == {"web", "cpu", "gpu", "beat"}
+    assert set(programs) == {"web", "cpu", "events", "gpu", "beat"}
     for name, command in programs.items():
         for module in _referenced_modules(command.split()):
             assert _module_exists(module), f"{name}: {module}"
-    for worker in ("cpu", "gpu"):
+    for worker in ("cpu", "events", "gpu"):
         assert "--without-gossip" in programs[worker] and "--without-mingle" in programs[worker]
     assert " beat " in programs["beat"]
+    assert "-Q events " in programs["events"]  # events never wait behind cpu jobs
