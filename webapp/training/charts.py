@@ -13,6 +13,7 @@ from webapp.training.models import Method, TrainingRun
 from webapp.training.panels import panel_charts
 from webapp.training.progress import CATEGORY_PREFIX
 from webapp.training.selectors import Points, metric_series
+from webapp.training.telemetry import telemetry_charts
 
 #: Rollout categories in the order the legend lists them: the one vocabulary of verdicts.
 CATEGORY_ORDER: tuple[str, ...] = tuple(c.value for c in Category)
@@ -74,5 +75,6 @@ def run_charts(run: TrainingRun, *, after: float | None = None) -> list[ChartSpe
                 colours={f"{CATEGORY_PREFIX}{c}": category_colour(c) for c in names},
             ),
         ]
+    charts += telemetry_charts(points, live=live)  # where the time goes, tokens/s, memory
     # What apps above training add (evaluation during training), on the page and in polls.
     return charts + panel_charts(run)
