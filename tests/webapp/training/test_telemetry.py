@@ -6,8 +6,10 @@ in test_runs_on_workers.py and tests/e2e/test_run_telemetry.py."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import tarfile
 from typing import Any
 
 import pytest
@@ -143,3 +145,35 @@ def test_the_log_tail_keeps_the_newest_lines(grpo: TrainingRun) -> None:
     _send(grpo, 6)
     tail = log_tail(grpo, limit=3)
     assert [line.message for line in tail.lines] == ["step 5/40", "step 6/40", "a <b>warning</b>"]
+
+
+@pytest.mark.django_db
+def test_a_lora_checkpoint_downloads_as_its_adapter_said_so_without_the_trainer_state(
+    researcher: Any, viewer: Any, client: Any, artifacts: Any
+) -> None:
+    run = TrainingRun.objects.create(
+        method="sft", model="default", base_model="default", train_snapshot=make_snapshot(),
+        config={"use_lora": True}, max_steps=4, total=4, attempt=1, created_by=researcher,
+    )  # fmt: skip
+    folder = artifacts / "runs" / str(run.pk) / "checkpoints" / "checkpoint-4"
+    (folder / "nested").mkdir(parents=True)
+    files = {"adapter_config.json": b"{}", "adapter_model.safetensors": bytes(range(256)) * 5000,
+             "nested/tokenizer.json": b"{}", "optimizer.pt": b"x", "rng_state.pth": b"x",
+             "training_args.bin": b"x"}  # fmt: skip
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    run.checkpoints.create(step=4, uri=str(folder))
+    client.force_login(viewer)
+    page = client.get(f"/runs/{run.pk}/").content.decode()
+    assert f'href="/runs/{run.pk}/checkpoints/4.tar.gz"' in page and "LoRA adapter, not merged" in page
+    response = client.get(f"/runs/{run.pk}/checkpoints/4.tar.gz")
+    with tarfile.open(fileobj=io.BytesIO(b"".join(response.streaming_content)), mode="r:gz") as tar:
+        members = {m.name.split("/", 1)[1]: m for m in tar.getmembers()}
+        assert sorted(members) == ["adapter_config.json", "adapter_model.safetensors", "atomlab.json",
+                                   "nested/tokenizer.json"]  # fmt: skip
+        weights = tar.extractfile(members["adapter_model.safetensors"])
+        assert weights is not None and weights.read() == files["adapter_model.safetensors"]
+        manifest = tar.extractfile(members["atomlab.json"])
+        assert manifest is not None and json.loads(manifest.read())["weights"] == "lora-adapter"
+    assert client.get(f"/runs/{run.pk}/checkpoints/5.tar.gz").status_code == 404
+    assert client.post(f"/runs/{run.pk}/checkpoints/4.tar.gz").status_code == 405  # GET only
