@@ -75,6 +75,6 @@ def run_charts(run: TrainingRun, *, after: float | None = None) -> list[ChartSpe
                 colours={f"{CATEGORY_PREFIX}{c}": category_colour(c) for c in names},
             ),
         ]
-    charts += telemetry_charts(points, live=live)  # where the time goes, tokens/s, memory
+    charts += telemetry_charts(points, live=live, split=run.method != Method.SFT)  # where the time goes, tokens/s, memory
     # What apps above training add (evaluation during training), on the page and in polls.
     return charts + panel_charts(run)

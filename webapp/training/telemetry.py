@@ -44,10 +44,10 @@ def _series(points: Points, name: str, label: str, axis: int = 0) -> Series:
     return Series.from_points(label, points.get(name, []), axis=axis, key=name)
 
 
-def telemetry_charts(points: Points, *, live: str) -> list[ChartSpec]:
-    """The time-per-step chart (stacked by stage where the worker split the step) and the
-    tokens-per-second and peak-memory chart, from the run's metric points."""
-    split = any(name in points for name, _ in STAGES)
+def telemetry_charts(points: Points, *, live: str, split: bool) -> list[ChartSpec]:
+    """The time-per-step chart (stacked by stage when ``split``: RL, whose worker splits the
+    step; decided by the method, not the points, so a chart drawn before the first step polls
+    the same series) and the tokens-per-second and peak-memory chart."""
     series = tuple(_series(points, n, label) for n, label in STAGES) if split else (
         _series(points, METRIC_STEP_S, "step"),
     )  # fmt: skip
@@ -124,7 +124,7 @@ def _line(raw: Any) -> LogLine | None:
         time=datetime.fromtimestamp(float(raw["t"]), tz=UTC),
         level=str(raw.get("level", "info")),
         logger=str(raw.get("logger", "")),
-        message=str(raw.get("message", "")),
+        message=str(raw.get("message", "")).rstrip(),
     )
 
 

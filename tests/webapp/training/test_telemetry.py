@@ -165,7 +165,7 @@ def test_a_lora_checkpoint_downloads_as_its_adapter_said_so_without_the_trainer_
     run.checkpoints.create(step=4, uri=str(folder))
     client.force_login(viewer)
     page = client.get(f"/runs/{run.pk}/").content.decode()
-    assert f'href="/runs/{run.pk}/checkpoints/4.tar.gz"' in page and "LoRA adapter, not merged" in page
+    assert f'href="/runs/{run.pk}/checkpoints/4.tar.gz"' in page and "LoRA adapter, not merged" in page and "load one on its base model" in page
     response = client.get(f"/runs/{run.pk}/checkpoints/4.tar.gz")
     with tarfile.open(fileobj=io.BytesIO(b"".join(response.streaming_content)), mode="r:gz") as tar:
         members = {m.name.split("/", 1)[1]: m for m in tar.getmembers()}
