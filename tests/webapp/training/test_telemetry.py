@@ -165,7 +165,11 @@ def test_a_lora_checkpoint_downloads_as_its_adapter_said_so_without_the_trainer_
     run.checkpoints.create(step=4, uri=str(folder))
     client.force_login(viewer)
     page = client.get(f"/runs/{run.pk}/").content.decode()
-    assert f'href="/runs/{run.pk}/checkpoints/4.tar.gz"' in page and "LoRA adapter, not merged" in page and "load one on its base model" in page
+    assert (
+        f'href="/runs/{run.pk}/checkpoints/4.tar.gz"' in page
+        and "LoRA adapter, not merged" in page
+        and "load one on its base model" in page
+    )
     response = client.get(f"/runs/{run.pk}/checkpoints/4.tar.gz")
     with tarfile.open(fileobj=io.BytesIO(b"".join(response.streaming_content)), mode="r:gz") as tar:
         members = {m.name.split("/", 1)[1]: m for m in tar.getmembers()}
@@ -177,3 +181,18 @@ def test_a_lora_checkpoint_downloads_as_its_adapter_said_so_without_the_trainer_
         assert manifest is not None and json.loads(manifest.read())["weights"] == "lora-adapter"
     assert client.get(f"/runs/{run.pk}/checkpoints/5.tar.gz").status_code == 404
     assert client.post(f"/runs/{run.pk}/checkpoints/4.tar.gz").status_code == 405  # GET only
+
+
+def test_only_the_first_axis_of_a_line_chart_stacks() -> None:
+    from webapp.core.charts import Axis, ChartSpec, ChartSpecError, Series
+
+    line = Series("a", [1], [1.0])
+    with pytest.raises(ChartSpecError, match="only a line chart's first y-axis stacks"):
+        ChartSpec(id="x", kind="bar", title="t", x_title="", y_axes=(Axis("s"),), series=(), stacked=True)
+    with pytest.raises(ChartSpecError, match="only a line chart's first y-axis stacks"):
+        ChartSpec(id="x", kind="line", title="t", x_title="step", y_axes=(Axis("s"), Axis("b")),
+                  series=(line, Series("b", [1], [2.0], axis=1)), stacked=True)  # fmt: skip
+    spec = ChartSpec(
+        id="x", kind="line", title="t", x_title="step", y_axes=(Axis("s"),), series=(line,), stacked=True
+    )
+    assert spec.to_json()["stacked"] is True
