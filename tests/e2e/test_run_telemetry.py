@@ -52,6 +52,9 @@ def test_the_log_tail_follows_the_run_and_the_checkpoint_download_loads(
     if page.evaluate(BADGE) == "Running":
         page.screenshot(path=str(SHOTS / "run-grpo-running.png"), full_page=True)
     assert page.evaluate(NO_OVERFLOW)
+    page.goto(f"{site.url}/runs/")
+    page.screenshot(path=str(SHOTS / "runs-list.png"), full_page=True)
+    page.goto(f"{site.url}/runs/{run.pk}/")
 
     wait_until(page, f"{BADGE} === 'Succeeded'", timeout_s=300)
     page.reload()
