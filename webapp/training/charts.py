@@ -75,6 +75,7 @@ def run_charts(run: TrainingRun, *, after: float | None = None) -> list[ChartSpe
                 colours={f"{CATEGORY_PREFIX}{c}": category_colour(c) for c in names},
             ),
         ]
-    charts += telemetry_charts(points, live=live, split=run.method != Method.SFT)  # where the time goes, tokens/s, memory
+    # Where the time goes (split by stage for RL), tokens/s and peak memory.
+    charts += telemetry_charts(points, live=live, split=run.method != Method.SFT)
     # What apps above training add (evaluation during training), on the page and in polls.
     return charts + panel_charts(run)
