@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import re
 import tarfile
 from typing import Any
@@ -148,7 +149,7 @@ def test_the_log_tail_keeps_the_newest_lines(grpo: TrainingRun) -> None:
 
 
 @pytest.mark.django_db
-def test_a_lora_checkpoint_downloads_as_its_adapter_said_so_without_the_trainer_state(
+def test_a_lora_checkpoint_streams_as_its_adapter_said_so_without_the_trainer_state(
     researcher: Any, viewer: Any, client: Any, artifacts: Any
 ) -> None:
     run = TrainingRun.objects.create(
@@ -157,7 +158,8 @@ def test_a_lora_checkpoint_downloads_as_its_adapter_said_so_without_the_trainer_
     )  # fmt: skip
     folder = artifacts / "runs" / str(run.pk) / "checkpoints" / "checkpoint-4"
     (folder / "nested").mkdir(parents=True)
-    files = {"adapter_config.json": b"{}", "adapter_model.safetensors": bytes(range(256)) * 5000,
+    # 3 MiB that gzip cannot shrink: the archive must come out in pieces, never whole.
+    files = {"adapter_config.json": b"{}", "adapter_model.safetensors": random.Random(0).randbytes(3 << 20),
              "nested/tokenizer.json": b"{}", "optimizer.pt": b"x", "rng_state.pth": b"x",
              "training_args.bin": b"x"}  # fmt: skip
     for name, data in files.items():
@@ -171,7 +173,9 @@ def test_a_lora_checkpoint_downloads_as_its_adapter_said_so_without_the_trainer_
         and "load one on its base model" in page
     )
     response = client.get(f"/runs/{run.pk}/checkpoints/4.tar.gz")
-    with tarfile.open(fileobj=io.BytesIO(b"".join(response.streaming_content)), mode="r:gz") as tar:
+    chunks = list(response.streaming_content)
+    assert len(chunks) >= 3 and max(map(len, chunks)) < 1.1 * (1 << 20)
+    with tarfile.open(fileobj=io.BytesIO(b"".join(chunks)), mode="r:gz") as tar:
         members = {m.name.split("/", 1)[1]: m for m in tar.getmembers()}
         assert sorted(members) == ["adapter_config.json", "adapter_model.safetensors", "atomlab.json",
                                    "nested/tokenizer.json"]  # fmt: skip
@@ -196,3 +200,15 @@ def test_only_the_first_axis_of_a_line_chart_stacks() -> None:
         id="x", kind="line", title="t", x_title="step", y_axes=(Axis("s"),), series=(line,), stacked=True
     )
     assert spec.to_json()["stacked"] is True
+
+
+def test_an_exported_stacked_chart_draws_each_stage_on_top_of_the_one_below() -> None:
+    from webapp.core.charts import Axis, ChartSpec, Series
+    from webapp.core.figures import _figure
+
+    parts = (Series("generation", [1, 2], [2.0, 3.0]), Series("reward", [1, 2], [1.0, None]),
+             Series("update", [1, 2], [0.5, 0.5]))  # fmt: skip
+    spec = ChartSpec(id="time", kind="line", title="Time per step", x_title="step",
+                     y_axes=(Axis("s", min=0),), series=parts, stacked=True)  # fmt: skip
+    lines = _figure(spec, 800, 450, 100).axes[0].lines
+    assert [list(line.get_ydata()) for line in lines] == [[2.0, 3.0], [3.0, 3.0], [3.5, 3.5]]
