@@ -83,7 +83,10 @@ class JobLogHandler(logging.Handler):
 
     def _loop(self) -> None:
         while not self._stop.wait(self.every_s):
-            self.flush()
+            try:
+                self.flush()
+            except Exception:  # the broker away for a moment: that batch is lost, not the job
+                continue
 
     def start(self) -> None:
         """Start the thread that flushes every ``every_s`` seconds."""
