@@ -6,7 +6,9 @@ beside the same TRL configuration run as a bare script in this process, in the s
     .venv/bin/python bench/bench_training.py [--sft-steps 12] [--grpo-steps 4] [--rounds 1]
 
 The product's per-step time is the gap between consecutive ``metrics`` events (the worker logs
-every step); the bare script's is the gap between consecutive ``on_step_end`` calls. Medians
+every step); the bare script's is the gap between consecutive ``on_step_end`` calls. The
+worker's own split of a step (generation, reward in the sandbox, update; tokens/s) is
+reported beside it, as medians over the product run's steps. Medians
 leave the first step out (warm-up). Rounds alternate product and bare so that a busy machine
 slows both alike. Needs Redis (``REDIS_URL``); the database is a throwaway SQLite file.
 Prints a table and writes ``var/bench/training.json``.
@@ -100,8 +102,37 @@ def product(method: str, config: dict[str, Any], snapshot: Any, user: Any) -> di
     )
     lengths = MetricPoint.objects.filter(run=run, name="completion_length").order_by("step")
     return {"run": run.pk, "steps": len(stamps), "wall_s": round(time.perf_counter() - started, 2),
-            "s_per_step": _median_step(stamps),
+            "s_per_step": _median_step(stamps), "split": _split(run),
             "completion_length": list(lengths.values_list("value", flat=True))}  # fmt: skip
+
+
+#: The worker's own per-step measurements (training_worker.contracts): the step's wall time
+#: and, for RL, its split into generation, reward (the sandbox) and update.
+SPLIT = ("time/step_s", "time/generation_s", "time/reward_s", "time/update_s", "throughput/tokens_per_s")
+
+
+def _split(run: Any) -> dict[str, float]:
+    """Median over the run's steps (the first left out: warm-up) of each SPLIT metric the
+    worker sent."""
+    from webapp.training.models import MetricPoint
+
+    out = {}
+    for name in SPLIT:
+        values = list(
+            MetricPoint.objects.filter(run=run, name=name, step__gt=1, value__isnull=False)
+            .order_by("step")
+            .values_list("value", flat=True)
+        )
+        if values:
+            out[name] = round(statistics.median(v for v in values if v is not None), 3)
+    return out
+
+
+def _split_text(split: dict[str, float]) -> str:
+    parts = [f"{name.split('/')[1]} {value:.2f}" for name, value in split.items() if name != "time/step_s"]
+    return (
+        f"step {split.get('time/step_s', float('nan')):.2f} s: " + ", ".join(parts) if split else "no split"
+    )
 
 
 def bare(method: str, config: dict[str, Any], snapshot: Any) -> dict[str, Any]:
@@ -209,15 +240,18 @@ def main() -> None:
                 b = bare(method, config, snapshot)
                 print(
                     f"  {method} round {i + 1}: product {p['s_per_step']:.3f} s/step, "
-                    f"bare {b['s_per_step']:.3f} s/step",
+                    f"bare {b['s_per_step']:.3f} s/step; the worker's split: {_split_text(p['split'])}",
                     flush=True,
                 )
                 pairs.append({"product": p, "bare": b})
             prod = statistics.median(x["product"]["s_per_step"] for x in pairs)
             bar = statistics.median(x["bare"]["s_per_step"] for x in pairs)
+            split = {name: round(statistics.median(x["product"]["split"][name] for x in pairs), 3)
+                     for name in SPLIT if all(name in x["product"]["split"] for x in pairs)}  # fmt: skip
             results[method] = {
                 "config": config, "rounds": pairs, "product_s_per_step": round(prod, 4),
                 "bare_s_per_step": round(bar, 4), "overhead_pct": round(100 * (prod - bar) / bar, 1),
+                "split_median": split,
             }  # fmt: skip
     finally:
         for proc in procs:
@@ -237,6 +271,8 @@ def main() -> None:
             f"{method:<6} {r['product_s_per_step']:>15.3f} {r['bare_s_per_step']:>12.3f} "
             f"{r['overhead_pct']:>8.1f}%"
         )
+    for method in results:
+        print(f"{method} per step, the worker's medians: {_split_text(results[method]['split_median'])}")
     print(f"\nwritten to {OUT.relative_to(REPO)}")
 
 

@@ -46,7 +46,34 @@ EVENT_TYPES: tuple[str, ...] = (
     "failed",
     "cancelled",
     "heartbeat",
+    "log_batch",
 )
+#: Metric names (keys of a ``metrics`` payload) for where a step's time goes: the mean per
+#: optimizer step over the steps since the previous ``metrics`` event, in seconds. ``step``
+#: is the step's wall time (its start to its end, checkpoint saving and event sending left
+#: out); for RL it splits into ``generation`` (the rollouts), ``reward`` (all reward
+#: functions: the sandbox's judging) and ``update`` (the rest: log-probabilities, backward,
+#: optimizer). Measured on rank 0.
+METRIC_STEP_S = "time/step_s"
+METRIC_GENERATION_S = "time/generation_s"
+METRIC_REWARD_S = "time/reward_s"
+METRIC_UPDATE_S = "time/update_s"
+#: Tokens the trainer counted (prompt and completion tokens for RL, input tokens for SFT)
+#: per second of step time, over the same steps.
+METRIC_TOKENS_PER_S = "throughput/tokens_per_s"
+#: Peak memory in MiB, named for what was measured: CUDA's max allocated by this job
+#: (``torch.cuda.max_memory_allocated``), or without CUDA the worker process's peak resident
+#: set since it started (``ru_maxrss``; a worker that ran earlier jobs reports their peak too).
+METRIC_PEAK_CUDA_MB = "memory/peak_cuda_allocated_mb"
+METRIC_PEAK_RSS_MB = "memory/peak_rss_mb"
+#: Caps on a job attempt's ``log_batch`` events (the worker's log tail on the run page):
+#: lines per attempt, characters per line, lines per event, and the least seconds between
+#: two events. Past the line cap the rest are counted in ``dropped``, not sent.
+LOG_MAX_LINES = 2000
+LOG_MAX_LINE_CHARS = 500
+LOG_BATCH_LINES = 200
+LOG_EVERY_S = 2.0
+
 #: Event types after which a job emits nothing more.
 TERMINAL_EVENTS: frozenset[str] = frozenset({"finished", "failed", "cancelled"})
 
@@ -217,6 +244,15 @@ class ProgressEvent(_Wire):
     ``started`` {kind, model, config, versions, host, pid}; ``metrics`` {name: number};
     ``log`` {level, message}; ``checkpoint`` {uri, step}; ``finished`` {checkpoint, metrics};
     ``failed`` {error}; ``cancelled`` {checkpoint}; ``heartbeat`` {host, pid}.
+    ``metrics`` of a training job also carry the step's time split, tokens per second and
+    peak memory (:data:`METRIC_STEP_S` and the names beside it).
+
+    ``log_batch`` {lines: [{t, level, logger, message}], dropped}: the worker's own logging
+    during the job (trainer progress, library warnings, errors), batched at most every
+    :data:`LOG_EVERY_S` seconds, at most :data:`LOG_MAX_LINES` lines per attempt
+    (``dropped`` counts the lines left out so far), each line cut at
+    :data:`LOG_MAX_LINE_CHARS` characters. Every kind of job sends them, rank 0 only; the
+    last one comes before the terminal event.
 
     A ``generate`` job (step always 0) sends ``generations`` {done, total, generations_uri}
     (samples written so far, at most every ``progress_every_s``, and once at the end),

@@ -18,6 +18,7 @@ from training_worker.configs import ConfigError
 from training_worker.contracts import JobSpec
 from training_worker.control import Heartbeat, JobControl, spec_digest
 from training_worker.events import Emitter, EventSink
+from training_worker.joblog import capture_job_log
 from training_worker.presence import current_job, rss_bytes
 from training_worker.registry import UnknownMethod, method
 
@@ -189,7 +190,8 @@ def _run(
             control=control,
             heartbeat=heartbeat,
         )
-        result = chosen.load_runner()(ctx)
+        with capture_job_log(emitter):  # flushed before the ending event below
+            result = chosen.load_runner()(ctx)
     except (ConfigError, UnknownMethod) as exc:
         error = str(exc)
         emitter.emit("failed", {"error": error}, step=step)

@@ -113,6 +113,19 @@ class Storage:
         fs, path = self._remote(key)
         return bool(fs.exists(path))
 
+    def files(self, key: str = "") -> list[tuple[str, int]]:
+        """Every file under the directory ``key``, recursively: ``(path relative to key, size
+        in bytes)``, sorted (empty when it does not exist). For archives streamed file by file."""
+        if self.local:
+            base = self.path(key)
+            found = [p for p in base.rglob("*") if p.is_file()] if base.is_dir() else []
+            return sorted((p.relative_to(base).as_posix(), p.stat().st_size) for p in found)
+        fs, folder = self._remote(key)
+        if not fs.isdir(folder):
+            return []
+        found = fs.find(folder, detail=True)
+        return sorted((str(n)[len(folder) :].lstrip("/"), int(info["size"])) for n, info in found.items())
+
     def read_bytes(self, key: str) -> bytes:
         """The content of the file at ``key``."""
         try:

@@ -3,6 +3,7 @@ turns TRL's loop into events, checkpoints in storage, rollout files and cooperat
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import shutil
@@ -19,7 +20,10 @@ from training_worker.contracts import JobSpec
 from training_worker.control import Heartbeat, JobControl
 from training_worker.events import Emitter
 from training_worker.models import cache_dir, load_causal_lm, load_tokenizer, resolve_model
+from training_worker.runners.telemetry import StepTelemetry, progress_line
 from training_worker.storage import Storage, materialise_dir, resolve_uri
+
+log = logging.getLogger("training_worker.progress")
 
 CHECKPOINTS = "checkpoints"
 ROLLOUTS = "rollouts"
@@ -175,8 +179,11 @@ def _metrics(logs: dict[str, Any]) -> dict[str, float]:
 class JobCallback(TrainerCallback):
     """Events, checkpoints, rollouts and cancel around TRL's loop.
 
-    - every log: a ``metrics`` event (and, for RL, the step's rollouts as a JSONL file and
-      a ``generations`` event pointing at it);
+    - every log: a ``metrics`` event with the step's time split, tokens/s and peak memory
+      (:class:`~training_worker.runners.telemetry.StepTelemetry`; a runner calls
+      ``callback.telemetry.time_stages(trainer)`` for the RL split), a progress line in the
+      job's log, and, for RL, the step's rollouts as a JSONL file and a ``generations`` event
+      pointing at it;
     - every save: the checkpoint copied to the job's storage when that is not local, and a
       ``checkpoint`` event with its URI;
     - every step end: the cancel flag is polled; when set, a checkpoint is saved and the
@@ -191,6 +198,7 @@ class JobCallback(TrainerCallback):
         self.last_checkpoint: str | None = ctx.spec.resume_checkpoint
         self.last_metrics: dict[str, float] = {}
         self.summary: dict[str, float] = {}
+        self.telemetry = StepTelemetry(cuda=ctx.cuda)
 
     # The loop runs on every rank under `accelerate launch`; only rank 0 reports.
     def _main(self, state: TrainerState) -> bool:
@@ -214,8 +222,11 @@ class JobCallback(TrainerCallback):
             return
         if rows and _world() > 1:  # the trainer averaged rank 0's shares only
             metrics.update({k: 0.0 for k in metrics if k.startswith("rollouts/")} | _shares(rows))
+        tokens = metrics.get("num_tokens", float(state.num_input_tokens_seen or 0) or None)
+        metrics.update(self.telemetry.metrics(tokens))
         self.last_metrics = metrics
         self.ctx.emitter.emit("metrics", metrics, step=state.global_step)
+        log.info(progress_line(state.global_step, int(state.max_steps or 0), metrics))
         self._flush_rollouts(state.global_step, rows)
 
     def _gathered_rollouts(self) -> list[dict[str, Any]]:
@@ -242,10 +253,23 @@ class JobCallback(TrainerCallback):
             counts[r["category"]] = counts.get(r["category"], 0) + 1
         self.ctx.emitter.emit("generations", {"uri": uri, "rows": len(rows), "categories": counts}, step=step)
 
+    def on_train_begin(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **_: Any
+    ) -> None:
+        """Start the telemetry's first window."""
+        self.telemetry.train_begins(float(state.num_input_tokens_seen or 0))
+
+    def on_step_begin(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **_: Any
+    ) -> None:
+        """Start timing the step."""
+        self.telemetry.step_begins()
+
     def on_step_end(
         self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **_: Any
     ) -> None:
-        """Poll the cancel flag (rank 0 decides; every rank follows)."""
+        """Time the step, then poll the cancel flag (rank 0 decides; every rank follows)."""
+        self.telemetry.step_ends()
         stop = 0
         if self._main(state):
             if self.ctx.control is not None and self.ctx.control.cancel_requested():

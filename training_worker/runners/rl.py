@@ -87,6 +87,7 @@ def run_rl(ctx: RunContext) -> RunResult:
             callbacks=[callback],
         )
         drop_printer(trainer)
+        callback.telemetry.time_stages(trainer)  # generation / reward / update
         trainer.train(resume_from_checkpoint=resume_path(ctx))
         return finish(ctx, trainer, callback)
     finally:

@@ -221,6 +221,9 @@ class ChartSpec:
     colours: dict[str, str] = field(default_factory=dict)
     x_alt_title: str = ""
     csv_url: str = ""
+    #: Line charts only: the series of the first y-axis drawn as stacked areas (parts of a
+    #: whole, such as a step's time split into its stages).
+    stacked: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "y_axes", tuple(self.y_axes))
@@ -250,6 +253,8 @@ class ChartSpec:
                 raise ChartSpecError(f"chart {self.id}: bar series {s.label!r} needs category names as x")
             if self.kind != "bar" and any(categorical):
                 raise ChartSpecError(f"chart {self.id}: series {s.label!r} needs numbers as x")
+        if self.stacked and (self.kind != "line" or any(s.axis for s in self.series)):
+            raise ChartSpecError(f"chart {self.id}: only a line chart's first y-axis stacks")
         if self.poll_url:
             if self.kind != "line":
                 raise ChartSpecError(
@@ -308,6 +313,8 @@ class ChartSpec:
             "intervals": "whiskers" if self.kind == "bar" else self.intervals,
             "series": self.series_json(self.series),
         }
+        if self.stacked:
+            data["stacked"] = True
         if self.kind == "bar":
             data["categories"] = self.categories
         if self.poll_url:

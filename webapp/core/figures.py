@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,12 +96,28 @@ def _figure(spec: ChartSpec, width_px: int, height_px: int, dpi: int) -> Figure:
         if spec.x_ticks:
             ax.set_xticks(spec.x_ticks, [_tick(v) for v in spec.x_ticks])
             ax.set_xticks([], minor=True)
-        for i, s in enumerate(spec.series):
+        series = _stacked(spec.series) if spec.stacked else list(spec.series)
+        for i, s in enumerate(series):
             _draw_line(spec, s, i, axes[s.axis], log=spec.y_axes[s.axis].log)
+            if spec.stacked:  # the area between this series' top and the one below it
+                below = series[i - 1].y if i else [0.0] * len(s.y)
+                xs = [float(x) for x in s.x if not isinstance(x, str)]
+                ax.fill_between(xs, _values(below, False), _values(s.y, False), color=spec.colour(i, s.key),
+                                alpha=0.35, linewidth=0)  # fmt: skip
     handles = [h for a in axes for h in a.get_legend_handles_labels()[0]]
     if len(spec.series) > 1 or spec.kind != "line":
         ax.legend(handles=handles, loc="best", fontsize=9, frameon=False)
     return fig
+
+
+def _stacked(series: Sequence[Series]) -> list[Series]:
+    """Each series on top of the ones before it, as the browser stacks them (a gap counts as
+    0; stacked series share their x values)."""
+    out: list[Series] = []
+    for s in series:
+        below = out[-1].y if out else [0.0] * len(s.y)
+        out.append(replace(s, y=[(v or 0.0) + (b or 0.0) for v, b in zip(s.y, below, strict=True)]))
+    return out
 
 
 def _label(spec: ChartSpec, s: Series) -> str:

@@ -13,6 +13,7 @@ from webapp.training.models import Method, TrainingRun
 from webapp.training.panels import panel_charts
 from webapp.training.progress import CATEGORY_PREFIX
 from webapp.training.selectors import Points, metric_series
+from webapp.training.telemetry import telemetry_charts
 
 #: Rollout categories in the order the legend lists them: the one vocabulary of verdicts.
 CATEGORY_ORDER: tuple[str, ...] = tuple(c.value for c in Category)
@@ -104,5 +105,7 @@ def run_charts(run: TrainingRun, *, after: float | None = None) -> list[ChartSpe
                 colours={f"{CATEGORY_PREFIX}{c}": category_colour(c) for c in names},
             ),
         ]
+    # Where the time goes (split by stage for RL), tokens/s and peak memory.
+    charts += telemetry_charts(points, live=live, split=run.method != Method.SFT)
     # What apps above training add (evaluation during training), on the page and in polls.
     return charts + panel_charts(run)

@@ -19,7 +19,7 @@ from webapp.core.labels import LabelFilters
 from webapp.core.models import JobStatus
 from webapp.core.queue import GpuJobSource
 from webapp.mixtures.models import Snapshot
-from webapp.training.models import Method, MetricPoint, RunEvent, TrainingRun
+from webapp.training.models import Checkpoint, Method, MetricPoint, RunEvent, TrainingRun
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,14 @@ def run_get(*, run_id: int, fetched_by: Any) -> TrainingRun:
         ),
         pk=run_id,
     )
+
+
+def checkpoint_get(*, run: TrainingRun, step: int) -> Checkpoint:
+    """``run``'s checkpoint at ``step`` (404 when it has none there, or its files are gone)."""
+    checkpoint = get_object_or_404(Checkpoint.objects.select_related("run"), run=run, step=step)
+    if not Storage(checkpoint.uri).exists():
+        raise Http404(f"the files of run {run.pk}'s checkpoint at step {step} are gone")
+    return checkpoint
 
 
 def runs_of_snapshot(*, snapshot: Snapshot, fetched_by: Any, limit: int = 20) -> list[TrainingRun]:

@@ -12,6 +12,11 @@ urlpatterns = [
     path("<int:run_id>/", views.run_detail, name="run"),
     path("<int:run_id>/metrics", views.run_metrics, name="run-metrics"),
     path("<int:run_id>/rollouts/", views.run_rollouts, name="run-rollouts"),
+    path(
+        "<int:run_id>/checkpoints/<int:step>.tar.gz",
+        views.run_checkpoint_download,
+        name="run-checkpoint-download",
+    ),
     path("<int:run_id>/cancel", views.run_cancel_view, name="run-cancel"),
     path("<int:run_id>/resume", views.run_resume_view, name="run-resume"),
     path("<int:run_id>/labels", views.run_labels, name="run-labels"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,6 +16,7 @@ from webapp.core.htmx import render_page
 from webapp.core.labels import LabelsPlace, label_filter_context, labels_view
 from webapp.core.paging import page_of, query_without
 from webapp.training import selectors
+from webapp.training.archive import checkpoint_archive, tar_gz_stream
 from webapp.training.charts import run_charts
 from webapp.training.forms import LaunchForm, initial_from_preset, initial_from_run, preset_warnings
 from webapp.training.models import Method, TrainingRun
@@ -29,6 +30,7 @@ from webapp.training.services import (
     run_launch,
     run_resume,
 )
+from webapp.training.telemetry import log_tail, run_eta
 
 PER_PAGE = 30
 #: Where a run's tags, group and note live (``webapp.core.labels``).
@@ -121,6 +123,8 @@ def run_detail(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
         "run": run,
         "charts": run_charts(run),
         "log": selectors.run_log(run=run),
+        "log_tail": log_tail(run),
+        "eta": run_eta(run),
         "checkpoints": list(run.checkpoints.order_by("step")),
         "rollout_steps": selectors.rollout_steps(run=run),
         "children": selectors.runs_started_from(run=run),
@@ -151,6 +155,17 @@ def run_metrics(request: AuthedHttpRequest, run_id: int) -> JsonResponse:
     except ValueError:
         after = None
     return poll_response(request, run_charts(run, after=after), finished=run.finished)
+
+
+@require_GET
+def run_checkpoint_download(request: AuthedHttpRequest, run_id: int, step: int) -> StreamingHttpResponse:
+    """A checkpoint's model folder as a streamed ``.tar.gz`` with ``atomlab.json`` beside the
+    weights (``webapp.training.archive``). Anyone who may read the run may download it."""
+    run = selectors.run_get(run_id=run_id, fetched_by=request.user)
+    archive = checkpoint_archive(selectors.checkpoint_get(run=run, step=step))
+    response = StreamingHttpResponse(tar_gz_stream(archive), content_type="application/gzip")
+    response["Content-Disposition"] = f'attachment; filename="{archive.folder}.tar.gz"'
+    return response
 
 
 @require_POST

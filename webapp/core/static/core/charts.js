@@ -131,6 +131,11 @@
     // Whiskers on bars are dark (a bar's own colour would hide the part inside it); on
     // points they keep the series' colour.
     if (s.low && (kind === "bar" || spec.intervals === "whiskers")) ds.whiskers = line ? s.colour : cssVar("--fg", "#1d2430");
+    // Stacked areas: each series filled down to the one below it (the first to zero).
+    if (spec.stacked) {
+      ds.fill = index ? "-1" : "origin";
+      ds.backgroundColor = withAlpha(s.colour, 0.35);
+    }
     return ds;
   }
 
@@ -222,6 +227,7 @@
       if (a.min !== null) scales[id].min = a.min;
       if (a.max !== null) scales[id].max = a.max;
       if (spec.kind === "bar" && a.min === null) scales[id].beginAtZero = true;
+      if (spec.stacked && i === 0) { scales[id].stacked = true; scales[id].beginAtZero = true; }
     });
     var xTitle = spec.x.title || "x";
     return {

@@ -1,0 +1,142 @@
+"""What the GPU worker reports about a run itself, read for the run page and the runs list:
+where each step's time goes (a stacked chart), tokens per second and peak memory, the time
+left (:mod:`webapp.training.eta`), and the tail of the worker's log for the job (its
+``log_batch`` events, see :mod:`training_worker.joblog`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from training_worker.contracts import (
+    METRIC_GENERATION_S,
+    METRIC_PEAK_CUDA_MB,
+    METRIC_PEAK_RSS_MB,
+    METRIC_REWARD_S,
+    METRIC_STEP_S,
+    METRIC_TOKENS_PER_S,
+    METRIC_UPDATE_S,
+)
+from webapp.core.charts import Axis, ChartSpec, Series
+from webapp.core.models import JobStatus
+from webapp.training.eta import ETA_WINDOW, Eta, eta_from
+from webapp.training.models import RunEvent, TrainingRun
+
+#: The RL split, bottom to top of the stack, with its legend label.
+STAGES: tuple[tuple[str, str], ...] = (
+    (METRIC_GENERATION_S, "generation (rollouts)"),
+    (METRIC_REWARD_S, "reward (sandbox)"),
+    (METRIC_UPDATE_S, "update (log-probs, backward, optimizer)"),
+)
+#: Peak memory: the metric the worker sent says what it measured.
+MEMORY: tuple[tuple[str, str], ...] = (
+    (METRIC_PEAK_CUDA_MB, "peak memory: CUDA max allocated (MiB)"),
+    (METRIC_PEAK_RSS_MB, "peak memory: worker process RSS (MiB)"),
+)
+#: Lines of the worker's log the run page shows (the newest).
+TAIL_LINES = 200
+
+Points = dict[str, list[tuple[int, float | None]]]
+
+
+def _series(points: Points, name: str, label: str, axis: int = 0) -> Series:
+    return Series.from_points(label, points.get(name, []), axis=axis, key=name)
+
+
+def telemetry_charts(points: Points, *, live: str, split: bool) -> list[ChartSpec]:
+    """The time-per-step chart (stacked by stage when ``split``: RL, whose worker splits the
+    step; decided by the method, not the points, so a chart drawn before the first step polls
+    the same series) and the tokens-per-second and peak-memory chart."""
+    series = tuple(_series(points, n, label) for n, label in STAGES) if split else (
+        _series(points, METRIC_STEP_S, "step"),
+    )  # fmt: skip
+    memory_name, memory_label = next(((n, lab) for n, lab in MEMORY if n in points), MEMORY[1])
+    return [
+        ChartSpec(
+            id="time",
+            kind="line",
+            title="Time per step",
+            description="Mean wall time per optimizer step since the previous logged step, measured by "
+            "the worker (rank 0). RL splits it into generating the rollouts, the reward (every reward "
+            "function: the sandbox judging the code) and the update (the rest). Saving checkpoints "
+            "and sending events are not in it.",
+            x_title="step",
+            y_axes=(Axis("seconds per step", min=0),),
+            series=series,
+            stacked=split,
+            poll_url=live,
+        ),
+        ChartSpec(
+            id="throughput",
+            kind="line",
+            title="Tokens per second and peak memory",
+            description="Tokens the trainer counted (RL: prompt and completion tokens) per second of "
+            "step time; peak memory as the worker measured it: CUDA's max allocated for this job, "
+            "or without CUDA the worker process's peak resident memory since it started.",
+            x_title="step",
+            y_axes=(Axis("tokens per second", min=0), Axis("MiB", min=0)),
+            series=(
+                _series(points, METRIC_TOKENS_PER_S, "tokens/s"),
+                _series(points, memory_name, memory_label, axis=1),
+            ),
+            poll_url=live,
+        ),
+    ]
+
+
+def run_eta(run: TrainingRun) -> Eta | None:
+    """The time a running run has left (None when it is not running, has no ``max_steps``, or
+    logged fewer than two steps in this attempt)."""
+    if run.status != JobStatus.RUNNING or not run.max_steps:
+        return None
+    recent = (
+        RunEvent.objects.filter(run=run, type="metrics", seq__gt=run.seq_floor)
+        .order_by("-seq")
+        .values_list("step", "timestamp")[: ETA_WINDOW + 1]
+    )
+    return eta_from(sorted(recent), max_steps=run.max_steps)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line of the worker's log."""
+
+    time: datetime
+    level: str
+    logger: str
+    message: str
+
+
+@dataclass(frozen=True)
+class LogTail:
+    """The newest lines of a run's worker log, oldest first, and how many the worker did not
+    send (over its cap)."""
+
+    lines: list[LogLine] = field(default_factory=list)
+    dropped: int = 0
+
+
+def _line(raw: Any) -> LogLine | None:
+    if not isinstance(raw, dict) or not isinstance(raw.get("t"), (int, float)):
+        return None
+    return LogLine(
+        time=datetime.fromtimestamp(float(raw["t"]), tz=UTC),
+        level=str(raw.get("level", "info")),
+        logger=str(raw.get("logger", "")),
+        message=str(raw.get("message", "")).rstrip(),
+    )
+
+
+def log_tail(run: TrainingRun, *, limit: int = TAIL_LINES) -> LogTail:
+    """The last ``limit`` lines the worker logged for ``run`` (every attempt, in order)."""
+    events = list(RunEvent.objects.filter(run=run, type="log_batch").order_by("-seq")[:limit])
+    lines: list[LogLine] = []
+    dropped = 0
+    for event in events:  # newest first
+        dropped = max(dropped, int(event.payload.get("dropped") or 0))
+        batch = [x for x in map(_line, event.payload.get("lines") or []) if x is not None]
+        lines[:0] = batch
+        if len(lines) >= limit:
+            break
+    return LogTail(lines=lines[-limit:], dropped=dropped)
