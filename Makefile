@@ -12,7 +12,7 @@ TEST_ENV := ATOMLAB_ENV=test \
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/atomlab} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 
-.PHONY: help install run test test-sqlite test-fast lint services bench bench-sandbox bench-sandbox-scaleout bench-worker-memory bench-atoms bench-synthesis bench-web bench-generation bench-training clean
+.PHONY: help install run test test-sqlite test-fast lint services bench bench-sandbox bench-sandbox-scaleout bench-worker-memory bench-atoms bench-synthesis bench-web bench-overlay bench-generation bench-training clean
 
 help:
 	@echo "make run    - install, migrate, create an admin, start Redis/workers/web on :8000"
@@ -57,7 +57,7 @@ test-sqlite: install services
 test-fast: install services
 	$(TEST_ENV) $(PY) -m pytest -m "not e2e" -x -q
 
-bench: bench-sandbox bench-sandbox-scaleout bench-worker-memory bench-atoms bench-synthesis bench-web bench-generation bench-training
+bench: bench-sandbox bench-sandbox-scaleout bench-worker-memory bench-atoms bench-synthesis bench-web bench-overlay bench-generation bench-training
 
 bench-sandbox: install
 	$(PY) bench/bench_sandbox.py
@@ -80,6 +80,10 @@ bench-synthesis: install services
 
 bench-web: install services
 	$(TEST_ENV) $(PY) bench/bench_web.py
+
+# Several runs on one chart: 3 and 20 runs of 3,000 logged steps against one run's page.
+bench-overlay: install services
+	$(TEST_ENV) $(PY) bench/bench_overlay.py
 
 # The default model's generation throughput on this machine, batched against one by one.
 # One torch thread: on cores shared with other work, two threads stall each other (README).
