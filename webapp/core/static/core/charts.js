@@ -431,6 +431,9 @@
     var scales = chart.options.scales;
     scales.x.title.text = view.alt && spec.x_alt ? spec.x_alt.title : spec.x.title;
     scales.x.ticks.precision = view.alt ? undefined : 0;
+    // Wall time starts at the run's first event: from 0, so the ticks fall on round minutes.
+    if (!("stepMin" in this)) this.stepMin = scales.x.min;
+    scales.x.min = view.alt ? 0 : this.stepMin;
     scales.x.ticks.callback = view.alt ? function (v) { return fmt(v); } : undefined;
     spec.y_axes.forEach(function (a, i) {
       var sc = scales[i ? "y1" : "y"];
