@@ -164,5 +164,5 @@ def test_a_study_page_marks_interim_results_and_its_eta_then_its_duration(
 
     page.goto(f"{site.url}/studies/new/")
     help_text = page.inner_text('[data-field="scale"]')
-    assert "about 6–8 min on 2 quiet CPU cores" in help_text and "27 min" in help_text
+    assert "3 min 12 s measured on 2 CPU cores" in help_text and "27 min" in help_text
     page.locator("#study-form").screenshot(path=str(SHOTS / "new-study-scale.png"))

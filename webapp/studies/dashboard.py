@@ -34,7 +34,7 @@ def summary(user: Any) -> StageState:
         counts,
         ready=done > 0,
         todo="No finished study yet. Launch one from a template (the SFT-versus-RL study runs at tiny "
-        "scale in about 6–8 minutes on 2 quiet CPU cores, an estimate) and read its table.",
+        "scale in about 3 minutes on 2 CPU cores) and read its table.",
         next=Link("New study", reverse("study-new"), Action.RUN_LAUNCH),
         recent=recent,
     )
