@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "webapp.training",
     "webapp.evaluation",
     "webapp.studies",
+    "webapp.playground",
 ]
 
 MIDDLEWARE = [
