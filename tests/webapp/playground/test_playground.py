@@ -220,3 +220,29 @@ def test_only_its_owner_or_an_admin_cancels_and_a_queued_request_stops_at_once(
     assert client.post(f"/playground/{req.pk}/cancel").status_code == 302
     req.refresh_from_db()
     assert req.status == JobStatus.CANCELLED
+
+
+def test_the_reaper_hook_keeps_a_generating_request_alive_from_its_workers_heartbeat(
+    researcher: Any, redis_client: Any
+) -> None:
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from training_worker.control import job_key
+    from webapp.core.jobs import jobs_reap
+
+    req = playground_create(by=researcher, ask=Ask(prompt="hi"), dispatch=False)
+    old = datetime.now(tz=UTC) - timedelta(hours=1)
+    PlaygroundRequest.objects.filter(pk=req.pk).update(status=JobStatus.RUNNING, heartbeat_at=old)
+    redis_client.set(job_key(req.job_id, "heartbeat"), str(time.time()), ex=60)
+    try:
+        jobs_reap()  # the hook runs first: the worker's beat refreshes the row, nothing is reaped
+        req.refresh_from_db()
+        assert req.status == JobStatus.RUNNING and req.heartbeat_at is not None and req.heartbeat_at > old
+        redis_client.delete(job_key(req.job_id, "heartbeat"))
+        PlaygroundRequest.objects.filter(pk=req.pk).update(heartbeat_at=old)
+        jobs_reap()  # no beat: the worker died, the shared reaper fails the request
+        req.refresh_from_db()
+        assert req.status == JobStatus.FAILED and "No heartbeat" in req.error
+    finally:
+        redis_client.delete(job_key(req.job_id, "heartbeat"))
