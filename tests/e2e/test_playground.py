@@ -20,6 +20,7 @@ from tests.training_worker.tiny import build_tiny_model
 from tests.webapp.mixtures.conftest import WORKER_ARTIFACT_ROOT
 from tests.webapp.training.conftest import make_snapshot
 from tests.webapp.training.workers import GpuWorker
+from webapp.core.categories import category_label
 from webapp.playground.models import PlaygroundRequest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -98,7 +99,7 @@ def test_a_researcher_sends_a_problem_watches_the_bar_and_reads_the_judged_sampl
     req = PlaygroundRequest.objects.get(pk=pk)
     for s in req.samples.all():
         card = page.locator(f"#sample-{s.index}")
-        assert s.verdict in card.inner_text()
+        assert s.category and category_label(s.category) in card.inner_text()  # one verdict, its label
         assert card.locator(".completion").count() == 1 and card.locator(".code").count() == 1
     assert "passed every case" in page.inner_text("#sample-count")
     assert page.evaluate(NO_OVERFLOW)

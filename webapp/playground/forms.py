@@ -24,7 +24,7 @@ class SnapshotField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 class PromptForm(Form):
     prompt = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
         required=False,
         help_text="sent as the user message through the model's chat template, as in training",
     )
