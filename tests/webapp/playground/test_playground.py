@@ -104,6 +104,10 @@ def test_try_it_fills_the_checkpoint_and_the_problem_link_fills_the_prompt(
     page = client.get(f"/playground/?checkpoint={checkpoint.pk}").content.decode()
     assert f'value="{checkpoint.pk}"' in page and "step 20 of" in page
     snapshot = make_snapshot(role="eval")
+    snapshot_page = client.get(f"/datasets/snapshots/{snapshot.sha256}/").content.decode()
+    assert f'href="/playground/?snapshot={snapshot.pk}"' in snapshot_page
+    page = client.get(f"/playground/?snapshot={snapshot.pk}").content.decode()
+    assert '<option value="tiny/neg">' in page  # a snapshot alone: its task ids are offered
     page = client.get(f"/playground/?snapshot={snapshot.pk}&task=tiny/add").content.decode()
     assert "Write add(a, b) returning the sum.</textarea>" in page
     assert '<option value="tiny/neg">' in page  # the task field offers the snapshot's ids
