@@ -136,6 +136,7 @@ APP_FLOORS: dict[str, int] = {
     "training": 4,
     "evaluation": 5,
     "studies": 6,
+    "playground": 6,
 }
 #: Imports that run up a floor on purpose: a page that lists where a thing is used may look
 #: up (DESIGN.md). Nothing else belongs here; each entry is (importing file, module).

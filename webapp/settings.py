@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "webapp.training",
     "webapp.evaluation",
     "webapp.studies",
+    "webapp.playground",
 ]
 
 MIDDLEWARE = [

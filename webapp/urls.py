@@ -15,6 +15,7 @@ urlpatterns = [
     path("runs/", include("webapp.training.urls")),
     path("evaluations/", include("webapp.evaluation.urls")),
     path("studies/", include("webapp.studies.urls")),
+    path("playground/", include("webapp.playground.urls")),
     path("", include("webapp.core.urls")),
 ]
 

@@ -128,6 +128,15 @@ def _eval_run(owner: Any, status: str = JobStatus.RUNNING) -> Any:
     return EvalRun.objects.create(model="default", protocol={}, created_by=owner, status=status)
 
 
+def _play_request(owner: Any) -> Any:
+    from webapp.playground.models import PlaygroundRequest
+
+    return PlaygroundRequest.objects.create(
+        prompt="p", model="default", n=1, temperature=0, max_new_tokens=8, created_by=owner,
+        status=JobStatus.RUNNING, phase="judging",
+    )  # fmt: skip
+
+
 def _study(owner: Any) -> Any:
     """A running study of Alice's: one arm training, one evaluating, the base evaluation
     running, and one blocked arm (what Resume acts on)."""
@@ -270,6 +279,8 @@ SCENES: dict[str, Callable[[Any], Target]] = {
     "study-cancel": _owned(_study, "study_id"),
     "study-unit-resume": _unit_target,
     "study-retry": _owned(_stalled_study, "study_id"),
+    "playground": _nothing,
+    "playground-cancel": _owned(_play_request, "request_id"),
 }
 
 

@@ -49,6 +49,7 @@ class Action(StrEnum):
     RUN_LAUNCH = "run.launch"  # launch, clone and resume training runs
     EVAL_RUN = "eval.run"  # launch and re-score evaluations
     EVAL_REVIEW = "eval.review"  # label failed generations
+    PLAYGROUND_PROMPT = "playground.prompt"  # send a prompt to a model or checkpoint
     JOB_CANCEL_OWN = "job.cancel_own"  # cancel, resume or re-score a job one started
     ACT_ON_ANY = "owned.any"  # cancel, resume or re-score anybody's job, run, evaluation or study
     QUEUES_ROUNDTRIP = "queues.roundtrip"  # send pings through every queue
@@ -64,6 +65,7 @@ NEEDS: dict[Action, Role] = {
     Action.RUN_LAUNCH: Role.RESEARCHER,
     Action.EVAL_RUN: Role.RESEARCHER,
     Action.EVAL_REVIEW: Role.RESEARCHER,
+    Action.PLAYGROUND_PROMPT: Role.RESEARCHER,
     Action.JOB_CANCEL_OWN: Role.RESEARCHER,
     Action.ACT_ON_ANY: Role.ADMIN,
     Action.QUEUES_ROUNDTRIP: Role.RESEARCHER,

@@ -95,6 +95,9 @@ ACCESS_TABLE: dict[str, Rule] = {
     "study-cancel": Rule(Who.OWNER, "cancel a study, its runs and its evaluations"),
     "study-unit-resume": Rule(Who.OWNER, "resume a study's failed arm"),
     "study-retry": Rule(Who.OWNER, "retry a study stalled by errors while advancing"),
+    # the playground: sending is anyone's (researcher), in their name; cancelling is the owner's
+    "playground": Rule(Who.RESEARCHER, "send a prompt to a model or a checkpoint (a small generate job)"),
+    "playground-cancel": Rule(Who.OWNER, "cancel a playground request"),
 }
 
 #: Address namespaces the table leaves to their own checks, and why.

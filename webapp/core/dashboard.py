@@ -128,6 +128,11 @@ OTHER_SECTIONS: tuple[Stage, ...] = (
         "Studies",
         "Controlled experiments: arms that differ only in declared factors, read in one table.",
     ),
+    Stage(
+        "playground",
+        "Playground",
+        "Prompt a checkpoint or a model and read its answers, judged when the prompt is a problem.",
+    ),
 )
 
 #: Every section, in navigation order.

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 
 from training_worker.contracts import JobSpec
 from training_worker.control import JobControl, job_key, redis_client
@@ -40,6 +42,27 @@ class GpuJob(Protocol):
 def control_for(job: GpuJob) -> JobControl:
     """The job's Redis keys (the broker's Redis, which every worker shares)."""
     return JobControl(redis_client(settings.REDIS_URL), job.job_id)
+
+
+def heartbeats_refresh(rows: QuerySet[Any]) -> int:
+    """Bring ``heartbeat_at`` of each row of ``rows`` (GPU jobs that are running) up to its
+    worker's Redis heartbeat, so that a busy events queue never gets a live job reaped; one
+    whose worker died stops refreshing and the shared reaper fails it. A reap hook of every
+    app whose GPU jobs generate (evaluations, the playground) calls it. Returns how many
+    rows were refreshed."""
+    jobs = list(rows)
+    if not jobs:
+        return 0
+    client = redis_client(settings.REDIS_URL)
+    refreshed = 0
+    for job in jobs:
+        beat = client.get(job_key(job.job_id, "heartbeat"))
+        if beat is None:
+            continue
+        at = datetime.fromtimestamp(float(beat), tz=UTC)
+        if job.heartbeat_at is None or at > job.heartbeat_at:
+            refreshed += rows.filter(pk=job.pk).update(heartbeat_at=at)
+    return refreshed
 
 
 def job_send(job: JobBase, spec: JobSpec, *, fresh: bool) -> tuple[str, str]:

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class PlaygroundAppConfig(AppConfig):
+    name = "webapp.playground"
+    label = "playground"
+    verbose_name = "Playground"
+
+    def ready(self) -> None:
+        from webapp.core.events import register_event_handler
+        from webapp.core.jobs import register_reap_hook
+        from webapp.playground.liveness import playground_check
+        from webapp.playground.models import JOB_PREFIX
+        from webapp.playground.services import apply_playground_event
+
+        register_event_handler(JOB_PREFIX, apply_playground_event)
+        # The GPU worker's Redis heartbeat says whether a generating request is alive.
+        register_reap_hook(playground_check)
