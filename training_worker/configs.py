@@ -405,7 +405,10 @@ class _RLMethodConfig(MethodConfig):
     )
     vllm_mode: Literal["colocate", "server"] = field(
         default="colocate",
-        metadata={"help": "'colocate': vLLM shares the training GPU; 'server': a separate `trl vllm-serve`."},
+        metadata={
+            "help": "'colocate': vLLM shares the training GPU; 'server': a separate `trl vllm-serve` "
+            "(the compose service vllm) at vllm_server_base_url."
+        },
     )
     vllm_gpu_memory_utilization: float = field(
         default=0.3, metadata={"help": "Share of GPU memory vLLM may take in colocate mode, in (0, 1]."}
