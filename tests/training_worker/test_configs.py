@@ -63,6 +63,43 @@ from training_worker.registry import METHODS, UnknownMethod, method
         ),
         (RLOOMethodConfig, {"loss_type": "grpo"}, "loss_type: unknown field for rloo"),
         (RLOOMethodConfig, {"beta": -0.1}, "beta: must be >= 0, got -0.1"),
+        (
+            GRPOMethodConfig,
+            {"use_vllm": True, "vllm_mode": "server"},
+            "vllm_server_base_url: needed when vllm_mode is 'server': the address of `trl vllm-serve`",
+        ),
+        (
+            RLOOMethodConfig,
+            {"use_vllm": True, "vllm_mode": "server", "vllm_server_base_url": "  "},
+            "vllm_server_base_url: needed when vllm_mode is 'server'",
+        ),
+        (
+            GRPOMethodConfig,
+            {"use_vllm": True, "vllm_mode": "server", "vllm_server_base_url": "vllm:8000"},
+            "vllm_server_base_url: must be http://HOST:PORT or https://HOST:PORT, got 'vllm:8000'",
+        ),
+        (
+            GRPOMethodConfig,
+            {"use_vllm": True, "vllm_mode": "server", "vllm_server_base_url": "http://vllm"},
+            "vllm_server_base_url: must be http://HOST:PORT",
+        ),
+        (
+            GRPOMethodConfig,
+            {"use_vllm": True, "vllm_mode": "server", "vllm_server_base_url": "http://vllm:99999"},
+            "vllm_server_base_url: must be http://HOST:PORT",
+        ),
+        (
+            GRPOMethodConfig,
+            {"use_vllm": True, "vllm_mode": "server", "vllm_server_base_url": "http://vllm:8000/v1"},
+            "vllm_server_base_url: must be http://HOST:PORT or https://HOST:PORT (no path)",
+        ),
+        (
+            GRPOMethodConfig,
+            {"use_vllm": True, "vllm_server_base_url": "http://vllm:8000"},
+            "vllm_server_base_url: only used when vllm_mode is 'server'",
+        ),
+        (GRPOMethodConfig, {"vllm_mode": "remote"}, "vllm_mode: must be one of colocate, server"),
+        (GRPOMethodConfig, {"vllm_server_timeout": 0}, "vllm_server_timeout: must be in [1.0, 3600.0]"),
     ],
 )
 def test_invalid_configs_are_refused_naming_the_field(
@@ -100,8 +137,17 @@ def _accepted(config: MethodConfig, tmp_path: Path) -> tuple[dict[str, Any], Any
             GRPOMethodConfig(loss_type=t, max_steps=10)
             for t in ("grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo")
         ],
-        GRPOMethodConfig(scale_rewards="none", epsilon_high=0.28, use_vllm=True, vllm_mode="server"),
+        GRPOMethodConfig(
+            scale_rewards="none",
+            epsilon_high=0.28,
+            use_vllm=True,
+            vllm_mode="server",
+            vllm_server_base_url="http://vllm:8000",
+            vllm_server_timeout=60,
+        ),
+        GRPOMethodConfig(use_vllm=True, vllm_mode="colocate", vllm_gpu_memory_utilization=0.25),
         RLOOMethodConfig(normalize_advantages=True, max_steps=10),
+        RLOOMethodConfig(use_vllm=True, vllm_mode="server", vllm_server_base_url="http://10.0.0.5:8000/"),
     ],
     ids=lambda c: f"{type(c).__name__}-{getattr(c, 'loss_type', '')}",
 )
@@ -118,6 +164,19 @@ def test_every_mapped_kwarg_is_accepted_by_the_installed_trl_config(
             continue  # normalised by transformers (a list, a ratio, the device)
         assert getattr(args, name) == value, name
     assert args.seed == 3 and args.report_to == [] and args.activation_checkpointing is False
+
+
+def test_server_mode_passes_the_address_and_colocate_the_memory_share(tmp_path: Path) -> None:
+    server = GRPOMethodConfig(use_vllm=True, vllm_mode="server", vllm_server_base_url="http://gpu2:8000/")
+    kwargs = server.trl_kwargs(str(tmp_path), cuda=False, seed=0)
+    assert kwargs["vllm_server_base_url"] == "http://gpu2:8000"  # the slash TRL would double, gone
+    assert kwargs["vllm_server_timeout"] == 240.0 and "vllm_gpu_memory_utilization" not in kwargs
+    colocate = RLOOMethodConfig(use_vllm=True, vllm_gpu_memory_utilization=0.4)
+    kwargs = colocate.trl_kwargs(str(tmp_path), cuda=False, seed=0)
+    assert kwargs["vllm_mode"] == "colocate" and kwargs["vllm_gpu_memory_utilization"] == 0.4
+    assert "vllm_server_base_url" not in kwargs
+    without = GRPOMethodConfig(vllm_mode="server").trl_kwargs(str(tmp_path), cuda=False, seed=0)
+    assert without["use_vllm"] is False and not any(k.startswith("vllm_") for k in without)
 
 
 def test_lora_settings_map_onto_peft() -> None:

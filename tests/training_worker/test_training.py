@@ -229,6 +229,20 @@ def test_an_invalid_config_fails_the_job_naming_the_field(
     assert run.of("failed")[0].payload["error"] == "learning_rate: must be > 0, got -1.0"
 
 
+def test_vllm_rollouts_on_a_worker_without_cuda_fail_naming_the_field(
+    tiny_model: Path, problems_file: Path, artifact_root: Path
+) -> None:
+    """Both modes, GRPO and RLOO: refused before any weights load (the development
+    machines have no CUDA device, so this is the path they can run)."""
+    server = {"use_vllm": True, "vllm_mode": "server", "vllm_server_base_url": "http://127.0.0.1:8000"}
+    for kind, vllm in (("grpo", {"use_vllm": True}), ("rloo", server)):
+        spec = _spec(kind, tiny_model, problems_file, artifact_root, {**RL_CONFIG, **vllm})
+        run = run_spec(spec, artifact_root)
+        assert run.outcome.status == "failed", kind
+        assert run.of("failed")[0].payload["error"] == "use_vllm: needs a CUDA device; this worker has none"
+        assert not run.of("metrics"), kind
+
+
 def test_an_unknown_model_fails_with_a_clear_error(problems_file: Path, artifact_root: Path) -> None:
     spec = _spec("sft", Path("/nonexistent/model"), problems_file, artifact_root, SFT_MEMORISE)
     run = run_spec(spec, artifact_root)

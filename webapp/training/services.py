@@ -188,7 +188,8 @@ def config_resolve(method: str, values: dict[str, Any]) -> dict[str, Any]:
         try:
             config = cls.from_dict(rest).to_dict()
         except ConfigError as exc:
-            errors[exc.field] = exc.reason
+            # The first reason stays: a bad value dropped may make its field "missing" next.
+            errors.setdefault(exc.field, exc.reason)
             if exc.field not in rest:
                 break
             del rest[exc.field]

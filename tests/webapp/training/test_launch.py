@@ -65,6 +65,8 @@ def finished_run(researcher: Any, status: str, *, checkpoint: bool) -> TrainingR
         ("eval snapshot without eval rows", "eval_snapshot", "has no eval rows"),
         ("unknown config field", "extra", "bogus: unknown field for sft"),
         ("bad RL group size", "num_generations", "must be a multiple"),
+        ("vLLM server mode without its address", "extra", "vllm_server_base_url: needed when vllm_mode"),
+        ("vLLM server address without a port", "extra", "vllm_server_base_url: must be http://HOST:PORT"),
     ],
 )
 def test_a_bad_launch_is_refused_at_the_form_and_never_reaches_a_worker(
@@ -87,6 +89,12 @@ def test_a_bad_launch_is_refused_at_the_form_and_never_reaches_a_worker(
         "unknown config field": lambda: form(train, extra="bogus=1"),
         "bad RL group size": lambda: form(
             train, method="grpo", per_device_train_batch_size="4", num_generations="3"
+        ),
+        "vLLM server mode without its address": lambda: form(
+            train, method="grpo", extra="use_vllm=true\nvllm_mode=server"
+        ),
+        "vLLM server address without a port": lambda: form(
+            train, method="rloo", extra="use_vllm=true\nvllm_mode=server\nvllm_server_base_url=http://vllm"
         ),
     }[case]()
     runs_before = TrainingRun.objects.count()
