@@ -46,6 +46,7 @@ from webapp.accounts.models import User
 from webapp.core.access import Action, require_owner_or_admin
 from webapp.core.artifacts import artifact_storage
 from webapp.core.dispatch import control_for, job_send
+from webapp.core.joblog import log_batch_store
 from webapp.core.jobs import (
     JobCancelled,
     JobContext,
@@ -388,6 +389,7 @@ _HANDLERS: dict[str, Callable[[EvalRun, ProgressEvent], None]] = {
     "started": _started,
     "generations": _generations,
     "log": _log,
+    "log_batch": lambda _run, event: log_batch_store(event),  # the worker log tail of the page
     "finished": _finished,
     "failed": _failed,
     "cancelled": _cancelled,

@@ -44,6 +44,7 @@ from webapp.accounts.models import User
 from webapp.core.access import require_owner_or_admin
 from webapp.core.artifacts import artifact_storage
 from webapp.core.dispatch import control_for, job_send
+from webapp.core.joblog import log_batch_store
 from webapp.core.jobs import (
     JobContext,
     JobError,
@@ -296,6 +297,7 @@ def _cancelled(req: PlaygroundRequest, event: ProgressEvent) -> None:
 _HANDLERS: dict[str, Callable[[PlaygroundRequest, ProgressEvent], None]] = {
     "started": _started,
     "generations": _generations,
+    "log_batch": lambda _req, event: log_batch_store(event),  # the worker log tail of the page
     "finished": _finished,
     "failed": _failed,
     "cancelled": _cancelled,

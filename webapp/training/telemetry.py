@@ -5,10 +5,6 @@ left (:mod:`webapp.training.eta`), and the tail of the worker's log for the job 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
-
 from training_worker.contracts import (
     METRIC_GENERATION_S,
     METRIC_PEAK_CUDA_MB,
@@ -19,6 +15,7 @@ from training_worker.contracts import (
     METRIC_UPDATE_S,
 )
 from webapp.core.charts import Axis, ChartSpec, Series
+from webapp.core.joblog import TAIL_LINES, LogTail, tail_of
 from webapp.core.models import JobStatus
 from webapp.training.eta import ETA_WINDOW, Eta, eta_from
 from webapp.training.models import RunEvent, TrainingRun
@@ -34,8 +31,6 @@ MEMORY: tuple[tuple[str, str], ...] = (
     (METRIC_PEAK_CUDA_MB, "peak memory: CUDA max allocated (MiB)"),
     (METRIC_PEAK_RSS_MB, "peak memory: worker process RSS (MiB)"),
 )
-#: Lines of the worker's log the run page shows (the newest).
-TAIL_LINES = 200
 
 Points = dict[str, list[tuple[int, float | None]]]
 
@@ -98,45 +93,8 @@ def run_eta(run: TrainingRun) -> Eta | None:
     return eta_from(sorted(recent), max_steps=run.max_steps)
 
 
-@dataclass(frozen=True)
-class LogLine:
-    """One line of the worker's log."""
-
-    time: datetime
-    level: str
-    logger: str
-    message: str
-
-
-@dataclass(frozen=True)
-class LogTail:
-    """The newest lines of a run's worker log, oldest first, and how many the worker did not
-    send (over its cap)."""
-
-    lines: list[LogLine] = field(default_factory=list)
-    dropped: int = 0
-
-
-def _line(raw: Any) -> LogLine | None:
-    if not isinstance(raw, dict) or not isinstance(raw.get("t"), (int, float)):
-        return None
-    return LogLine(
-        time=datetime.fromtimestamp(float(raw["t"]), tz=UTC),
-        level=str(raw.get("level", "info")),
-        logger=str(raw.get("logger", "")),
-        message=str(raw.get("message", "")).rstrip(),
-    )
-
-
 def log_tail(run: TrainingRun, *, limit: int = TAIL_LINES) -> LogTail:
-    """The last ``limit`` lines the worker logged for ``run`` (every attempt, in order)."""
-    events = list(RunEvent.objects.filter(run=run, type="log_batch").order_by("-seq")[:limit])
-    lines: list[LogLine] = []
-    dropped = 0
-    for event in events:  # newest first
-        dropped = max(dropped, int(event.payload.get("dropped") or 0))
-        batch = [x for x in map(_line, event.payload.get("lines") or []) if x is not None]
-        lines[:0] = batch
-        if len(lines) >= limit:
-            break
-    return LogTail(lines=lines[-limit:], dropped=dropped)
+    """The last ``limit`` lines the worker logged for ``run`` (every attempt, in order): its
+    ``log_batch`` events, read by the shared :func:`webapp.core.joblog.tail_of`."""
+    events = RunEvent.objects.filter(run=run, type="log_batch").order_by("-seq")
+    return tail_of(events.values_list("payload", flat=True)[:limit], limit=limit)
