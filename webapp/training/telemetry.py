@@ -5,6 +5,9 @@ left (:mod:`webapp.training.eta`), and the tail of the worker's log for the job 
 
 from __future__ import annotations
 
+import statistics
+from dataclasses import dataclass
+
 from training_worker.contracts import (
     METRIC_GENERATION_S,
     METRIC_PEAK_CUDA_MB,
@@ -16,9 +19,10 @@ from training_worker.contracts import (
 )
 from webapp.core.charts import Axis, ChartSpec, Series
 from webapp.core.joblog import TAIL_LINES, LogTail, tail_of
+from webapp.core.jobtime import duration_text
 from webapp.core.models import JobStatus
 from webapp.training.eta import ETA_WINDOW, Eta, eta_from
-from webapp.training.models import RunEvent, TrainingRun
+from webapp.training.models import MetricPoint, RunEvent, TrainingRun
 
 #: The RL split, bottom to top of the stack, with its legend label.
 STAGES: tuple[tuple[str, str], ...] = (
@@ -98,3 +102,32 @@ def log_tail(run: TrainingRun, *, limit: int = TAIL_LINES) -> LogTail:
     ``log_batch`` events, read by the shared :func:`webapp.core.joblog.tail_of`."""
     events = RunEvent.objects.filter(run=run, type="log_batch").order_by("-seq")
     return tail_of(events.values_list("payload", flat=True)[:limit], limit=limit)
+
+
+#: Steps whose ``time/step_s`` say how long a step takes, for "stops at the end of the current
+#: step" (the newest, each already a mean over the steps since the previous logged one).
+STEP_WINDOW = 5
+
+
+@dataclass(frozen=True)
+class StepTime:
+    """How long a step of a run takes: the median of its last ``points`` ``time/step_s``."""
+
+    seconds: float
+    points: int
+
+    @property
+    def text(self) -> str:
+        """ "about 12 s" ("about 0.4 s" under ten seconds)."""
+        return f"about {self.seconds:.1f} s" if self.seconds < 10 else f"about {duration_text(self.seconds)}"
+
+
+def step_time(run: TrainingRun) -> StepTime | None:
+    """The run's step time from its newest :data:`STEP_WINDOW` ``time/step_s`` points, or None
+    before the worker timed a step."""
+    values = list(
+        MetricPoint.objects.filter(run=run, name=METRIC_STEP_S, value__isnull=False)
+        .order_by("-step")
+        .values_list("value", flat=True)[:STEP_WINDOW]
+    )
+    return StepTime(float(statistics.median(values)), len(values)) if values else None
