@@ -125,9 +125,10 @@ class StepTime:
 def step_time(run: TrainingRun) -> StepTime | None:
     """The run's step time from its newest :data:`STEP_WINDOW` ``time/step_s`` points, or None
     before the worker timed a step."""
-    values = list(
+    points = (
         MetricPoint.objects.filter(run=run, name=METRIC_STEP_S, value__isnull=False)
         .order_by("-step")
         .values_list("value", flat=True)[:STEP_WINDOW]
     )
-    return StepTime(float(statistics.median(values)), len(values)) if values else None
+    values = [float(v) for v in points if v is not None]
+    return StepTime(statistics.median(values), len(values)) if values else None
