@@ -85,9 +85,10 @@ def telemetry_charts(points: Points, *, live: str, split: bool) -> list[ChartSpe
 
 
 def run_eta(run: TrainingRun) -> Eta | None:
-    """The time a running run has left (None when it is not running, has no ``max_steps``, or
-    logged fewer than two steps in this attempt)."""
-    if run.status != JobStatus.RUNNING or not run.max_steps:
+    """The time a running run has left (None when it is not running, is being cancelled (it
+    stops at the end of its step), has no ``max_steps``, or logged fewer than two steps in
+    this attempt)."""
+    if run.status != JobStatus.RUNNING or run.cancel_requested or not run.max_steps:
         return None
     recent = (
         RunEvent.objects.filter(run=run, type="metrics", seq__gt=run.seq_floor)

@@ -241,3 +241,4 @@ def test_a_pending_cancel_says_it_stops_at_the_end_of_the_step_and_how_long_step
         event_apply(ProgressEvent(grpo.job_id, seq, "metrics", seq - 1, metrics, timestamp=T0 + seq))
     message = _page_message(client, grpo)
     assert message == f"{STOPS} (steps take about 4.0 s here: the median of the last 5 timed steps)"
+    assert 'id="run-eta"' not in client.get(f"/runs/{grpo.pk}/").content.decode()  # it stops: no time left
