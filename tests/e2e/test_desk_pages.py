@@ -99,6 +99,18 @@ def test_an_evaluation_shows_its_worker_log(page: Any, site: Any) -> None:
     assert "generated 8 of 8 samples" in tail and "WARNING training_worker.generate" in tail
     assert "following while the evaluation is on" in page.inner_text("#worker-log-section")
     _shot(page, "evaluation-log")
+    # The section follows while the evaluation generates: a later batch appears without a reload.
+    line = {
+        "t": time.time(),
+        "level": "info",
+        "logger": "training_worker.generate",
+        "message": "wrote 8 samples",
+    }
+    later = ProgressEvent(
+        run.job_id, sink.events[-1].seq + 1, "log_batch", 0, {"lines": [line], "dropped": 0}
+    )
+    assert apply_eval_event(later) == "applied log_batch"
+    wait_until(page, "/wrote 8 samples/.test(document.querySelector('#worker-log')?.textContent || '')", 30)
 
 
 def test_a_cancelling_run_says_when_it_stops(page: Any, site: Any) -> None:
