@@ -83,6 +83,7 @@ def test_an_evaluation_shows_its_worker_log(page: Any, site: Any) -> None:
     sink = ListSink()
     emitter = Emitter(run.job_id, sink)
     emitter.emit("started", {"host": "gpu-1", "pid": 4242})
+    emitter.log("model loaded from default")
     with capture_job_log(emitter, every_s=3600):
         log = logging.getLogger("training_worker.generate")
         log.info("loading model default (transformers backend, cpu)")

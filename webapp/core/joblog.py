@@ -3,8 +3,9 @@ lines the worker sent as ``log_batch`` events (:mod:`training_worker.joblog`), n
 
 One reader for every job: a training run's batches are its ``RunEvent`` rows (the training
 app passes their payloads to :func:`tail_of`); jobs without an event table of their own
-(evaluations, playground requests) store each batch as a :class:`JobLogBatch` with
-:func:`log_batch_store` and read it with :func:`job_log_tail`. The page part is
+(evaluations, playground requests) store each batch, and each ``log`` event as a batch of
+one line, as a :class:`JobLogBatch` with :func:`log_batch_store` and read it with
+:func:`job_log_tail`. The page part is
 ``core/log_tail.html``.
 """
 
@@ -65,10 +66,25 @@ def tail_of(payloads: Iterable[dict[str, Any]], *, limit: int = TAIL_LINES) -> L
     return LogTail(lines=lines[-limit:], dropped=dropped)
 
 
+#: The logger name a ``log`` event's line shows (the worker's own messages about the job).
+EVENT_LOGGER = "worker"
+
+
 def log_batch_store(event: ProgressEvent) -> None:
-    """Keep one ``log_batch`` event of ``event.job_id`` (a second delivery changes nothing)."""
+    """Keep one ``log_batch`` event of ``event.job_id`` (a second delivery changes nothing);
+    a ``log`` event (the runner's own message: "model loaded from …") is kept as a batch of
+    its one line, so the tail reads in order what the job said and what it logged."""
+    payload = event.payload
+    if event.type == "log":
+        line = {
+            "t": event.timestamp,
+            "level": str(payload.get("level") or "info"),
+            "logger": EVENT_LOGGER,
+            "message": str(payload.get("message", "")),
+        }
+        payload = {"lines": [line], "dropped": 0}
     JobLogBatch.objects.bulk_create(
-        [JobLogBatch(job_id=event.job_id, seq=event.seq, payload=event.payload)], ignore_conflicts=True
+        [JobLogBatch(job_id=event.job_id, seq=event.seq, payload=payload)], ignore_conflicts=True
     )
 
 

@@ -347,6 +347,7 @@ def _generations(run: EvalRun, event: ProgressEvent) -> None:
 
 def _log(run: EvalRun, event: ProgressEvent) -> None:
     _rows(run).update(message=str(event.payload.get("message", ""))[:300])
+    log_batch_store(event)  # and a line of the worker log tail
 
 
 #: The ``finished`` payload's keys as the job bar's counters (flat "name: value" pairs).

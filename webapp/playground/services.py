@@ -297,6 +297,7 @@ def _cancelled(req: PlaygroundRequest, event: ProgressEvent) -> None:
 _HANDLERS: dict[str, Callable[[PlaygroundRequest, ProgressEvent], None]] = {
     "started": _started,
     "generations": _generations,
+    "log": lambda _req, event: log_batch_store(event),  # the worker's messages, in the log tail
     "log_batch": lambda _req, event: log_batch_store(event),  # the worker log tail of the page
     "finished": _finished,
     "failed": _failed,

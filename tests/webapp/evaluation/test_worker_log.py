@@ -31,6 +31,7 @@ def _worker_events(job_id: str) -> list[ProgressEvent]:
     sink = ListSink()
     emitter = Emitter(job_id, sink)
     emitter.emit("started", {"host": "gpu-1", "pid": 42})
+    emitter.log("model loaded from default")  # the runner's own message, a ``log`` event
     with capture_job_log(emitter, every_s=3600):  # flushed once, when the block ends
         log = logging.getLogger("training_worker.generate")
         log.info("loading model default")
@@ -71,9 +72,9 @@ def test_an_evaluations_page_shows_the_generate_jobs_log_tail(
     queued = _page(client, researcher, url)
     assert "once a GPU worker takes the evaluation" in queued and 'id="worker-log"' not in queued
     events = _worker_events(run.job_id)
-    assert [e.type for e in events] == ["started", "log_batch", "failed"]
+    assert [e.type for e in events] == ["started", "log", "log_batch", "failed"]
     _apply_twice(events, apply_eval_event)
-    assert JobLogBatch.objects.filter(job_id=run.job_id).count() == 1
+    assert JobLogBatch.objects.filter(job_id=run.job_id).count() == 2
     page = _page(client, researcher, url)
     tail = _tail(page)
     assert (
@@ -82,7 +83,7 @@ def test_an_evaluations_page_shows_the_generate_jobs_log_tail(
         < tail.index("slow &lt;b&gt;sandbox")
     )
     assert 'class="lvl-warning"' in tail and "WARNING training_worker.generate" in tail
-    assert "the last 3 lines (UTC)" in page and "following while" not in page  # failed: finished
+    assert "the last 4 lines (UTC)" in page and "following while" not in page  # failed: finished
     assert [line.message for line in job_log_tail(run.job_id, limit=2).lines] == [
         "generated 4 of 8",
         "slow <b>sandbox</b>",
@@ -94,7 +95,8 @@ def test_a_playground_requests_page_shows_its_log_tail(client: Client, researche
 
     req = playground_create(by=researcher, ask=Ask(prompt="hi"), dispatch=False)
     events = _worker_events(req.job_id)
-    _apply_twice(events[:2], apply_playground_event)
+    _apply_twice(events[:3], apply_playground_event)
     page = _page(client, researcher, f"/playground/{req.pk}/")
-    assert "generated 4 of 8" in _tail(page) and "following while the request is on" in page
+    assert "model loaded from default" in _tail(page) and "generated 4 of 8" in _tail(page)
+    assert "following while the request is on" in page
     assert 'hx-select="#worker-log-section"' in page  # the section follows while generating
