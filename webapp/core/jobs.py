@@ -300,6 +300,42 @@ def job_enqueue(task: Any, model: type[JobBase], pk: int) -> None:
     transaction.on_commit(send)
 
 
+def job_enqueue_stamped(task: Any, model: type[JobBase], pk: int, **waiting: Any) -> None:
+    """:func:`job_enqueue` for a row that waits in a second queue (a phase after the first,
+    named by ``waiting``, e.g. ``phase="judging"``): ``heartbeat_at`` records when the message
+    was sent, so that :func:`queued_resend_hook` can tell a lost message from a fresh one."""
+    model._default_manager.filter(pk=pk, status=JobStatus.QUEUED, **waiting).update(
+        heartbeat_at=timezone.now()
+    )
+    job_enqueue(task, model, pk)
+
+
+def queued_resend_hook(model: type[JobBase], task_of: Callable[[], Any], **waiting: Any) -> Callable[[], int]:
+    """A reap hook (register it once, in ``AppConfig.ready``, with :func:`register_reap_hook`)
+    for rows sent with :func:`job_enqueue_stamped`: a row still queued (``waiting``) whose
+    message has waited longer than the reaper's limit (lost with a Redis that restarted
+    empty, or sent to a worker that died before taking it) is sent again, or, with the broker
+    down, failed with the reason (:data:`ENQUEUE_FAILED`). Safe: the job claims its row once,
+    and a surplus copy finds it running or finished. The hook returns how many it sent.
+    ``task_of`` names the task lazily (tasks import services, services import this)."""
+
+    def resend() -> int:
+        stale = model._default_manager.filter(
+            status=JobStatus.QUEUED, heartbeat_at__lt=stale_before(REAP_AFTER_SECONDS), **waiting
+        )
+        sent = 0
+        for pk in list(stale.values_list("pk", flat=True)):
+            with transaction.atomic():
+                job_enqueue_stamped(task_of(), model, pk, **waiting)
+            sent += 1
+        if sent:
+            log.warning("sent %d queued %s job(s) again (their message was lost)", sent, model.__name__)
+        return sent
+
+    resend.__qualname__ = f"queued_resend_hook({model.__name__})"
+    return resend
+
+
 def job_enqueue_error(job: JobBase) -> str | None:
     """The row's error when sending its task failed (read fresh from the database), else
     ``None``: views show it to whoever started the job."""

@@ -130,3 +130,23 @@ class Labelled(models.Model):
 
     class Meta:
         abstract = True
+
+
+class JobLogBatch(models.Model):
+    """One ``log_batch`` event of a GPU job that keeps no event table of its own (evaluations,
+    playground requests; a training run keeps its events as ``RunEvent``): the lines the
+    worker logged (``training_worker.joblog``), read back by :mod:`webapp.core.joblog`. The
+    unique ``(job_id, seq)`` stores a batch delivered twice once."""
+
+    #: The job id on the wire (``eval-12``, ``play-3``): core names no app's model.
+    job_id = models.CharField(max_length=64)
+    seq = models.PositiveIntegerField()
+    payload = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["job_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["job_id", "seq"], name="joblogbatch_job_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} log #{self.seq}"

@@ -58,6 +58,13 @@ class GpuJobSource:
     gpu_seconds: Callable[[Any], float] = job_seconds
 
 
+def generation_seconds(row: Any) -> float:
+    """A finished two-phase job's time on the GPU (an evaluation or a playground request:
+    generating, then judging on the cpu queue): its generation span (``earlier_seconds``, set
+    when judging claimed it), or, for rows from before that was kept, the worker's figure."""
+    return float(row.earlier_seconds or (row.counters or {}).get("seconds") or 0.0)
+
+
 _SOURCES: list[GpuJobSource] = []
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from webapp.core.access import can_act_on, require_reader
 from webapp.core.categories import CATEGORY_CHOICES
 from webapp.core.models import JobStatus
-from webapp.core.queue import GpuJobSource
+from webapp.core.queue import GpuJobSource, generation_seconds
 from webapp.evaluation.comparing import Comparison, compare
 from webapp.evaluation.contamination import mark_title
 from webapp.evaluation.models import (
@@ -430,12 +430,6 @@ def problem_link(problem: SuiteProblem | None) -> tuple[str, str] | None:
     return None
 
 
-def _generation_seconds(run: EvalRun) -> float:
-    """A finished evaluation's time on the GPU: its generation span (``earlier_seconds``, set
-    when judging claimed it), or, for rows from before that was kept, the worker's figure."""
-    return float(run.earlier_seconds or (run.counters or {}).get("seconds") or 0.0)
-
-
 #: Evaluations' generate jobs on the GPU queue page (``webapp.core.queue``); judging is not a
 #: GPU job (the cpu queue), so only the generating phase counts.
 EVALS_ON_GPU = GpuJobSource(
@@ -446,5 +440,5 @@ EVALS_ON_GPU = GpuJobSource(
     finished=lambda: EvalRun.objects.filter(status=JobStatus.SUCCEEDED).order_by("-finished_at"),
     kind_of=lambda run: "generate",
     url_of=lambda run: reverse("eval-run", args=[run.pk]),
-    gpu_seconds=_generation_seconds,
+    gpu_seconds=generation_seconds,
 )

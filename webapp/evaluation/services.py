@@ -9,7 +9,7 @@ The life of an :class:`EvalRun`:
    ``eval-`` prefix) move the row: :func:`apply_eval_event`, through a table of handlers,
    once per ``seq``, every end through ``job_finish``. ``finished`` names the generations
    file; the run is then queued again, in phase *judging*, and the ``cpu`` job
-   ``atomlab.cpu.eval_judge`` is sent through ``job_enqueue`` (:func:`enqueue_judging`).
+   ``atomlab.cpu.eval_judge`` is sent through ``job_enqueue_stamped`` (:func:`enqueue_judging`).
 3. :func:`evalrun_judge` (under the shared ``job_run`` lifecycle) indexes the generations
    file into :class:`Generation` rows, judges every generation in the sandbox in batches,
    stores a :class:`CaseOutcome` per case, then :func:`scores_compute` stores the
@@ -46,18 +46,19 @@ from webapp.accounts.models import User
 from webapp.core.access import Action, require_owner_or_admin
 from webapp.core.artifacts import artifact_storage
 from webapp.core.dispatch import control_for, job_send
+from webapp.core.joblog import log_batch_store
 from webapp.core.jobs import (
     JobCancelled,
     JobContext,
     JobError,
     job_cancel,
-    job_enqueue,
+    job_enqueue_stamped,
     job_finish,
     job_run,
-    stale_before,
+    queued_resend_hook,
 )
 from webapp.core.judging import sandbox_client
-from webapp.core.models import REAP_AFTER_SECONDS, JobStatus
+from webapp.core.models import JobStatus
 from webapp.core.protocol import Protocol
 from webapp.core.text import db_json, db_text
 from webapp.evaluation.contamination import Finding, contaminated, suite_findings
@@ -346,6 +347,7 @@ def _generations(run: EvalRun, event: ProgressEvent) -> None:
 
 def _log(run: EvalRun, event: ProgressEvent) -> None:
     _rows(run).update(message=str(event.payload.get("message", ""))[:300])
+    log_batch_store(event)  # and a line of the worker log tail
 
 
 #: The ``finished`` payload's keys as the job bar's counters (flat "name: value" pairs).
@@ -388,6 +390,7 @@ _HANDLERS: dict[str, Callable[[EvalRun, ProgressEvent], None]] = {
     "started": _started,
     "generations": _generations,
     "log": _log,
+    "log_batch": lambda _run, event: log_batch_store(event),  # the worker log tail of the page
     "finished": _finished,
     "failed": _failed,
     "cancelled": _cancelled,
@@ -422,35 +425,23 @@ def apply_eval_event(event: ProgressEvent) -> str:
 # --- judging on the shared job machinery -----------------------------------------------------
 
 
-def enqueue_judging(run_pk: int) -> None:
-    """Send the ``cpu`` judging job of a run queued in phase judging, on commit, through the
-    shared ``job_enqueue`` (Redis down: the run fails with the reason instead of waiting
-    "queued for judging" forever). ``heartbeat_at`` records when it was sent, for
-    :func:`judging_resend`."""
+def _judge_task() -> Any:
     from webapp.evaluation.tasks import eval_judge_task
 
-    EvalRun.objects.filter(pk=run_pk, status=JobStatus.QUEUED, phase=Phase.JUDGING).update(
-        heartbeat_at=timezone.now()
-    )
-    job_enqueue(eval_judge_task, EvalRun, run_pk)
+    return eval_judge_task
 
 
-def judging_resend() -> int:
-    """A reap hook (``AppConfig.ready``): a run queued for judging whose message has waited
-    longer than the reaper's limit (lost with a Redis that restarted empty, or sent to a
-    worker that died before taking it) is sent again. Safe: the job claims its row once, and
-    a surplus copy finds it running or finished. Returns how many were sent again."""
-    waited = EvalRun.objects.filter(
-        status=JobStatus.QUEUED, phase=Phase.JUDGING, heartbeat_at__lt=stale_before(REAP_AFTER_SECONDS)
-    )
-    sent = 0
-    for pk in list(waited.values_list("pk", flat=True)):
-        with transaction.atomic():
-            enqueue_judging(pk)
-        sent += 1
-    if sent:
-        log.warning("sent the judging of %d evaluation(s) again", sent)
-    return sent
+def enqueue_judging(run_pk: int) -> None:
+    """Send the ``cpu`` judging job of a run queued in phase judging, on commit, through the
+    shared ``job_enqueue_stamped`` (Redis down: the run fails with the reason instead of
+    waiting "queued for judging" forever; the time it was sent is kept for
+    :data:`judging_resend`)."""
+    job_enqueue_stamped(_judge_task(), EvalRun, run_pk, phase=Phase.JUDGING)
+
+
+#: A reap hook (``AppConfig.ready``): a run queued for judging whose message was lost is sent
+#: again (``webapp.core.jobs.queued_resend_hook``, shared with the playground).
+judging_resend = queued_resend_hook(EvalRun, _judge_task, phase=Phase.JUDGING)
 
 
 # --- indexing the generations file -----------------------------------------------------------

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from webapp.core.access import Action, AuthedHttpRequest, allowed, require
 from webapp.core.highlight import highlight_python
 from webapp.core.htmx import announce_finished, render_page
+from webapp.core.joblog import job_log_tail
 from webapp.core.labels import LabelFilters, LabelsPlace, label_filter_context, labels_view
 from webapp.core.paging import page_of, query_without
 from webapp.evaluation import selectors
@@ -95,6 +96,7 @@ def run_detail(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
         "scores": selectors.run_scores(run=run),
         "compare_with": others[:20],
         "place": EVAL_LABELS,
+        "log_tail": job_log_tail(run.job_id),
     }
     return render_page(request, "evaluation/run.html", context, partial="status")
 

@@ -7,11 +7,15 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 
 from webapp.core.access import can_act_on, require_reader
+from webapp.core.models import JobStatus
+from webapp.core.queue import GpuJobSource, generation_seconds
+from webapp.evaluation.models import Phase
 from webapp.mixtures.models import Snapshot
 from webapp.mixtures.services.freezing import snapshot_rows
-from webapp.playground.models import PlaygroundRequest
+from webapp.playground.models import JOB_PREFIX, PlaygroundRequest
 
 #: Task ids a problem picker lists at most (a snapshot's first ones, in file order).
 PICKER_LIMIT = 1000
@@ -52,3 +56,18 @@ def task_ids(snapshot: Snapshot, *, limit: int = PICKER_LIMIT) -> list[str]:
         if len(out) >= limit:
             break
     return out
+
+
+#: Playground requests' generate jobs on the GPU queue page (``webapp.core.queue``), beside
+#: runs and evaluations; as for an evaluation, only the generating phase is a GPU job (judging
+#: runs on the cpu queue). Their own kind: one short prompt is not an evaluation's duration.
+REQUESTS_ON_GPU = GpuJobSource(
+    prefix=JOB_PREFIX,
+    noun="playground request",
+    waiting=lambda: PlaygroundRequest.objects.filter(status=JobStatus.QUEUED, phase=Phase.GENERATING),
+    running=lambda: PlaygroundRequest.objects.filter(status=JobStatus.RUNNING, phase=Phase.GENERATING),
+    finished=lambda: PlaygroundRequest.objects.filter(status=JobStatus.SUCCEEDED).order_by("-finished_at"),
+    kind_of=lambda req: "prompt",
+    url_of=lambda req: reverse("playground-request", args=[req.pk]),
+    gpu_seconds=generation_seconds,
+)

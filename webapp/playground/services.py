@@ -9,7 +9,8 @@ The life of a :class:`PlaygroundRequest` is an evaluation's, made as small as it
    sends JobSpecs).
 2. The worker's events (``play-<pk>``, routed here by ``webapp.core.events``) move the row
    once per ``seq`` (:func:`apply_playground_event`); ``finished`` queues the row again in
-   phase *judging* and sends the ``cpu`` job ``atomlab.cpu.playground_judge``.
+   phase *judging* and sends the ``cpu`` job ``atomlab.cpu.playground_judge`` (a message
+   lost on the way is sent again by the reaper: :data:`judging_resend`).
 3. :func:`playground_judge` (under the shared ``job_run`` lifecycle) stores each sample and,
    for a snapshot's problem, judges every sample in one sandbox batch.
 """
@@ -43,7 +44,16 @@ from webapp.accounts.models import User
 from webapp.core.access import require_owner_or_admin
 from webapp.core.artifacts import artifact_storage
 from webapp.core.dispatch import control_for, job_send
-from webapp.core.jobs import JobContext, JobError, job_cancel, job_enqueue, job_finish, job_run
+from webapp.core.joblog import log_batch_store
+from webapp.core.jobs import (
+    JobContext,
+    JobError,
+    job_cancel,
+    job_enqueue_stamped,
+    job_finish,
+    job_run,
+    queued_resend_hook,
+)
 from webapp.core.judging import sandbox_client
 from webapp.core.models import JobStatus
 from webapp.core.protocol import DEFAULT_TIMEOUT_S
@@ -258,9 +268,19 @@ def _finished(req: PlaygroundRequest, event: ProgressEvent) -> None:
         counters={k: event.payload[k] for k in ("backend", "seconds") if k in event.payload},
         message="waiting for a cpu worker to store" + (" and judge" if req.judged else ""),
     )
+    job_enqueue_stamped(_judge_task(), PlaygroundRequest, req.pk, phase=Phase.JUDGING)
+
+
+def _judge_task() -> Any:
     from webapp.playground.tasks import playground_judge_task
 
-    job_enqueue(playground_judge_task, PlaygroundRequest, req.pk)
+    return playground_judge_task
+
+
+#: A reap hook (``AppConfig.ready``): a request queued for judging whose message was lost is
+#: sent again, or failed with the reason when the broker is down (the evaluation's mechanism,
+#: ``webapp.core.jobs.queued_resend_hook``).
+judging_resend = queued_resend_hook(PlaygroundRequest, _judge_task, phase=Phase.JUDGING)
 
 
 def _failed(req: PlaygroundRequest, event: ProgressEvent) -> None:
@@ -277,6 +297,8 @@ def _cancelled(req: PlaygroundRequest, event: ProgressEvent) -> None:
 _HANDLERS: dict[str, Callable[[PlaygroundRequest, ProgressEvent], None]] = {
     "started": _started,
     "generations": _generations,
+    "log": lambda _req, event: log_batch_store(event),  # the worker's messages, in the log tail
+    "log_batch": lambda _req, event: log_batch_store(event),  # the worker log tail of the page
     "finished": _finished,
     "failed": _failed,
     "cancelled": _cancelled,

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from webapp.core.access import Action, AuthedHttpRequest, can, require
 from webapp.core.highlight import highlight_python
 from webapp.core.htmx import announce_finished, render_page
+from webapp.core.joblog import job_log_tail
 from webapp.core.paging import page_of
 from webapp.playground import selectors
 from webapp.playground.forms import PromptForm
@@ -146,7 +147,13 @@ def detail(request: AuthedHttpRequest, request_id: int) -> HttpResponse:
         for s in stored
     ]
     passed = sum(1 for s in stored if s.passed)
-    context = {**_job_context(request, req), "req": req, "samples": samples, "passed": passed}
+    context = {
+        **_job_context(request, req),
+        "req": req,
+        "samples": samples,
+        "passed": passed,
+        "log_tail": job_log_tail(req.job_id),
+    }
     return render_page(request, "playground/request.html", context, partial="results")
 
 

@@ -5,9 +5,8 @@ left (:mod:`webapp.training.eta`), and the tail of the worker's log for the job 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+import statistics
+from dataclasses import dataclass
 
 from training_worker.contracts import (
     METRIC_GENERATION_S,
@@ -19,9 +18,11 @@ from training_worker.contracts import (
     METRIC_UPDATE_S,
 )
 from webapp.core.charts import Axis, ChartSpec, Series
+from webapp.core.joblog import TAIL_LINES, LogTail, tail_of
+from webapp.core.jobtime import duration_text
 from webapp.core.models import JobStatus
 from webapp.training.eta import ETA_WINDOW, Eta, eta_from
-from webapp.training.models import RunEvent, TrainingRun
+from webapp.training.models import MetricPoint, RunEvent, TrainingRun
 
 #: The RL split, bottom to top of the stack, with its legend label.
 STAGES: tuple[tuple[str, str], ...] = (
@@ -34,8 +35,6 @@ MEMORY: tuple[tuple[str, str], ...] = (
     (METRIC_PEAK_CUDA_MB, "peak memory: CUDA max allocated (MiB)"),
     (METRIC_PEAK_RSS_MB, "peak memory: worker process RSS (MiB)"),
 )
-#: Lines of the worker's log the run page shows (the newest).
-TAIL_LINES = 200
 
 Points = dict[str, list[tuple[int, float | None]]]
 
@@ -86,9 +85,10 @@ def telemetry_charts(points: Points, *, live: str, split: bool) -> list[ChartSpe
 
 
 def run_eta(run: TrainingRun) -> Eta | None:
-    """The time a running run has left (None when it is not running, has no ``max_steps``, or
-    logged fewer than two steps in this attempt)."""
-    if run.status != JobStatus.RUNNING or not run.max_steps:
+    """The time a running run has left (None when it is not running, is being cancelled (it
+    stops at the end of its step), has no ``max_steps``, or logged fewer than two steps in
+    this attempt)."""
+    if run.status != JobStatus.RUNNING or run.cancel_requested or not run.max_steps:
         return None
     recent = (
         RunEvent.objects.filter(run=run, type="metrics", seq__gt=run.seq_floor)
@@ -98,45 +98,38 @@ def run_eta(run: TrainingRun) -> Eta | None:
     return eta_from(sorted(recent), max_steps=run.max_steps)
 
 
-@dataclass(frozen=True)
-class LogLine:
-    """One line of the worker's log."""
-
-    time: datetime
-    level: str
-    logger: str
-    message: str
-
-
-@dataclass(frozen=True)
-class LogTail:
-    """The newest lines of a run's worker log, oldest first, and how many the worker did not
-    send (over its cap)."""
-
-    lines: list[LogLine] = field(default_factory=list)
-    dropped: int = 0
-
-
-def _line(raw: Any) -> LogLine | None:
-    if not isinstance(raw, dict) or not isinstance(raw.get("t"), (int, float)):
-        return None
-    return LogLine(
-        time=datetime.fromtimestamp(float(raw["t"]), tz=UTC),
-        level=str(raw.get("level", "info")),
-        logger=str(raw.get("logger", "")),
-        message=str(raw.get("message", "")).rstrip(),
-    )
-
-
 def log_tail(run: TrainingRun, *, limit: int = TAIL_LINES) -> LogTail:
-    """The last ``limit`` lines the worker logged for ``run`` (every attempt, in order)."""
-    events = list(RunEvent.objects.filter(run=run, type="log_batch").order_by("-seq")[:limit])
-    lines: list[LogLine] = []
-    dropped = 0
-    for event in events:  # newest first
-        dropped = max(dropped, int(event.payload.get("dropped") or 0))
-        batch = [x for x in map(_line, event.payload.get("lines") or []) if x is not None]
-        lines[:0] = batch
-        if len(lines) >= limit:
-            break
-    return LogTail(lines=lines[-limit:], dropped=dropped)
+    """The last ``limit`` lines the worker logged for ``run`` (every attempt, in order): its
+    ``log_batch`` events, read by the shared :func:`webapp.core.joblog.tail_of`."""
+    events = RunEvent.objects.filter(run=run, type="log_batch").order_by("-seq")
+    return tail_of(events.values_list("payload", flat=True)[:limit], limit=limit)
+
+
+#: Steps whose ``time/step_s`` say how long a step takes, for "stops at the end of the current
+#: step" (the newest, each already a mean over the steps since the previous logged one).
+STEP_WINDOW = 5
+
+
+@dataclass(frozen=True)
+class StepTime:
+    """How long a step of a run takes: the median of its last ``points`` ``time/step_s``."""
+
+    seconds: float
+    points: int
+
+    @property
+    def text(self) -> str:
+        """ "about 12 s" ("about 0.4 s" under ten seconds)."""
+        return f"about {self.seconds:.1f} s" if self.seconds < 10 else f"about {duration_text(self.seconds)}"
+
+
+def step_time(run: TrainingRun) -> StepTime | None:
+    """The run's step time from its newest :data:`STEP_WINDOW` ``time/step_s`` points, or None
+    before the worker timed a step."""
+    points = (
+        MetricPoint.objects.filter(run=run, name=METRIC_STEP_S, value__isnull=False)
+        .order_by("-step")
+        .values_list("value", flat=True)[:STEP_WINDOW]
+    )
+    values = [float(v) for v in points if v is not None]
+    return StepTime(statistics.median(values), len(values)) if values else None

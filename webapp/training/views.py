@@ -30,7 +30,7 @@ from webapp.training.services import (
     run_launch,
     run_resume,
 )
-from webapp.training.telemetry import log_tail, run_eta
+from webapp.training.telemetry import log_tail, run_eta, step_time
 
 PER_PAGE = 30
 #: Where a run's tags, group and note live (``webapp.core.labels``).
@@ -125,6 +125,7 @@ def run_detail(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
         "log": selectors.run_log(run=run),
         "log_tail": log_tail(run),
         "eta": run_eta(run),
+        "step_time": step_time(run) if run.cancel_requested and not run.finished else None,
         "checkpoints": list(run.checkpoints.order_by("step")),
         "rollout_steps": selectors.rollout_steps(run=run),
         "children": selectors.runs_started_from(run=run),

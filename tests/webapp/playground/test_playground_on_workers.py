@@ -83,5 +83,7 @@ def test_a_prompt_from_a_snapshot_problem_is_generated_stored_judged_and_shown(
     for s in samples:
         assert f'id="sample-{s.index}"' in page
     assert 'id="cases-0"' in page and "of 3 passed every case" in page
+    # The GPU worker's messages about the job (its log events; log_batch lines when it logs), shown.
+    assert "INFO worker: model loaded from" in page and "following while" not in page
     history = client.get("/playground/").content.decode()
     assert f'data-request="{req.pk}"' in history and "tiny/add" in history

@@ -216,3 +216,31 @@ def test_an_evaluations_duration_counts_its_generation_and_its_judging(researche
     assert run.earlier_seconds == pytest.approx(80, abs=0.01)
     assert ran_for(run) == "1 min 30 s"
     assert "took 1 min 30 s (generation and judging)" in _page(researcher, reverse("eval-run", args=[run.pk]))
+
+
+def test_a_playground_prompt_waits_in_line_with_the_runs_and_its_page_says_its_place(
+    researcher: Any, redis_client: Any
+) -> None:
+    from webapp.playground.models import PlaygroundRequest
+    from webapp.playground.services import Ask, playground_create
+
+    run = _launch(researcher, make_snapshot(), "ahead")
+    req = playground_create(by=researcher, ask=Ask(prompt="Write add(a, b)."))
+    assert redis_client.llen(str(gpu_queue().queue)) == 2  # both sent; nobody consumes the queue
+    state = gpu_queue()
+    assert [(e.job_id, e.position, e.exact) for e in state.waiting] == [
+        (run.job_id, 1, True),
+        (req.job_id, 2, True),
+    ]
+    assert (
+        state.waiting[1].kind == "prompt"
+        and state.waiting[1].title == f"playground request {req.pk} (prompt)"
+    )
+    assert f'data-job="{req.job_id}"' in _page(researcher, reverse("queue"))
+    page = _page(researcher, reverse("playground-request", args=[req.pk]))
+    assert 'id="play-queue"' in page and f"?job={req.job_id}" in page
+    assert "2nd in line" in _page(researcher, f"{reverse('queue')}?job={req.job_id}")
+    # Judging is the cpu queue's: a request past generating is no GPU job and shows no place.
+    PlaygroundRequest.objects.filter(pk=req.pk).update(phase=Phase.JUDGING)
+    assert position_of(req.job_id) is None
+    assert 'id="play-queue"' not in _page(researcher, reverse("playground-request", args=[req.pk]))

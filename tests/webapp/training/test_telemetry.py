@@ -212,3 +212,33 @@ def test_an_exported_stacked_chart_draws_each_stage_on_top_of_the_one_below() ->
                      y_axes=(Axis("s", min=0),), series=parts, stacked=True)  # fmt: skip
     lines = _figure(spec, 800, 450, 100).axes[0].lines
     assert [list(line.get_ydata()) for line in lines] == [[2.0, 3.0], [3.0, 3.0], [3.5, 3.5]]
+
+
+STOPS = "stops at the end of the current step"
+
+
+def _page_message(client: Any, run: TrainingRun) -> str:
+    page = client.get(f"/runs/{run.pk}/").content.decode()
+    found = re.search(r'<span class="muted" id="run-message">(.*?)</span>', page, re.S)
+    assert found is not None and "Cancelling…" in page
+    return found.group(1)
+
+
+@pytest.mark.django_db
+def test_a_pending_cancel_says_it_stops_at_the_end_of_the_step_and_how_long_steps_take(
+    grpo: TrainingRun, client: Any, researcher: Any
+) -> None:
+    from webapp.core.jobs import job_cancel
+
+    event_apply(ProgressEvent(grpo.job_id, 1, "started", 0, {"kind": "grpo"}, timestamp=T0))
+    client.force_login(researcher)
+    assert job_cancel(grpo)  # running, its worker alive: it stops at its next check
+    message = _page_message(client, grpo)
+    assert message == f"{STOPS} (no step has been timed yet, so how long that takes is unknown)"
+    # Six timed steps: the oldest (a slow first step) is outside the window of the last five.
+    for seq, seconds in enumerate([20.0, 2.0, 3.0, 4.0, 5.0, 60.0], start=2):
+        metrics = {"loss": 0.1, "time/step_s": seconds}
+        event_apply(ProgressEvent(grpo.job_id, seq, "metrics", seq - 1, metrics, timestamp=T0 + seq))
+    message = _page_message(client, grpo)
+    assert message == f"{STOPS} (steps take about 4.0 s here: the median of the last 5 timed steps)"
+    assert 'id="run-eta"' not in client.get(f"/runs/{grpo.pk}/").content.decode()  # it stops: no time left
