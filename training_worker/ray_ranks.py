@@ -62,7 +62,7 @@ class RankHost:
         """This node's id and IP address."""
         import ray
 
-        return ray.get_runtime_context().get_node_id(), ray.util.get_node_ip_address()
+        return ray.get_runtime_context().get_node_id(), ray.util.get_node_ip_address()  # type: ignore[no-untyped-call]
 
     def free_port(self) -> int:
         with socket.socket() as sock:
@@ -99,6 +99,13 @@ class RankHost:
     def close(self) -> None:
         self.signal(signal.SIGKILL)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _resources() -> dict[str, float]:
+    """The connected cluster's resources (``CPU``, ``GPU``, ...)."""
+    import ray
+
+    return dict(ray.cluster_resources())  # type: ignore[no-untyped-call]
 
 
 def _forwarded_env() -> dict[str, str]:
@@ -150,7 +157,7 @@ class RayRanks(Ranks):
                 address=os.environ["RAY_ADDRESS"], namespace=f"atomlab-{self.job_id}", log_to_driver=False,
                 runtime_env={"env_vars": {"PYTHONPATH": pythonpath}}, configure_logging=False,
             )  # fmt: skip
-        gpus = ray.cluster_resources().get("GPU", 0) >= self.processes
+        gpus = _resources().get("GPU", 0) >= self.processes
         bundle = {"CPU": 1.0, "GPU": 1.0} if gpus else {"CPU": 1.0}
         self.group = placement_group([bundle] * self.processes, strategy="SPREAD")
         try:
@@ -158,7 +165,7 @@ class RayRanks(Ranks):
         except ray.exceptions.GetTimeoutError:
             raise RuntimeError(
                 f"the Ray cluster at {os.environ['RAY_ADDRESS']} found no room for {self.processes} "
-                f"ranks of {bundle} in {PLACEMENT_TIMEOUT_S:.0f} s (it has {ray.cluster_resources()})"
+                f"ranks of {bundle} in {PLACEMENT_TIMEOUT_S:.0f} s (it has {_resources()})"
             ) from None
         host = ray.remote(RankHost)
         self.actors = [
