@@ -204,6 +204,8 @@ class Ranks:
 
     def events(self) -> str:
         """What rank 0 wrote to its events file (``--events``), "" when nothing."""
+        if "--events" not in self.command:
+            return ""
         events_file = Path(self.command[self.command.index("--events") + 1])
         return events_file.read_text(encoding="utf-8") if events_file.exists() else ""
 

@@ -148,3 +148,20 @@ def test_cancel_reaches_both_ray_ranks(
     assert run.status == JobStatus.CANCELLED and not run.error and run.step < 3000
     assert Checkpoint.objects.get(run=run).step == run.step
     wait_for(lambda: cluster_is_empty(ray_head), timeout=60, every=2, what="the cluster to be empty")
+
+
+def test_a_killed_ray_rank_fails_the_run_by_name_and_leaves_nothing(
+    ray_head: str, ray_worker: GpuWorker, ray_queue: str, tiny_model: Path, researcher: Any
+) -> None:
+    config = {**SFT, "max_steps": 3000, "save_steps": 10_000, "placement": "ray"}
+    run = launch(researcher, str(tiny_model), "sft", config)
+    reached_step(run, 2, timeout=400)
+    ranks = {int(p.environ()["RANK"]): p for p in rank_processes()}
+    assert sorted(ranks) == [0, 1]
+    victim = ranks[1].pid
+    ranks[1].send_signal(signal.SIGKILL)
+    run = finished(run, timeout=120)
+    assert run.status == JobStatus.FAILED
+    assert f"rank 1 (pid {victim} on " in run.error and "was killed by signal SIGKILL" in run.error
+    wait_for(lambda: cluster_is_empty(ray_head), timeout=60, every=2, what="the cluster to be empty")
+    assert ray_worker.proc.poll() is None  # the worker itself lives on
