@@ -6,6 +6,7 @@ loss curve and checkpoint, a cancel reaches both ranks, and nothing is left on t
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -66,6 +67,7 @@ def ray_head() -> Iterator[str]:
     except subprocess.TimeoutExpired:
         os.killpg(head.pid, signal.SIGKILL)
     log.close()
+    shutil.rmtree(temp, ignore_errors=True)
 
 
 def _reachable(address: str) -> bool:
