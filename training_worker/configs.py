@@ -228,6 +228,15 @@ class MethodConfig(TypedConfig):
             "it has GPUs (or cores without one)."
         },
     )
+    placement: Literal["local", "ray"] = field(
+        default="local",
+        metadata={
+            "help": "Where the ranks run: 'local' on the worker's own machine; 'ray' on the Ray cluster "
+            "at the worker's RAY_ADDRESS (one CPU, or one GPU when the cluster has enough, per rank, "
+            "across its nodes). A job asking for more processes than its worker has also goes to Ray "
+            "when the worker has RAY_ADDRESS."
+        },
+    )
     use_lora: bool = field(
         default=False, metadata={"help": "Train a LoRA adapter (peft) instead of every weight."}
     )

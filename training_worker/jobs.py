@@ -222,7 +222,8 @@ def run_message(
     A spec that does not parse cannot be reported against a job (no trustworthy id): it is
     logged and dropped. A job asking for several processes (``num_processes`` > 1) runs in
     child processes, one per rank (:mod:`training_worker.ranks`), while this one keeps its
-    lock and heartbeat and sends its ending event."""
+    lock and heartbeat and sends its ending event; so does one that names ``placement: ray``
+    (its ranks then run on a Ray cluster, :mod:`training_worker.ray_ranks`)."""
     import logging
 
     from training_worker.contracts import ContractError
@@ -237,7 +238,8 @@ def run_message(
         return {"status": "rejected", "error": str(exc)}
     control = JobControl(redis_client(redis_url), spec.job_id, heartbeat_s=heartbeat_s)
     processes = spec.method_config.get("num_processes", 1)
-    if isinstance(processes, int) and not isinstance(processes, bool) and processes > 1:
+    several = isinstance(processes, int) and not isinstance(processes, bool) and processes > 1
+    if several or spec.method_config.get("placement") == "ray":
         return _run_ranks(app, spec, spec_json, control, redis_url)
     outcome = run_job(
         spec,

@@ -108,6 +108,10 @@ class RankExit:
     returncode: int
     #: Stopped by the launcher (after another rank died), not by itself.
     stopped: bool = False
+    #: Where it ran, when not on this machine (a Ray node's address).
+    host: str | None = None
+    #: Why it ended, when no exit status says it (e.g. its Ray actor died).
+    detail: str | None = None
 
     @property
     def killed(self) -> bool:
@@ -116,7 +120,9 @@ class RankExit:
 
     def reason(self) -> str:
         """``rank 1 (pid 42) was killed by signal SIGKILL`` or ``... exited with status 1``."""
-        who = f"rank {self.rank} (pid {self.pid})"
+        who = f"rank {self.rank} (pid {self.pid}{f' on {self.host}' if self.host else ''})"
+        if self.detail:
+            return f"{who} {self.detail}"
         if self.returncode < 0:
             return f"{who} was killed by signal {signal.Signals(-self.returncode).name}"
         return f"{who} exited with status {self.returncode}"
@@ -187,6 +193,25 @@ class Ranks:
                 time.sleep(0.1)
         self.poll()
 
+    def rss(self) -> int:
+        """The resident memory of the ranks still running."""
+        return sum(rss_bytes(p.pid) for p in self.procs if p.poll() is None)
+
+    def sweep(self) -> None:
+        """SIGKILL to whatever is left of the ranks' group (a rank's own children)."""
+        with contextlib.suppress(ProcessLookupError, IndexError):
+            os.killpg(self.procs[0].pid, signal.SIGKILL)
+
+    def events(self) -> str:
+        """What rank 0 wrote to its events file (``--events``), "" when nothing."""
+        if "--events" not in self.command:
+            return ""
+        events_file = Path(self.command[self.command.index("--events") + 1])
+        return events_file.read_text(encoding="utf-8") if events_file.exists() else ""
+
+    def close(self) -> None:
+        """Give back what the ranks held (nothing for local ranks)."""
+
 
 def wait_ranks(ranks: Ranks, heartbeat: Heartbeat | None, *, grace_s: float = GRACE_S) -> str | None:
     """Wait until every rank has exited. A rank that fails, or rank 0 ending (it has written
@@ -204,17 +229,14 @@ def wait_ranks(ranks: Ranks, heartbeat: Heartbeat | None, *, grace_s: float = GR
         time.sleep(0.2)
     # A rank's own children (e.g. sandbox workers) go with it (they die with their parent);
     # the group is swept once more in case one outlived it.
-    with contextlib.suppress(ProcessLookupError, IndexError):
-        os.killpg(ranks.procs[0].pid, signal.SIGKILL)
+    ranks.sweep()
     return None
 
 
-def held_ending(events_file: Path) -> ProgressEvent | None:
-    """Rank 0's ending event, from the file it writes its events to (None when it wrote none)."""
-    if not events_file.exists():
-        return None
+def held_ending(events: str) -> ProgressEvent | None:
+    """Rank 0's ending event, from what it wrote to its events file (None when none)."""
     ending = None
-    for line in events_file.read_text(encoding="utf-8").splitlines():
+    for line in events.splitlines():
         try:
             event = ProgressEvent.from_json(line)
         except Exception:  # a line cut short by a kill
@@ -257,6 +279,37 @@ def child_command(spec_file: Path, events_file: Path, redis_url: str) -> list[st
     ]  # fmt: skip
 
 
+def placement(spec: JobSpec) -> str:
+    """Where the job's ranks run: ``ray`` when its config names ``placement: ray``, or when it
+    asks for more ranks than this worker has and the worker has ``RAY_ADDRESS``; otherwise
+    ``local`` (refused, naming the field, when this worker has too few devices or no Ray)."""
+    processes = int(spec.method_config.get("num_processes", 1))
+    if spec.method_config.get("placement") == "ray":
+        from training_worker.ray_ranks import check_ray
+
+        check_ray()
+        return "ray"
+    count, _ = capacity()
+    if processes > count and os.environ.get("RAY_ADDRESS"):
+        from training_worker.ray_ranks import check_ray
+
+        check_ray()
+        return "ray"
+    check_capacity(processes)
+    return "local"
+
+
+def _launcher(where: str, spec: JobSpec, spec_json: str, tmp: Path, redis_url: str) -> Ranks:
+    spec_file, events_file = tmp / "spec.json", tmp / "events.jsonl"
+    processes = int(spec.method_config.get("num_processes", 1))
+    if where == "ray":
+        from training_worker.ray_ranks import RayRanks
+
+        return RayRanks([], processes, tmp, job_id=spec.job_id, spec_json=spec_json, redis_url=redis_url)
+    spec_file.write_text(spec_json, encoding="utf-8")
+    return Ranks(child_command(spec_file, events_file, redis_url), processes, tmp)
+
+
 def run_ranks(
     spec: JobSpec,
     spec_json: str,
@@ -266,29 +319,28 @@ def run_ranks(
     redis_url: str,
     heartbeat_s: float,
 ) -> tuple[str, int]:
-    """Run the job in ``num_processes`` ranks under this process's lock and heartbeat (the
-    caller has claimed the job); sends the ending event; returns its type and step."""
+    """Run the job in ``num_processes`` ranks, on this machine or on a Ray cluster (see
+    :func:`placement`), under this process's lock and heartbeat (the caller has claimed the
+    job); sends the ending event; returns its type and step."""
     emitter = Emitter(spec.job_id, sink, next_seq=control.next_seq)
-    processes = int(spec.method_config["num_processes"])
+    processes = int(spec.method_config.get("num_processes", 1))
     try:
-        check_capacity(processes)
+        where = placement(spec)
     except ConfigError as exc:
         emitter.emit("failed", {"error": str(exc)}, step=spec.resume_step or 0)
         return "failed", spec.resume_step or 0
 
     def beat() -> None:
         # The memory of the job is the task's and its ranks' together.
-        rss = rss_bytes() + sum(rss_bytes(p.pid) for p in ranks.procs if p.poll() is None)
         emitter.emit(
             "heartbeat",
-            {"host": socket.gethostname(), "pid": os.getpid(), "ranks": processes, "rss_bytes": rss},
-        )
+            {"host": socket.gethostname(), "pid": os.getpid(), "ranks": processes, "placement": where,
+             "rss_bytes": rss_bytes() + ranks.rss()},
+        )  # fmt: skip
 
     heartbeat = Heartbeat(heartbeat_s, control=control, on_beat=beat)
     with tempfile.TemporaryDirectory(prefix="atomlab-ranks-") as tmp:
-        spec_file, events_file = Path(tmp) / "spec.json", Path(tmp) / "events.jsonl"
-        spec_file.write_text(spec_json, encoding="utf-8")
-        ranks = Ranks(child_command(spec_file, events_file, redis_url), processes, Path(tmp))
+        ranks = _launcher(where, spec, spec_json, Path(tmp), redis_url)
         heartbeat.start()
         current_job["job_id"] = spec.job_id
         try:
@@ -300,8 +352,11 @@ def run_ranks(
             ranks.stop()
             heartbeat.stop()
             current_job["job_id"] = None
-        held = held_ending(events_file)
-        kind, payload = ending(ranks, held, stopped_reason)
+        try:
+            held = held_ending(ranks.events())
+            kind, payload = ending(ranks, held, stopped_reason)
+        finally:
+            ranks.close()
     step = held.step if held is not None else spec.resume_step or 0
     emitter.emit(kind, payload, step=step)
     return kind, step

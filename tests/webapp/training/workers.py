@@ -20,10 +20,13 @@ class GpuWorker:
     """One worker process on ``queue``, with the prefork pool as production runs it: each job
     in a pool child of its own (ATOMLAB_GPU_FRESH_PROCESS, default on)."""
 
-    def __init__(self, queue: str, artifact_root: str, pool: str = "prefork") -> None:
+    def __init__(
+        self, queue: str, artifact_root: str, pool: str = "prefork", extra_env: dict[str, str] | None = None
+    ) -> None:
         from webapp.celery_app import app
 
         env = dict(os.environ, ARTIFACT_ROOT=artifact_root, ATOMLAB_HEARTBEAT_SECONDS="1", HF_HUB_OFFLINE="1")
+        env.update(extra_env or {})
         self.name = f"{queue}-{uuid.uuid4().hex[:6]}@trainweb-test"
         self.proc = _start_worker("training_worker.celery_app", queue, self.name, env, pool)
         _wait_for_worker(app, self.name, self.proc, timeout=120)
