@@ -75,7 +75,7 @@ def test_the_builders_download_remakes_the_same_snapshot(
     assert 'filename="browser-made-v1.recipe.yaml"' in response["Content-Disposition"]
     path = tmp_path / "downloaded.yaml"
     path.write_bytes(response.content)
-    sha, _ = _freeze("script made", path)
+    sha, _ = _freeze("script-made", path)
     assert sha == browser.sha256
 
 
