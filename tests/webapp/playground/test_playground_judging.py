@@ -56,12 +56,14 @@ def test_a_judging_message_lost_with_redis_is_sent_again_and_the_request_is_judg
 def test_a_lost_judging_message_with_the_broker_down_fails_the_request_with_the_reason(
     artifacts: Path, tmp_path: Path, use_broker: Any, researcher: Any
 ) -> None:
-    req = _generated(artifacts, researcher)  # sent to the test settings' broker, which nobody consumes
+    # A broker of the test's own, which no worker consumes (the session's cpu workers consume
+    # the test settings' broker and would judge the request).
+    redis = RedisServer(tmp_path).start()
+    use_broker(redis.url)
+    req = _generated(artifacts, researcher)
     fresh = judging_resend()
     assert fresh == 0  # just sent: not lost yet
-    redis = RedisServer(tmp_path).start()
     redis.kill()  # a real server that was there and is gone: connections are refused
-    use_broker(redis.url)
     old = datetime.now(tz=UTC) - timedelta(hours=1)
     PlaygroundRequest.objects.filter(pk=req.pk).update(heartbeat_at=old)
     assert judging_resend() == 1
