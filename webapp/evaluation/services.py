@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Value
-from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from sandbox.categories import categorize
@@ -46,7 +44,6 @@ from webapp.accounts.models import User
 from webapp.core.access import Action, require_owner_or_admin
 from webapp.core.artifacts import artifact_storage
 from webapp.core.dispatch import control_for, job_send
-from webapp.core.joblog import log_batch_store
 from webapp.core.jobs import (
     JobCancelled,
     JobContext,
@@ -62,6 +59,7 @@ from webapp.core.models import JobStatus
 from webapp.core.protocol import Protocol
 from webapp.core.text import db_json, db_text
 from webapp.evaluation.contamination import Finding, contaminated, suite_findings
+from webapp.evaluation.generating import GenerateEvents
 from webapp.evaluation.metrics import PassCounts, suite_pass_at_k, usable_ks
 from webapp.evaluation.models import (
     CaseOutcome,
@@ -317,39 +315,6 @@ def evalrun_cancel(*, run: EvalRun, by: User | None) -> bool:
 # --- events from the GPU worker ---------------------------------------------------------------
 
 
-def _pk_of(job_id: str) -> int | None:
-    ident = job_id.removeprefix(EVAL_JOB_PREFIX)
-    return int(ident) if ident.isdigit() else None
-
-
-#: Events that end the generating phase. They are applied whatever ``seq`` came before them:
-#: the worker's heartbeat thread may number a beat after the last event, and an events
-#: worker with several processes may apply that beat first.
-ENDING_EVENTS = ("finished", "failed", "cancelled")
-
-
-def _rows(run: EvalRun) -> Any:
-    return EvalRun.objects.filter(pk=run.pk)
-
-
-def _started(run: EvalRun, event: ProgressEvent) -> None:
-    _rows(run).filter(status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=timezone.now(), message="generating"
-    )
-
-
-def _generations(run: EvalRun, event: ProgressEvent) -> None:
-    done, total = int(event.payload.get("done", 0)), int(event.payload.get("total", 0))
-    _rows(run).update(
-        done=done, total=total, status=JobStatus.RUNNING, message=f"generated {done} of {total}"
-    )
-
-
-def _log(run: EvalRun, event: ProgressEvent) -> None:
-    _rows(run).update(message=str(event.payload.get("message", ""))[:300])
-    log_batch_store(event)  # and a line of the worker log tail
-
-
 #: The ``finished`` payload's keys as the job bar's counters (flat "name: value" pairs).
 _GENERATION_COUNTERS = {"count": "generated", "backend": "backend", "seconds": "seconds"}
 _GENERATION_COUNTERS["samples_per_second"] = "samples/s"
@@ -362,7 +327,7 @@ def _finished(run: EvalRun, event: ProgressEvent) -> None:
         job_finish(EvalRun, run.pk, error="the worker finished without naming its generations file")
         return
     counters = {label: event.payload[k] for k, label in _GENERATION_COUNTERS.items() if k in event.payload}
-    _rows(run).update(
+    EVAL_EVENTS.rows(run).update(
         generations_uri=uri,
         phase=Phase.JUDGING,
         status=JobStatus.QUEUED,  # the judging task claims the row through the shared lifecycle
@@ -374,52 +339,18 @@ def _finished(run: EvalRun, event: ProgressEvent) -> None:
     enqueue_judging(run.pk)
 
 
-def _failed(run: EvalRun, event: ProgressEvent) -> None:
-    error = str(event.payload.get("error") or "the GPU worker reported a failure")
-    job_finish(EvalRun, run.pk, error=error[:10_000])
-
-
-def _cancelled(run: EvalRun, event: ProgressEvent) -> None:
-    if job_finish(EvalRun, run.pk, cancelled=True):
-        _rows(run).update(message="cancelled while generating")
-
-
-#: What each event type does to a generating evaluation (types not listed, such as
-#: ``heartbeat``, only prove the worker alive). A new event type is one function and one line.
-_HANDLERS: dict[str, Callable[[EvalRun, ProgressEvent], None]] = {
-    "started": _started,
-    "generations": _generations,
-    "log": _log,
-    "log_batch": lambda _run, event: log_batch_store(event),  # the worker log tail of the page
-    "finished": _finished,
-    "failed": _failed,
-    "cancelled": _cancelled,
-}
-
-
-def apply_eval_event(event: ProgressEvent) -> str:
-    """Apply one event of an ``eval-<pk>`` job, once, through :data:`_HANDLERS`. Under a lock
-    on the row: an event for a run that is no longer generating changes nothing, and a
-    progress event whose ``seq`` is not above the last one applied changes nothing (the
-    broker may deliver twice, or out of order), so a late event never moves an evaluation
-    backwards. Ending events close the row through ``job_finish`` (``job_finished`` fires).
-    Returns what it did, for logs and tests."""
-    pk = _pk_of(event.job_id)
-    if pk is None:
-        return "ignored: not an evaluation id"
-    with transaction.atomic():
-        run = EvalRun.objects.select_for_update().filter(pk=pk).first()
-        if run is None:
-            return "ignored: no such evaluation"
-        if run.finished or run.phase != Phase.GENERATING:
-            return "ignored: already finished or judging"
-        if event.type not in ENDING_EVENTS and event.seq <= run.last_seq:
-            return f"ignored: seq {event.seq} is not after {run.last_seq}"
-        _rows(run).update(last_seq=Greatest("last_seq", Value(event.seq)), heartbeat_at=timezone.now())
-        handler = _HANDLERS.get(event.type)
-        if handler is not None:
-            handler(run, event)
-    return f"applied {event.type}"
+#: The events of a generating evaluation (``eval-<pk>``), applied once each under a lock on the
+#: row (``webapp/evaluation/generating.py``, shared with the playground).
+EVAL_EVENTS = GenerateEvents(
+    model=EvalRun,
+    prefix=EVAL_JOB_PREFIX,
+    noun="evaluation",
+    id_noun="an evaluation",
+    finished=_finished,
+    cancelled_message="cancelled while generating",
+    log_as_message=True,
+)
+apply_eval_event = EVAL_EVENTS.apply
 
 
 # --- judging on the shared job machinery -----------------------------------------------------

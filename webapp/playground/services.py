@@ -18,14 +18,11 @@ The life of a :class:`PlaygroundRequest` is an evaluation's, made as small as it
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Value
-from django.db.models.functions import Greatest
-from django.utils import timezone
 
 from sandbox.categories import categorize
 from sandbox.jsonl import JsonlError, read_objects
@@ -44,7 +41,6 @@ from webapp.accounts.models import User
 from webapp.core.access import require_owner_or_admin
 from webapp.core.artifacts import artifact_storage
 from webapp.core.dispatch import control_for, job_send
-from webapp.core.joblog import log_batch_store
 from webapp.core.jobs import (
     JobContext,
     JobError,
@@ -58,6 +54,7 @@ from webapp.core.judging import sandbox_client
 from webapp.core.models import JobStatus
 from webapp.core.protocol import DEFAULT_TIMEOUT_S
 from webapp.core.text import db_json, db_text
+from webapp.evaluation.generating import GenerateEvents
 from webapp.evaluation.models import Phase
 from webapp.evaluation.problem_tests import snapshot_tests
 from webapp.mixtures.models import Snapshot
@@ -238,29 +235,12 @@ def playground_cancel(*, req: PlaygroundRequest, by: User) -> bool:
 # --- events from the GPU worker ---------------------------------------------------------------
 
 
-def _rows(req: PlaygroundRequest) -> Any:
-    return PlaygroundRequest.objects.filter(pk=req.pk)
-
-
-def _started(req: PlaygroundRequest, event: ProgressEvent) -> None:
-    _rows(req).filter(status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=timezone.now(), message="generating"
-    )
-
-
-def _generations(req: PlaygroundRequest, event: ProgressEvent) -> None:
-    done, total = int(event.payload.get("done", 0)), int(event.payload.get("total", 0))
-    _rows(req).update(
-        done=done, total=total, status=JobStatus.RUNNING, message=f"generated {done} of {total}"
-    )
-
-
 def _finished(req: PlaygroundRequest, event: ProgressEvent) -> None:
     uri = str(event.payload.get("generations_uri", ""))
     if not uri:
         job_finish(PlaygroundRequest, req.pk, error="the worker finished without naming its generations file")
         return
-    _rows(req).update(
+    PLAY_EVENTS.rows(req).update(
         generations_uri=uri,
         phase=Phase.JUDGING,
         status=JobStatus.QUEUED,
@@ -283,49 +263,12 @@ def _judge_task() -> Any:
 judging_resend = queued_resend_hook(PlaygroundRequest, _judge_task, phase=Phase.JUDGING)
 
 
-def _failed(req: PlaygroundRequest, event: ProgressEvent) -> None:
-    error = str(event.payload.get("error") or "the GPU worker reported a failure")
-    job_finish(PlaygroundRequest, req.pk, error=error[:10_000])
-
-
-def _cancelled(req: PlaygroundRequest, event: ProgressEvent) -> None:
-    job_finish(PlaygroundRequest, req.pk, cancelled=True)
-
-
-#: What each event type does to a generating request (others, such as heartbeats, only
-#: prove the worker alive).
-_HANDLERS: dict[str, Callable[[PlaygroundRequest, ProgressEvent], None]] = {
-    "started": _started,
-    "generations": _generations,
-    "log": lambda _req, event: log_batch_store(event),  # the worker's messages, in the log tail
-    "log_batch": lambda _req, event: log_batch_store(event),  # the worker log tail of the page
-    "finished": _finished,
-    "failed": _failed,
-    "cancelled": _cancelled,
-}
-_ENDING = ("finished", "failed", "cancelled")
-
-
-def apply_playground_event(event: ProgressEvent) -> str:
-    """Apply one event of a ``play-<pk>`` job, once, under a lock on the row: an event for a
-    request no longer generating, or a progress event whose ``seq`` is not above the last
-    one applied, changes nothing. Returns what it did, for logs and tests."""
-    ident = event.job_id.removeprefix(JOB_PREFIX)
-    if not ident.isdigit():
-        return "ignored: not a playground id"
-    with transaction.atomic():
-        req = PlaygroundRequest.objects.select_for_update().filter(pk=int(ident)).first()
-        if req is None:
-            return "ignored: no such request"
-        if req.finished or req.phase != Phase.GENERATING:
-            return "ignored: already finished or judging"
-        if event.type not in _ENDING and event.seq <= req.last_seq:
-            return f"ignored: seq {event.seq} is not after {req.last_seq}"
-        _rows(req).update(last_seq=Greatest("last_seq", Value(event.seq)), heartbeat_at=timezone.now())
-        handler = _HANDLERS.get(event.type)
-        if handler is not None:
-            handler(req, event)
-    return f"applied {event.type}"
+#: The events of a generating request (``play-<pk>``), applied once each under a lock on the
+#: row: the evaluation's rules (``webapp/evaluation/generating.py``).
+PLAY_EVENTS = GenerateEvents(
+    model=PlaygroundRequest, prefix=JOB_PREFIX, noun="request", id_noun="a playground", finished=_finished
+)
+apply_playground_event = PLAY_EVENTS.apply
 
 
 # --- storing and judging (cpu) ------------------------------------------------------------------
