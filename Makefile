@@ -43,7 +43,7 @@ lint: install
 	$(VENV)/bin/mypy webapp training_worker sandbox
 
 # Then the web tests again on SQLite (`make run`'s default database), on a fresh file; the
-# browser suite (tests/e2e) runs on PostgreSQL only.
+# browser suite (tests/e2e) and the multi-process worker tests (marker pg_only) run on PostgreSQL only.
 SQLITE_TEST_DB := $(CURDIR)/var/test-sqlite/atomlab.sqlite3
 test: install services lint
 	$(TEST_ENV) $(PY) -m pytest
@@ -51,7 +51,7 @@ test: install services lint
 
 test-sqlite: install services
 	@rm -rf var/test-sqlite && mkdir -p var/test-sqlite
-	$(TEST_ENV) DATABASE_URL=sqlite:///$(SQLITE_TEST_DB) $(PY) -m pytest tests/webapp -q
+	$(TEST_ENV) DATABASE_URL=sqlite:///$(SQLITE_TEST_DB) $(PY) -m pytest tests/webapp -q -m "not pg_only"
 
 # Everything but the browser and the slow sandbox suites; for a quick local loop.
 test-fast: install services

@@ -26,7 +26,10 @@ from webapp.training.models import Checkpoint, MetricPoint, RunEvent
 from webapp.training.selectors import rollouts_at
 from webapp.training.services import run_cancel, run_resume
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The SQLite pass (`make test-sqlite`) leaves these out: what they test is the worker's
+# processes; the web side they go through is the one-process run's, tested on SQLite by
+# test_runs_on_workers.py. They take minutes, and the suite must stay under 30.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.pg_only]
 
 QUEUE = f"gpu-ranks-{uuid.uuid4().hex[:6]}"
 #: Global batch 2: one row per rank per step (the one-process runs use 2 per device).

@@ -29,7 +29,10 @@ from webapp.training.models import Checkpoint, RunEvent
 from webapp.training.services import run_cancel
 
 ray = pytest.importorskip("ray")
-pytestmark = pytest.mark.django_db(transaction=True)
+# The SQLite pass (`make test-sqlite`) leaves these out: what they test is the worker's
+# processes; the web side they go through is the one-process run's, tested on SQLite by
+# test_runs_on_workers.py. They take minutes, and the suite must stay under 30.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.pg_only]
 
 QUEUE = f"gpu-ray-{uuid.uuid4().hex[:6]}"
 REPO = Path(__file__).resolve().parents[3]
