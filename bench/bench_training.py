@@ -135,17 +135,57 @@ def _split_text(split: dict[str, float]) -> str:
     )
 
 
+def _bare_sft(model: Any, tokenizer: Any, records: Any, config: dict[str, Any], out: str, clock: Any) -> None:
+    """SFT with the worker's config and rows, straight through TRL."""
+    from datasets import Dataset
+    from trl import SFTTrainer
+
+    from training_worker.configs import SFTMethodConfig, build_trl_args
+    from training_worker.data import sft_rows
+
+    args = build_trl_args(SFTMethodConfig.from_dict(config), out, cuda=False, seed=0)
+    trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(sft_rows(records)),
+                         processing_class=tokenizer, callbacks=[clock])  # fmt: skip
+    trainer.train()
+
+
+def _bare_grpo(
+    model: Any, tokenizer: Any, records: Any, config: dict[str, Any], out: str, clock: Any
+) -> None:
+    """GRPO with the worker's config, rows, prompt filter and sandbox reward, straight through TRL."""
+    from datasets import Dataset
+    from trl import GRPOTrainer
+
+    from sandbox import SandboxClient
+    from training_worker.configs import GRPOMethodConfig, build_trl_args
+    from training_worker.data import rl_rows
+    from training_worker.rewards import SandboxReward
+    from training_worker.runners.rl import _fit_prompts  # the runner's own prompt filter
+
+    cfg = GRPOMethodConfig.from_dict(config)
+    client = SandboxClient(None)
+    try:
+        reward = SandboxReward(
+            records, client, mode=cfg.reward_mode, format_weight=0.0, timeout_s=cfg.judge_timeout_s
+        )
+        args = build_trl_args(cfg, out, cuda=False, seed=0)
+        data = Dataset.from_list(_fit_prompts(rl_rows(records), tokenizer, cfg.max_prompt_length))
+        trainer = GRPOTrainer(
+            model=model, reward_funcs=[reward], args=args, train_dataset=data,
+            processing_class=tokenizer, callbacks=[clock],
+        )  # fmt: skip
+        trainer.train()
+    finally:
+        client.close()
+
+
 def bare(method: str, config: dict[str, Any], snapshot: Any) -> dict[str, Any]:
     """The same TRL configuration in this process, no Celery, events or Redis."""
     import torch
-    from datasets import Dataset
     from transformers import TrainerCallback
 
-    from sandbox import SandboxClient
-    from training_worker.configs import GRPOMethodConfig, SFTMethodConfig, build_trl_args
-    from training_worker.data import rl_rows, sft_rows, train_records
+    from training_worker.data import train_records
     from training_worker.models import load_causal_lm, load_tokenizer, prepare_default_model
-    from training_worker.rewards import SandboxReward
     from webapp.training.dispatch import snapshot_uri
 
     stamps: list[float] = []
@@ -166,39 +206,49 @@ def bare(method: str, config: dict[str, Any], snapshot: Any) -> dict[str, Any]:
     records = train_records([snapshot_uri(snapshot.sha256)])
     out = str(TMP / f"bare-{method}-{uuid.uuid4().hex[:6]}")
     started = time.perf_counter()
-    if method == "sft":
-        from trl import SFTTrainer
-
-        args = build_trl_args(SFTMethodConfig.from_dict(config), out, cuda=False, seed=0)
-        trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(sft_rows(records)),
-                             processing_class=tokenizer, callbacks=[Clock()])  # fmt: skip
-        trainer.train()
-    else:
-        from trl import GRPOTrainer
-
-        cfg = GRPOMethodConfig.from_dict(config)
-        client = SandboxClient(None)
-        try:
-            reward = SandboxReward(
-                records, client, mode=cfg.reward_mode, format_weight=0.0, timeout_s=cfg.judge_timeout_s
-            )
-            args = build_trl_args(cfg, out, cuda=False, seed=0)
-            from training_worker.runners.rl import _fit_prompts  # the runner's own prompt filter
-
-            data = Dataset.from_list(_fit_prompts(rl_rows(records), tokenizer, cfg.max_prompt_length))
-            trainer = GRPOTrainer(
-                model=model, reward_funcs=[reward], args=args, train_dataset=data,
-                processing_class=tokenizer, callbacks=[Clock()],
-            )  # fmt: skip
-            trainer.train()
-        finally:
-            client.close()
+    train = _bare_sft if method == "sft" else _bare_grpo
+    train(model, tokenizer, records, config, out, Clock())
     return {
         "steps": len(stamps),
         "wall_s": round(time.perf_counter() - started, 2),
         "s_per_step": _median_step(stamps),
         "completion_length": lengths,
     }
+
+
+def _measure(method: str, config: dict[str, Any], rounds: int, snapshot: Any, user: Any) -> dict[str, Any]:
+    """``rounds`` product/bare pairs of one method, and their medians."""
+    pairs = []
+    for i in range(rounds):
+        p = product(method, config, snapshot, user)
+        b = bare(method, config, snapshot)
+        print(
+            f"  {method} round {i + 1}: product {p['s_per_step']:.3f} s/step, "
+            f"bare {b['s_per_step']:.3f} s/step; the worker's split: {_split_text(p['split'])}",
+            flush=True,
+        )
+        pairs.append({"product": p, "bare": b})
+    prod = statistics.median(x["product"]["s_per_step"] for x in pairs)
+    bar = statistics.median(x["bare"]["s_per_step"] for x in pairs)
+    split = {name: round(statistics.median(x["product"]["split"][name] for x in pairs), 3)
+             for name in SPLIT if all(name in x["product"]["split"] for x in pairs)}  # fmt: skip
+    return {
+        "config": config, "rounds": pairs, "product_s_per_step": round(prod, 4),
+        "bare_s_per_step": round(bar, 4), "overhead_pct": round(100 * (prod - bar) / bar, 1),
+        "split_median": split,
+    }  # fmt: skip
+
+
+def _print_table(results: dict[str, Any]) -> None:
+    print(f"\n{'method':<6} {'product s/step':>15} {'bare s/step':>12} {'overhead':>9}")
+    for method in results:
+        r = results[method]
+        print(
+            f"{method:<6} {r['product_s_per_step']:>15.3f} {r['bare_s_per_step']:>12.3f} "
+            f"{r['overhead_pct']:>8.1f}%"
+        )
+    for method in results:
+        print(f"{method} per step, the worker's medians: {_split_text(results[method]['split_median'])}")
 
 
 def main() -> None:
@@ -234,25 +284,7 @@ def main() -> None:
             if opts.only and method != opts.only:
                 continue
             config = {**base, "max_steps": steps, "save_steps": steps}
-            pairs = []
-            for i in range(opts.rounds):
-                p = product(method, config, snapshot, user)
-                b = bare(method, config, snapshot)
-                print(
-                    f"  {method} round {i + 1}: product {p['s_per_step']:.3f} s/step, "
-                    f"bare {b['s_per_step']:.3f} s/step; the worker's split: {_split_text(p['split'])}",
-                    flush=True,
-                )
-                pairs.append({"product": p, "bare": b})
-            prod = statistics.median(x["product"]["s_per_step"] for x in pairs)
-            bar = statistics.median(x["bare"]["s_per_step"] for x in pairs)
-            split = {name: round(statistics.median(x["product"]["split"][name] for x in pairs), 3)
-                     for name in SPLIT if all(name in x["product"]["split"] for x in pairs)}  # fmt: skip
-            results[method] = {
-                "config": config, "rounds": pairs, "product_s_per_step": round(prod, 4),
-                "bare_s_per_step": round(bar, 4), "overhead_pct": round(100 * (prod - bar) / bar, 1),
-                "split_median": split,
-            }  # fmt: skip
+            results[method] = _measure(method, config, opts.rounds, snapshot, user)
     finally:
         for proc in procs:
             proc.terminate()
@@ -264,15 +296,7 @@ def main() -> None:
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(report, indent=2))
-    print(f"\n{'method':<6} {'product s/step':>15} {'bare s/step':>12} {'overhead':>9}")
-    for method in results:
-        r = results[method]
-        print(
-            f"{method:<6} {r['product_s_per_step']:>15.3f} {r['bare_s_per_step']:>12.3f} "
-            f"{r['overhead_pct']:>8.1f}%"
-        )
-    for method in results:
-        print(f"{method} per step, the worker's medians: {_split_text(results[method]['split_median'])}")
+    _print_table(results)
     print(f"\nwritten to {OUT.relative_to(REPO)}")
 
 
