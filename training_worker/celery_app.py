@@ -13,9 +13,7 @@ parent (``PR_SET_PDEATHSIG``), so a worker killed outright takes its running job
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
 import socket
 import time
 from typing import Any
@@ -83,17 +81,16 @@ if _settings.fresh_process_per_job:
     app.conf.worker_pool = "prefork"
     app.conf.worker_max_tasks_per_child = 1
 
-_PR_SET_PDEATHSIG = 1
-
 
 @signals.worker_process_init.connect
 def _die_with_the_worker(**_: Any) -> None:
     """In each pool child: SIGKILL when the worker process that forked it dies, so a job
     never runs on, orphaned, after its worker was killed (its heartbeat would keep its lock
     alive and the reaper would never see it stop)."""
+    from training_worker.deathsig import die_with_parent
+
     parent = os.getppid()
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+    if not die_with_parent():
         return  # not Linux: the child outlives a killed worker, as before
     if os.getppid() != parent:  # the worker died before the line above took effect
         os._exit(1)

@@ -27,7 +27,6 @@ batch, in the same order, as one process (``tests/training_worker/test_ranks.py`
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import socket
@@ -42,13 +41,13 @@ from typing import Any
 from training_worker.configs import ConfigError
 from training_worker.contracts import TERMINAL_EVENTS, JobSpec, ProgressEvent
 from training_worker.control import Heartbeat, JobControl
+from training_worker.deathsig import die_with_parent
 from training_worker.events import Emitter, EventSink
 from training_worker.presence import current_job, rss_bytes
 
 #: Seconds the other ranks get to end by themselves after one rank exited with an error
 #: (rank 0 then writes its own ending); past it they are stopped.
 GRACE_S = 10.0
-_PR_SET_PDEATHSIG = 1
 
 
 def capacity() -> tuple[int, str]:
@@ -88,15 +87,6 @@ def rank_env(rank: int, world: int, port: int) -> dict[str, str]:
         "LOCAL_WORLD_SIZE": str(world),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(threads)),
     }
-
-
-#: libc's prctl (Linux), looked up in the parent: between fork and exec the child only calls it.
-_prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    if _prctl is not None:
-        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 @dataclass
@@ -152,7 +142,7 @@ class Ranks:
                         stderr=subprocess.STDOUT,
                         stdin=subprocess.DEVNULL,
                         process_group=self.procs[0].pid if self.procs else 0,
-                        preexec_fn=_die_with_parent,
+                        preexec_fn=die_with_parent,
                     )
                 )
 

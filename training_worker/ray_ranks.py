@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from training_worker.configs import ConfigError
+from training_worker.deathsig import die_with_parent
 from training_worker.presence import rss_bytes
-from training_worker.ranks import RankExit, Ranks, _die_with_parent, child_command
+from training_worker.ranks import RankExit, Ranks, child_command
 
 #: Environment the ranks get from the worker (its settings), whatever the node's own is.
 FORWARDED = ("ATOMLAB_", "ARTIFACT_ROOT", "REDIS_URL", "BROKER_", "SANDBOX_URL", "HF_", "TRANSFORMERS_")
@@ -76,7 +77,7 @@ class RankHost:
         with open(self.dir / "rank.log", "wb") as out:
             self.proc = subprocess.Popen(
                 command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent,
+                stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent,
             )  # fmt: skip
         return self.proc.pid
 
